@@ -1,0 +1,105 @@
+"""FastAPI dependencies: the database, settings, the authenticated principal, and the writer
+that runs a write use case in its transaction, honouring ``Idempotency-Key``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Header, Request
+from fastapi.responses import JSONResponse
+from fastapi.security import OAuth2PasswordBearer
+from pydantic import BaseModel
+
+from torekes.db.engine import Database
+from torekes.domain import errors
+from torekes.domain.access import Principal
+from torekes.services import auth
+from torekes.services.unit_of_work import (
+    WriteContext,
+    request_fingerprint,
+    write,
+    write_idempotently,
+)
+from torekes.settings import Settings
+
+T = TypeVar("T")
+
+TOKEN_URL = "/api/v1/auth/token"
+bearer_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
+
+
+def get_db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+DbDep = Annotated[Database, Depends(get_db)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def current_principal(
+    db: DbDep, settings: SettingsDep, token: Annotated[str | None, Depends(bearer_scheme)]
+) -> Principal:
+    if not token:
+        raise errors.Unauthenticated("Send a bearer token: Authorization: Bearer <token>")
+    return auth.principal_for_token(db, settings, token)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+BearerToken = Annotated[str | None, Depends(bearer_scheme)]
+
+
+class Writer:
+    """Runs one write use case in one database transaction and renders its response."""
+
+    def __init__(
+        self, db: Database, actor: Principal, idempotency_key: str | None, fingerprint: str
+    ) -> None:
+        self.db = db
+        self.actor = actor
+        self.idempotency_key = idempotency_key
+        self.fingerprint = fingerprint
+
+    def run(
+        self,
+        operation: Callable[[WriteContext], T],
+        schema: type[BaseModel],
+        status_code: int = 200,
+    ) -> JSONResponse:
+        def render(result: T) -> tuple[int, Any]:
+            return status_code, schema.model_validate(result).model_dump(mode="json")
+
+        if self.idempotency_key is None:
+            status, body = render(write(self.db, self.actor, operation))
+            return JSONResponse(body, status_code=status)
+        stored = write_idempotently(
+            self.db, self.actor, self.idempotency_key, self.fingerprint, operation, render
+        )
+        headers = {"Idempotent-Replayed": "true"} if stored.replayed else {}
+        return JSONResponse(stored.body, status_code=stored.status_code, headers=headers)
+
+
+async def get_writer(
+    request: Request,
+    db: DbDep,
+    actor: CurrentPrincipal,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            description="Retry-safe key: the same key and body replay the first response; "
+            "the same key with another body is refused with 409 idempotency_key_reused.",
+        ),
+    ] = None,
+) -> Writer:
+    body = await request.body()
+    fingerprint = request_fingerprint(request.method, request.url.path, body)
+    return Writer(db, actor, idempotency_key, fingerprint)
+
+
+WriterDep = Annotated[Writer, Depends(get_writer)]

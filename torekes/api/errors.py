@@ -1,0 +1,138 @@
+"""Every error leaves the API as RFC 9457 ``application/problem+json`` with a stable ``code``.
+
+Domain errors map by branch of the error tree to one status each; validation errors name the
+field; anything unexpected becomes a bare 500 (or 503 when the database is busy) without internals,
+so no SQL text or stack trace ever reaches a client.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from torekes.domain import errors
+
+logger = logging.getLogger("torekes.api")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+STATUS_BY_BRANCH: list[tuple[type[errors.TorekesError], int]] = [
+    (errors.InvalidInput, 422),
+    (errors.NotFound, 404),
+    (errors.Conflict, 409),
+    (errors.Unauthenticated, 401),
+    (errors.Forbidden, 403),
+    (errors.RateLimited, 429),
+]
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "request_too_large",
+    415: "unsupported_media_type",
+}
+
+
+def problem(
+    request: Request,
+    status: int,
+    code: str,
+    title: str,
+    detail: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"urn:torekes:problem:{code}",
+        "title": title,
+        "status": status,
+        "code": code,
+        "instance": request.url.path,
+    }
+    if detail is not None:
+        body["detail"] = detail
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def status_of(error: errors.TorekesError) -> int:
+    for branch, status in STATUS_BY_BRANCH:
+        if isinstance(error, branch):
+            return status
+    return 400
+
+
+async def _domain_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, errors.TorekesError)
+    status = status_of(error)
+    headers: dict[str, str] = {}
+    if isinstance(error, errors.Unauthenticated):
+        headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(error, errors.RateLimited):
+        headers["Retry-After"] = str(error.retry_after)
+    return problem(request, status, error.code, error.title, error.detail, headers, **error.extra)
+
+
+async def _validation_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    fields = [
+        {
+            "field": ".".join(str(part) for part in item.get("loc", ())),
+            "message": item.get("msg", ""),
+            "type": item.get("type", ""),
+        }
+        for item in error.errors()
+    ]
+    names = ", ".join(item["field"] for item in fields)
+    return problem(
+        request,
+        422,
+        "validation_error",
+        "The request is not valid",
+        f"Invalid: {names}",
+        errors=fields,
+    )
+
+
+async def _http_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    code = HTTP_CODES.get(error.status_code, "http_error")
+    detail = error.detail if isinstance(error.detail, str) else None
+    return problem(request, error.status_code, code, detail or code.replace("_", " "), detail, dict(error.headers or {}))
+
+
+async def _integrity_error(request: Request, error: Exception) -> JSONResponse:
+    # A constraint caught a race that the services' own checks could not see; nothing was written.
+    logger.warning("integrity error on %s: %s", request.url.path, error)
+    return problem(request, 409, "conflict", "The request conflicts with a concurrent change")
+
+
+async def _operational_error(request: Request, error: Exception) -> JSONResponse:
+    logger.error("database error on %s: %s", request.url.path, error)
+    return problem(
+        request, 503, "database_unavailable", "The database is busy or unavailable; try again"
+    )
+
+
+async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
+    logger.exception("unexpected error on %s", request.url.path, exc_info=error)
+    return problem(request, 500, "internal_error", "Something went wrong on our side")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(errors.TorekesError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(OperationalError, _operational_error)
+    app.add_exception_handler(Exception, _unexpected_error)

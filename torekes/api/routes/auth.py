@@ -1,0 +1,35 @@
+"""Signing in (the OAuth2 password flow, so Swagger UI's Authorize button works) and out."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response
+from fastapi.security import OAuth2PasswordRequestForm
+
+from torekes.api.deps import BearerToken, CurrentPrincipal, DbDep, SettingsDep
+from torekes.api.routes.common import problems
+from torekes.api.schemas import TokenOut
+from torekes.services import auth
+from torekes.services.unit_of_work import write
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+@router.post("/token", response_model=TokenOut, responses=problems(401, 422, 429))
+def sign_in(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], db: DbDep, settings: SettingsDep
+) -> TokenOut:
+    """Exchange a username and password for a bearer token."""
+    issued = auth.sign_in(db, settings, form.username, form.password)
+    return TokenOut(access_token=issued.access_token, expires_at=issued.expires_at)
+
+
+@router.post("/revoke", status_code=204, responses=problems(401))
+def revoke(
+    actor: CurrentPrincipal, token: BearerToken, db: DbDep, settings: SettingsDep
+) -> Response:
+    """Revoke the bearer token this request carries (sign out)."""
+    assert token is not None  # CurrentPrincipal has already refused a missing token
+    write(db, actor, lambda ctx: auth.revoke_token(ctx, settings, token))
+    return Response(status_code=204)

@@ -1,0 +1,41 @@
+"""Shared route pieces: documented error responses and path and query parameter types."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Path, Query
+
+from torekes.api.schemas import MAX_ID, ProblemDetails
+from torekes.services.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+
+_DESCRIPTIONS = {
+    401: "Missing, unknown, revoked or expired bearer token",
+    403: "The caller's role or ownership does not allow this",
+    404: "No such resource",
+    409: "Refused by the ledger's state (insufficient_funds, account_frozen, ...)",
+    422: "Malformed request; `errors` names each field",
+    429: "Too many attempts; see Retry-After",
+}
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {
+        status: {
+            "model": ProblemDetails,
+            "description": _DESCRIPTIONS[status],
+            "content": {"application/problem+json": {}},
+        }
+        for status in statuses
+    }
+
+
+READ = problems(401, 403, 404, 422)
+WRITE = problems(401, 403, 404, 409, 422)
+
+AccountId = Annotated[int, Path(ge=1, le=MAX_ID)]
+TransactionId = Annotated[int, Path(ge=1, le=MAX_ID)]
+UserId = Annotated[int, Path(ge=1, le=MAX_ID)]
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
+Cursor = Annotated[str | None, Query(max_length=20, description="`next_cursor` of the previous page")]
+DEFAULT_LIMIT = DEFAULT_PAGE_SIZE

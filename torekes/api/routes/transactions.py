@@ -1,0 +1,89 @@
+"""The journal: issuances, transfers, general entries, reversals, and reading transactions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from torekes.api.deps import CurrentPrincipal, DbDep, WriterDep
+from torekes.api.routes.common import DEFAULT_LIMIT, READ, WRITE, Limit, TransactionId
+from torekes.api.schemas import (
+    MAX_SEQ,
+    CurrencyCode,
+    EntryIn,
+    IssuanceIn,
+    Page,
+    ReverseIn,
+    TransactionOut,
+    TransferIn,
+)
+from torekes.domain.entries import Posting
+from torekes.services import history, ledger
+from torekes.services.ledger import EntryCommand, IssuanceCommand, TransferCommand
+from torekes.services.views import TransactionView
+
+router = APIRouter(tags=["ledger"])
+
+
+@router.post("/issuances", status_code=201, response_model=TransactionOut, responses=WRITE)
+def issue(body: IssuanceIn, writer: WriterDep) -> JSONResponse:
+    """Issue new tokens from the currency's issuance account into a budget account (admin)."""
+    command = IssuanceCommand(**body.model_dump())
+    return writer.run(lambda ctx: ledger.issue(ctx, command), TransactionOut, 201)
+
+
+@router.post("/transfers", status_code=201, response_model=TransactionOut, responses=WRITE)
+def transfer(body: TransferIn, writer: WriterDep) -> JSONResponse:
+    """Move tokens out of an account you own (any account, for an administrator)."""
+    command = TransferCommand(**body.model_dump())
+    return writer.run(lambda ctx: ledger.transfer(ctx, command), TransactionOut, 201)
+
+
+@router.post("/transactions", status_code=201, response_model=TransactionOut, responses=WRITE)
+def post_entry(body: EntryIn, writer: WriterDep) -> JSONResponse:
+    """A general balanced entry of two or more postings (admin)."""
+    command = EntryCommand(
+        currency=body.currency,
+        kind=body.kind,
+        postings=[Posting(p.account_id, p.amount) for p in body.postings],
+        memo=body.memo,
+        metadata=body.metadata,
+    )
+    return writer.run(lambda ctx: ledger.post_general_entry(ctx, command), TransactionOut, 201)
+
+
+@router.get("/transactions", response_model=Page[TransactionOut], responses=READ)
+def feed(
+    actor: CurrentPrincipal,
+    db: DbDep,
+    currency: Annotated[CurrencyCode, Query()],
+    after_seq: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
+    limit: Limit = DEFAULT_LIMIT,
+) -> Page[TransactionOut]:
+    """The currency's transactions in sequence order after `after_seq` (admin, auditor).
+
+    `next_cursor` is the last sequence number of the page: pass it as `after_seq`.
+    """
+    return Page[TransactionOut].model_validate(history.feed(db, actor, currency, after_seq, limit))
+
+
+@router.get("/transactions/{transaction_id}", response_model=TransactionOut, responses=READ)
+def get_transaction(
+    transaction_id: TransactionId, actor: CurrentPrincipal, db: DbDep
+) -> TransactionView:
+    return history.get_transaction(db, actor, transaction_id)
+
+
+@router.post(
+    "/transactions/{transaction_id}/reverse",
+    status_code=201,
+    response_model=TransactionOut,
+    responses=WRITE,
+)
+def reverse(transaction_id: TransactionId, body: ReverseIn, writer: WriterDep) -> JSONResponse:
+    """Post the exact opposite of a transaction, once, with a reason (admin)."""
+    return writer.run(
+        lambda ctx: ledger.reverse(ctx, transaction_id, body.reason), TransactionOut, 201
+    )

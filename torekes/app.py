@@ -1,0 +1,51 @@
+"""The application factory: builds the FastAPI app and its database from settings."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from torekes import __version__
+from torekes.api.errors import install_error_handlers
+from torekes.api.routes import accounts, audit, auth, currencies, health, transactions, users
+from torekes.db.engine import Database
+from torekes.settings import Settings, load_settings
+
+API_PREFIX = "/api/v1"
+
+DESCRIPTION = """
+Torekes runs a neighbourhood currency on an append-only, double-entry ledger.
+
+Amounts are whole numbers of the currency's minor units. Every writing POST accepts an
+`Idempotency-Key` header. Errors are `application/problem+json` with a stable `code`.
+Sign in with **Authorize** (username and password) to try the API here.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    database = Database(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        database.dispose()
+
+    app = FastAPI(
+        title="Torekes",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = database
+    install_error_handlers(app)
+
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (auth, users, currencies, accounts, transactions, audit):
+        api.include_router(module.router)
+    app.include_router(api)
+    app.include_router(health.router)
+    return app

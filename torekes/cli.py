@@ -1,0 +1,150 @@
+"""The ``torekes`` command line: serve, migrate, demo, create-admin, verify, openapi."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from torekes.api.schemas import VerifyOut
+from torekes.app import create_app
+from torekes.db.engine import Database
+from torekes.db.migrate import upgrade_to_head
+from torekes.domain.access import Principal, Role
+from torekes.services import audit, demo, users
+from torekes.services.unit_of_work import write
+from torekes.settings import Environment, load_settings
+
+app = typer.Typer(help="Torekes: a neighbourhood currency on an append-only ledger.", no_args_is_help=True)
+
+# The operator at the command line acts as the system, outside any user's rights.
+OPERATOR = Principal(user_id=0, username="operator", role=Role.ADMIN)
+
+
+def _database() -> Database:
+    return Database(load_settings().database_url)
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database's schema to the newest migration."""
+    database = _database()
+    upgrade_to_head(database.write_engine)
+    database.dispose()
+    typer.echo("Database migrated.")
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: Annotated[int, typer.Option(min=1)] = 1,
+    access_log: bool = False,
+) -> None:
+    """Serve the API (and Swagger UI at /docs) with uvicorn."""
+    load_settings()  # refuse to start on invalid settings before forking workers
+    uvicorn.run(
+        "torekes.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=access_log,
+    )
+
+
+@app.command("demo")
+def load_demo(
+    if_empty: Annotated[bool, typer.Option(help="Do nothing when the database has users.")] = False,
+) -> None:
+    """Load a demo community (currency TRK, a garden budget, members, shops, transactions)."""
+    settings = load_settings()
+    if settings.environment is Environment.PRODUCTION:
+        typer.echo("Refusing to load demo data in production.", err=True)
+        raise typer.Exit(2)
+    database = Database(settings.database_url)
+    try:
+        logins = demo.load(database, only_if_empty=if_empty)
+    finally:
+        database.dispose()
+    if logins is None:
+        typer.echo("The database already has users; demo data not loaded.")
+        return
+    typer.echo("Demo community loaded. Sign in at /docs (Authorize) with:")
+    for login in logins:
+        typer.echo(f"  {login.role:<11} {login.username:<10} password: {login.password}")
+
+
+@app.command("create-admin")
+def create_admin(
+    username: str,
+    display_name: Annotated[str, typer.Option()] = "Administrator",
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
+    ] = "",
+) -> None:
+    """Create an administrator and print an API token for it."""
+    settings = load_settings()
+    database = Database(settings.database_url)
+    command = users.UserCommand(username, display_name, Role.ADMIN, password)
+    try:
+        token = write(
+            database,
+            OPERATOR,
+            lambda ctx: users.issue_token(
+                ctx, settings, users.add_user(ctx, command).id, name="create-admin"
+            ),
+        )
+    finally:
+        database.dispose()
+    typer.echo(f"Administrator {username} created (id {token.user.id}).")
+    typer.echo(f"API token: {token.access_token}")
+
+
+@app.command()
+def verify(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Audit the whole ledger; exit code 0 only when it is intact."""
+    database = _database()
+    try:
+        report = audit.verify(database)
+    finally:
+        database.dispose()
+    if as_json:
+        typer.echo(json.dumps(_report_dict(report), indent=2))
+    else:
+        for currency in report.currencies:
+            typer.echo(
+                f"{currency.currency}: {currency.transactions} transactions, "
+                f"{currency.accounts} accounts, issued {currency.issued}, "
+                f"in circulation {currency.in_circulation}, redeemed {currency.redeemed}"
+            )
+        for problem in report.problems:
+            typer.echo(
+                f"BROKEN {problem.check}: {problem.detail} (currency {problem.currency}, "
+                f"transaction {problem.transaction_id}, seq {problem.seq}, "
+                f"account {problem.account_id})"
+            )
+        typer.echo("Ledger intact." if report.ok else f"{report.problem_count} problem(s) found.")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def openapi(
+    output: Annotated[Path, typer.Option()] = Path("openapi/openapi.json"),
+) -> None:
+    """Write the OpenAPI document of the API (committed, and checked by a test)."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(render_openapi(create_app().openapi()))
+    typer.echo(f"Wrote {output}")
+
+
+def render_openapi(document: dict[str, object]) -> str:
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _report_dict(report: audit.VerifyReport) -> dict[str, object]:
+    return VerifyOut.model_validate(report).model_dump(mode="json")

@@ -1,0 +1,194 @@
+"""The tables, as typed SQLAlchemy models; Alembic's migrations must build exactly these.
+
+``transactions`` and ``postings`` are the journal: rows are inserted and never changed (database
+triggers, created in the migrations, reject UPDATE and DELETE). ``accounts.balance`` and
+``accounts.held`` are projections kept in the same database transaction as the postings; CHECK
+constraints keep every floored account at or above zero even if code were to slip.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: DateTime(timezone=True), dict[str, Any]: JSON}
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class LoginAttempt(Base):
+    """Failed sign-ins, counted per username over a sliding window to slow password guessing."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_username_at", "username", "attempted_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    attempted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Currency(Base):
+    __tablename__ = "currencies"
+    __table_args__ = (
+        CheckConstraint("decimals >= 0 AND decimals <= 8", name="decimals_range"),
+        CheckConstraint("last_seq >= 0", name="last_seq_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    decimals: Mapped[int] = mapped_column(Integer)
+    euro_rate: Mapped[Decimal] = mapped_column(Numeric(18, 8))
+    # The chain head: the last sequence number and hash posted in this currency. Every ledger
+    # write locks this row, which is what makes sequences gap-free and the chain linear.
+    last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+    __table_args__ = (
+        CheckConstraint("held >= 0", name="held_non_negative"),
+        CheckConstraint("kind = 'issuance' OR balance - held >= 0", name="floor"),
+        CheckConstraint("status IN ('active', 'frozen', 'closed')", name="status_known"),
+        CheckConstraint(
+            "kind IN ('issuance', 'budget', 'member', 'shop', 'redemption')", name="kind_known"
+        ),
+        Index(
+            "uq_accounts_system_kind",
+            "currency_id",
+            "kind",
+            unique=True,
+            sqlite_where=text("kind IN ('issuance', 'redemption')"),
+            postgresql_where=text("kind IN ('issuance', 'redemption')"),
+        ),
+        Index("ix_accounts_owner_id", "owner_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    currency_id: Mapped[int] = mapped_column(ForeignKey("currencies.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    balance: Mapped[int] = mapped_column(BigInteger, default=0)
+    held: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Transaction(Base):
+    """A journal entry. Immutable once inserted."""
+
+    __tablename__ = "transactions"
+    __table_args__ = (
+        UniqueConstraint("currency_id", "seq", name="uq_transactions_currency_seq"),
+        UniqueConstraint("actor_id", "idempotency_key", name="uq_transactions_actor_key"),
+        CheckConstraint("seq >= 1", name="seq_positive"),
+        Index("ix_transactions_currency_created", "currency_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    currency_id: Mapped[int] = mapped_column(ForeignKey("currencies.id"))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(16))
+    memo: Mapped[str] = mapped_column(Text)
+    meta: Mapped[dict[str, Any]] = mapped_column("metadata")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
+    # Unique: a transaction is reversed at most once, enforced by the database.
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("transactions.id"), unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class Posting(Base):
+    """One line of a journal entry. Immutable once inserted."""
+
+    __tablename__ = "postings"
+    __table_args__ = (
+        CheckConstraint("amount <> 0", name="amount_non_zero"),
+        UniqueConstraint("transaction_id", "account_id", name="uq_postings_transaction_account"),
+        Index("ix_postings_account_seq", "account_id", "seq"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("transactions.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    # The transaction's sequence number, repeated so a statement or an as-of balance reads one index.
+    seq: Mapped[int] = mapped_column(BigInteger)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    balance_after: Mapped[int] = mapped_column(BigInteger)
+
+
+class IdempotencyRecord(Base):
+    """The stored outcome of a write made with an ``Idempotency-Key``, replayed on retries."""
+
+    __tablename__ = "idempotency_records"
+    __table_args__ = (
+        UniqueConstraint("principal_id", "key", name="uq_idempotency_records_principal_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    principal_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    key: Mapped[str] = mapped_column(String(255))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response_body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,56 @@
+"""Queries on users, API tokens and failed sign-in attempts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from torekes.db.models import ApiToken, LoginAttempt, User
+
+
+def user_by_username(session: Session, username: str) -> User | None:
+    return session.scalars(select(User).where(User.username == username)).one_or_none()
+
+
+def list_users(session: Session, after_id: int | None, limit: int) -> list[User]:
+    statement = select(User).order_by(User.id).limit(limit)
+    if after_id is not None:
+        statement = statement.where(User.id > after_id)
+    return list(session.scalars(statement))
+
+
+def token_with_user(session: Session, token_hash: str) -> tuple[ApiToken, User] | None:
+    statement = (
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == token_hash)
+    )
+    row = session.execute(statement).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
+def live_tokens_of(session: Session, user_id: int, now: datetime) -> list[ApiToken]:
+    statement = select(ApiToken).where(
+        ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None), ApiToken.expires_at > now
+    )
+    return list(session.scalars(statement))
+
+
+def count_failures_since(session: Session, username: str, since: datetime) -> int:
+    statement = select(func.count()).where(
+        LoginAttempt.username == username, LoginAttempt.attempted_at > since
+    )
+    return session.scalar(statement) or 0
+
+
+def oldest_failure_since(session: Session, username: str, since: datetime) -> datetime | None:
+    statement = select(func.min(LoginAttempt.attempted_at)).where(
+        LoginAttempt.username == username, LoginAttempt.attempted_at > since
+    )
+    return session.scalar(statement)
+
+
+def forget_failures(session: Session, username: str) -> None:
+    session.execute(delete(LoginAttempt).where(LoginAttempt.username == username))

@@ -1,0 +1,256 @@
+"""The audit: recompute the ledger from its journal and compare, and the trial balance.
+
+``verify`` walks every currency's journal in sequence order and checks that sequences have no
+gaps, each entry balances with at least two postings in its currency, every hash recomputes and
+chains to its predecessor, every posting's running balance is right, the chain head on the
+currency matches, and every materialised account balance equals the sum of its postings. It
+reports each break with the transaction and account it concerns, first break first.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from torekes.db import journal
+from torekes.db import models as m
+from torekes.db.engine import Database
+from torekes.domain import access
+from torekes.domain.access import Principal
+from torekes.domain.accounts import AccountKind
+from torekes.domain.entries import Posting
+from torekes.domain.hashing import GENESIS_HASH, ChainedContent, transaction_hash
+from torekes.services.accounts import resolve_as_of
+from torekes.services.currencies import get_currency_id
+
+MAX_REPORTED_PROBLEMS = 100
+STREAM_BATCH = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    check: str
+    currency: str
+    detail: str
+    transaction_id: int | None = None
+    seq: int | None = None
+    account_id: int | None = None
+
+
+@dataclass(slots=True)
+class CurrencyAudit:
+    currency: str
+    transactions: int = 0
+    accounts: int = 0
+    issued: int = 0
+    in_circulation: int = 0
+    redeemed: int = 0
+
+
+@dataclass(slots=True)
+class VerifyReport:
+    ok: bool = True
+    transactions_checked: int = 0
+    accounts_checked: int = 0
+    currencies: list[CurrencyAudit] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    problem_count: int = 0
+
+    @property
+    def first_break(self) -> Problem | None:
+        return self.problems[0] if self.problems else None
+
+    def add(self, problem: Problem) -> None:
+        self.ok = False
+        self.problem_count += 1
+        if len(self.problems) < MAX_REPORTED_PROBLEMS:
+            self.problems.append(problem)
+
+
+@dataclass(frozen=True, slots=True)
+class TrialBalanceLine:
+    account_id: int
+    kind: str
+    name: str
+    balance: int
+
+
+@dataclass(frozen=True, slots=True)
+class TrialBalance:
+    currency: str
+    as_of_seq: int
+    lines: list[TrialBalanceLine]
+    totals_by_kind: dict[str, int]
+    total: int
+    issued: int
+    in_circulation: int
+    redeemed: int
+
+    @property
+    def balanced(self) -> bool:
+        return self.total == 0 and self.issued == self.in_circulation + self.redeemed
+
+
+def verify(db: Database, actor: Principal | None = None) -> VerifyReport:
+    """Audit the whole ledger; ``actor`` is ``None`` only for the operator's command line."""
+    if actor is not None:
+        access.require_reader_of_everything(actor)
+    report = VerifyReport()
+    with db.read_session() as session:
+        for currency in session.scalars(select(m.Currency).order_by(m.Currency.id)):
+            report.currencies.append(_verify_currency(session, currency, report))
+    return report
+
+
+def _verify_currency(session: Session, currency: m.Currency, report: VerifyReport) -> CurrencyAudit:
+    audit = CurrencyAudit(currency.code)
+    accounts = {
+        account.id: account
+        for account in session.scalars(select(m.Account).where(m.Account.currency_id == currency.id))
+    }
+    running: dict[int, int] = defaultdict(int)
+    expected_seq, prev_hash = 1, GENESIS_HASH
+
+    def problem(check: str, detail: str, tx: m.Transaction | None = None, account: int | None = None) -> None:
+        report.add(
+            Problem(
+                check=check,
+                currency=currency.code,
+                detail=detail,
+                transaction_id=None if tx is None else tx.id,
+                seq=None if tx is None else tx.seq,
+                account_id=account,
+            )
+        )
+
+    for tx, postings in _journal_of(session, currency.id):
+        audit.transactions += 1
+        if tx.seq != expected_seq:
+            problem("sequence", f"expected sequence {expected_seq}, found {tx.seq}", tx)
+        expected_seq = tx.seq + 1
+        if len(postings) < 2:
+            problem("postings", f"{len(postings)} posting(s); at least two are needed", tx)
+        total = sum(p.amount for p in postings)
+        if total != 0:
+            problem("balanced", f"postings sum to {total}", tx)
+        for p in postings:
+            running[p.account_id] += p.amount
+            if p.account_id not in accounts:
+                problem("currency", "posting to an account of another currency", tx, p.account_id)
+            if p.seq != tx.seq:
+                problem("posting_seq", f"posting carries sequence {p.seq}", tx, p.account_id)
+            if p.balance_after != running[p.account_id]:
+                problem(
+                    "running_balance",
+                    f"balance after is {p.balance_after}, postings sum to {running[p.account_id]}",
+                    tx,
+                    p.account_id,
+                )
+        if tx.prev_hash != prev_hash:
+            problem("chain", "prev_hash does not match the previous transaction's hash", tx)
+        recomputed = transaction_hash(_content(currency.code, tx, postings), tx.prev_hash)
+        if recomputed != tx.hash:
+            problem("hash", "the content no longer matches its hash", tx)
+        prev_hash = tx.hash
+
+    if currency.last_seq != expected_seq - 1 or currency.last_hash != prev_hash:
+        problem("chain_head", f"head says {currency.last_seq}, journal ends at {expected_seq - 1}")
+    for account in accounts.values():
+        audit.accounts += 1
+        summed = running.get(account.id, 0)
+        if account.balance != summed:
+            problem(
+                "balance",
+                f"materialised balance {account.balance}, postings sum to {summed}",
+                account=account.id,
+            )
+        if account.kind != AccountKind.ISSUANCE and account.balance - account.held < 0:
+            problem("floor", f"available amount {account.balance - account.held}", account=account.id)
+        _tally(audit, account.kind, summed)
+    if audit.issued != audit.in_circulation + audit.redeemed:
+        problem("issued_identity", "issued differs from in circulation plus redeemed")
+    report.transactions_checked += audit.transactions
+    report.accounts_checked += audit.accounts
+    return audit
+
+
+def _tally(audit: CurrencyAudit, kind: str, balance: int) -> None:
+    if kind == AccountKind.ISSUANCE:
+        audit.issued -= balance
+    elif kind == AccountKind.REDEMPTION:
+        audit.redeemed += balance
+    else:
+        audit.in_circulation += balance
+
+
+def _journal_of(
+    session: Session, currency_id: int
+) -> Iterator[tuple[m.Transaction, list[m.Posting]]]:
+    """Yield each transaction of the currency with its postings, in sequence order, streaming."""
+    statement = (
+        select(m.Transaction, m.Posting)
+        .outerjoin(m.Posting, m.Posting.transaction_id == m.Transaction.id)
+        .where(m.Transaction.currency_id == currency_id)
+        .order_by(m.Transaction.seq, m.Posting.id)
+        .execution_options(yield_per=STREAM_BATCH)
+    )
+    current: m.Transaction | None = None
+    postings: list[m.Posting] = []
+    for tx, posting in session.execute(statement):
+        if current is not None and tx.id != current.id:
+            yield current, postings
+            postings = []
+        current = tx
+        if posting is not None:
+            postings.append(posting)
+    if current is not None:
+        yield current, postings
+
+
+def _content(currency_code: str, tx: m.Transaction, postings: list[m.Posting]) -> ChainedContent:
+    return ChainedContent(
+        currency_code=currency_code,
+        seq=tx.seq,
+        kind=tx.kind,
+        memo=tx.memo,
+        metadata=tx.meta,
+        actor_id=tx.actor_id,
+        created_at=tx.created_at,
+        idempotency_key=tx.idempotency_key,
+        reverses_id=tx.reverses_id,
+        postings=[Posting(p.account_id, p.amount) for p in postings],
+    )
+
+
+def trial_balance(db: Database, actor: Principal, currency_code: str, as_of: str | None) -> TrialBalance:
+    access.require_reader_of_everything(actor)
+    with db.read_session() as session:
+        currency = session.get(m.Currency, get_currency_id(session, currency_code))
+        assert currency is not None
+        seq = resolve_as_of(session, currency, as_of)
+        balances = journal.balances_at_seq(session, currency.id, seq)
+        audit = CurrencyAudit(currency.code)
+        lines: list[TrialBalanceLine] = []
+        totals: dict[str, int] = defaultdict(int)
+        accounts = session.scalars(
+            select(m.Account).where(m.Account.currency_id == currency.id).order_by(m.Account.id)
+        )
+        for account in accounts:
+            balance = balances.get(account.id, 0)
+            lines.append(TrialBalanceLine(account.id, account.kind, account.name, balance))
+            totals[account.kind] += balance
+            _tally(audit, account.kind, balance)
+        return TrialBalance(
+            currency=currency.code,
+            as_of_seq=seq,
+            lines=lines,
+            totals_by_kind=dict(totals),
+            total=sum(totals.values()),
+            issued=audit.issued,
+            in_circulation=audit.in_circulation,
+            redeemed=audit.redeemed,
+        )

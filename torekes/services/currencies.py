@@ -1,0 +1,85 @@
+"""Currencies, each created with its two system accounts: issuance and redemption."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from torekes.db import accounts as repo
+from torekes.db import models as m
+from torekes.db.engine import Database
+from torekes.domain import access, errors
+from torekes.domain.accounts import AccountKind
+from torekes.domain.hashing import GENESIS_HASH
+from torekes.services.unit_of_work import WriteContext
+from torekes.services.views import CurrencyView
+
+
+@dataclass(frozen=True, slots=True)
+class CurrencyCommand:
+    code: str
+    name: str
+    decimals: int
+    euro_rate: Decimal
+
+
+def create_currency(ctx: WriteContext, command: CurrencyCommand) -> CurrencyView:
+    access.require_admin(ctx.actor)
+    session = ctx.session
+    if repo.currency_by_code(session, command.code) is not None:
+        raise errors.CurrencyExists(f"Currency {command.code} exists", code=command.code)
+    currency = m.Currency(
+        code=command.code,
+        name=command.name,
+        decimals=command.decimals,
+        euro_rate=command.euro_rate,
+        last_seq=0,
+        last_hash=GENESIS_HASH,
+    )
+    session.add(currency)
+    session.flush()
+    for kind in (AccountKind.ISSUANCE, AccountKind.REDEMPTION):
+        session.add(
+            m.Account(
+                currency_id=currency.id,
+                kind=kind.value,
+                name=f"{command.code} {kind.value}",
+                owner_id=None,
+                status="active",
+                balance=0,
+                held=0,
+            )
+        )
+    session.flush()
+    return _view(session, currency)
+
+
+def list_currencies(db: Database) -> list[CurrencyView]:
+    with db.read_session() as session:
+        return [_view(session, currency) for currency in repo.list_currencies(session)]
+
+
+def get_currency_id(session: Session, code: str) -> int:
+    currency = repo.currency_by_code(session, code)
+    if currency is None:
+        raise errors.CurrencyNotFound(f"No currency {code}", code=code)
+    return currency.id
+
+
+def _view(session: Session, currency: m.Currency) -> CurrencyView:
+    issuance = repo.system_account(session, currency.id, AccountKind.ISSUANCE)
+    redemption = repo.system_account(session, currency.id, AccountKind.REDEMPTION)
+    assert issuance is not None and redemption is not None
+    return CurrencyView(
+        id=currency.id,
+        code=currency.code,
+        name=currency.name,
+        decimals=currency.decimals,
+        euro_rate=currency.euro_rate,
+        issuance_account_id=issuance.id,
+        redemption_account_id=redemption.id,
+        last_seq=currency.last_seq,
+        created_at=currency.created_at,
+    )

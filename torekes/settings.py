@@ -1,0 +1,50 @@
+"""Configuration from ``TOREKES_*`` environment variables (and an optional ``.env`` file).
+
+Nothing here builds a settings object at import time: ``load_settings()`` is called by the app
+factory and the command line. The defaults run a local development service on an SQLite file;
+production mode refuses to start with the default secret key.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Self
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET_KEY = "development-secret-change-me"  # noqa: S105 - refused in production below
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TOREKES_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///./torekes.db"
+    secret_key: str = DEFAULT_SECRET_KEY
+    public_base_url: str = "http://127.0.0.1:8000"
+    environment: Environment = Environment.DEVELOPMENT
+    token_lifetime_days: int = Field(default=30, ge=1, le=3650)
+    login_max_failures: int = Field(default=10, ge=1)
+    login_window_seconds: int = Field(default=900, ge=1)
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_in_production(self) -> Self:
+        if self.environment is Environment.PRODUCTION:
+            if self.secret_key == DEFAULT_SECRET_KEY:
+                raise ValueError("TOREKES_SECRET_KEY must be set to a secret of your own in production")
+            if len(self.secret_key) < 32:
+                raise ValueError("TOREKES_SECRET_KEY must be at least 32 characters in production")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings(**overrides: object) -> Settings:
+    return Settings(**overrides)  # type: ignore[arg-type]
