@@ -18,7 +18,9 @@ from torekes.services import audit, demo, users
 from torekes.services.unit_of_work import write
 from torekes.settings import Environment, load_settings
 
-app = typer.Typer(help="Torekes: a neighbourhood currency on an append-only ledger.", no_args_is_help=True)
+app = typer.Typer(
+    help="Torekes: a neighbourhood currency on an append-only ledger.", no_args_is_help=True
+)
 
 # The operator at the command line acts as the system, outside any user's rights.
 OPERATOR = Principal(user_id=0, username="operator", role=Role.ADMIN)

@@ -36,7 +36,9 @@ class Settings(BaseSettings):
     def _refuse_default_secret_in_production(self) -> Self:
         if self.environment is Environment.PRODUCTION:
             if self.secret_key == DEFAULT_SECRET_KEY:
-                raise ValueError("TOREKES_SECRET_KEY must be set to a secret of your own in production")
+                raise ValueError(
+                    "TOREKES_SECRET_KEY must be set to a secret of your own in production"
+                )
             if len(self.secret_key) < 32:
                 raise ValueError("TOREKES_SECRET_KEY must be at least 32 characters in production")
         return self

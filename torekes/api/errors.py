@@ -108,7 +108,14 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
     code = HTTP_CODES.get(error.status_code, "http_error")
     detail = error.detail if isinstance(error.detail, str) else None
-    return problem(request, error.status_code, code, detail or code.replace("_", " "), detail, dict(error.headers or {}))
+    return problem(
+        request,
+        error.status_code,
+        code,
+        detail or code.replace("_", " "),
+        detail,
+        dict(error.headers or {}),
+    )
 
 
 async def _integrity_error(request: Request, error: Exception) -> JSONResponse:

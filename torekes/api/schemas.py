@@ -55,17 +55,23 @@ Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 Amount = Annotated[StrictInt, Field(gt=0, le=MAX_AMOUNT, description="Minor units; positive.")]
 SignedAmount = Annotated[
     StrictInt,
-    Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT, description="Minor units; negative debits, positive credits."),
+    Field(
+        ge=-MAX_AMOUNT, le=MAX_AMOUNT, description="Minor units; negative debits, positive credits."
+    ),
     AfterValidator(_non_zero),
 ]
 Memo = Annotated[str, StringConstraints(max_length=MAX_MEMO_LENGTH), AfterValidator(_printable)]
 Name = Annotated[
-    str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True), AfterValidator(_printable)
+    str,
+    StringConstraints(min_length=1, max_length=200, strip_whitespace=True),
+    AfterValidator(_printable),
 ]
 Metadata = Annotated[dict[str, Any], AfterValidator(_small_json)]
 Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.@-]{3,64}$")]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]{1,11}$")]
-Password = Annotated[str, StringConstraints(min_length=8, max_length=256), AfterValidator(_printable)]
+Password = Annotated[
+    str, StringConstraints(min_length=8, max_length=256), AfterValidator(_printable)
+]
 
 ItemT = TypeVar("ItemT")
 
@@ -80,7 +86,9 @@ class Response(BaseModel):
 
 class Page(Response, Generic[ItemT]):
     items: list[ItemT]
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null at the end.")
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end."
+    )
 
 
 # --- users and tokens ---------------------------------------------------------------------------
@@ -104,7 +112,7 @@ class UserOut(Response):
 
 class TokenOut(BaseModel):
     access_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type
     expires_at: datetime
 
 
@@ -136,7 +144,9 @@ class CurrencyOut(Response):
 
 class AccountIn(Request):
     currency: CurrencyCode
-    kind: AccountKind = Field(description="budget, member or shop; system accounts come with the currency.")
+    kind: AccountKind = Field(
+        description="budget, member or shop; system accounts come with the currency."
+    )
     name: Name
     owner_id: Id | None = None
 
@@ -204,7 +214,8 @@ class EntryIn(Request):
 
 class ReverseIn(Request):
     reason: Annotated[
-        str, StringConstraints(min_length=1, max_length=MAX_MEMO_LENGTH, strip_whitespace=True),
+        str,
+        StringConstraints(min_length=1, max_length=MAX_MEMO_LENGTH, strip_whitespace=True),
         AfterValidator(_printable),
     ]
 

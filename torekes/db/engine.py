@@ -61,7 +61,9 @@ class Database:
             self.write_engine = _sqlite_engine(url, immediate=True)
             self.read_engine = _sqlite_engine(url, immediate=False)
         else:
-            self.write_engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+            self.write_engine = create_engine(
+                url, pool_size=10, max_overflow=20, pool_pre_ping=True
+            )
             self.read_engine = self.write_engine.execution_options(
                 isolation_level="REPEATABLE READ"
             )

@@ -72,7 +72,10 @@ def reversal_ids_of(session: Session, transaction_ids: Sequence[int]) -> dict[in
     statement = select(Transaction.reverses_id, Transaction.id).where(
         Transaction.reverses_id.in_(transaction_ids)
     )
-    return {int(reversed_id): reversal_id for reversed_id, reversal_id in session.execute(statement)}
+    rows = session.execute(statement).tuples()
+    return {
+        reversed_id: reversal_id for reversed_id, reversal_id in rows if reversed_id is not None
+    }
 
 
 def transaction_feed(
@@ -123,7 +126,7 @@ def last_seq_at(session: Session, currency_id: int, moment: datetime) -> int:
 
 
 def balances_at_seq(session: Session, currency_id: int, seq: int) -> dict[int, int]:
-    """Every account's balance in the currency after transaction number ``seq``, summed from postings."""
+    """Every account's balance after the currency's transaction ``seq``, summed from postings."""
     statement = (
         select(Posting.account_id, func.sum(Posting.amount))
         .join(Account, Account.id == Posting.account_id)

@@ -171,7 +171,7 @@ class Posting(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     transaction_id: Mapped[int] = mapped_column(ForeignKey("transactions.id"))
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
-    # The transaction's sequence number, repeated so a statement or an as-of balance reads one index.
+    # The transaction's sequence number, repeated so statements and as-of balances read one index.
     seq: Mapped[int] = mapped_column(BigInteger)
     amount: Mapped[int] = mapped_column(BigInteger)
     balance_after: Mapped[int] = mapped_column(BigInteger)

@@ -80,7 +80,9 @@ def check_can_post(account: AccountState, amount: int) -> int:
 
 def check_can_close(account: AccountState) -> None:
     if account.kind.is_system:
-        raise errors.AccountKindNotAllowed("System accounts cannot be closed", account_id=account.id)
+        raise errors.AccountKindNotAllowed(
+            "System accounts cannot be closed", account_id=account.id
+        )
     if account.status is AccountStatus.CLOSED:
         raise errors.AccountStatusUnchanged("The account is already closed", account_id=account.id)
     if account.balance != 0 or account.held != 0:

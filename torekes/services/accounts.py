@@ -104,7 +104,9 @@ def list_accounts(db: Database, actor: Principal, query: AccountQuery) -> Page[A
             status=None if query.status is None else query.status.value,
             owner_id=owner_id,
         )
-        found = repo.list_accounts(session, where, pagination.parse_cursor(query.cursor), query.limit)
+        found = repo.list_accounts(
+            session, where, pagination.parse_cursor(query.cursor), query.limit
+        )
         codes = _currency_codes(session)
         return Page(
             items=[AccountView.of(account, codes[account.currency_id]) for account in found],

@@ -110,12 +110,16 @@ def _verify_currency(session: Session, currency: m.Currency, report: VerifyRepor
     audit = CurrencyAudit(currency.code)
     accounts = {
         account.id: account
-        for account in session.scalars(select(m.Account).where(m.Account.currency_id == currency.id))
+        for account in session.scalars(
+            select(m.Account).where(m.Account.currency_id == currency.id)
+        )
     }
     running: dict[int, int] = defaultdict(int)
     expected_seq, prev_hash = 1, GENESIS_HASH
 
-    def problem(check: str, detail: str, tx: m.Transaction | None = None, account: int | None = None) -> None:
+    def problem(
+        check: str, detail: str, tx: m.Transaction | None = None, account: int | None = None
+    ) -> None:
         report.add(
             Problem(
                 check=check,
@@ -169,7 +173,9 @@ def _verify_currency(session: Session, currency: m.Currency, report: VerifyRepor
                 account=account.id,
             )
         if account.kind != AccountKind.ISSUANCE and account.balance - account.held < 0:
-            problem("floor", f"available amount {account.balance - account.held}", account=account.id)
+            problem(
+                "floor", f"available amount {account.balance - account.held}", account=account.id
+            )
         _tally(audit, account.kind, summed)
     if audit.issued != audit.in_circulation + audit.redeemed:
         problem("issued_identity", "issued differs from in circulation plus redeemed")
@@ -226,7 +232,9 @@ def _content(currency_code: str, tx: m.Transaction, postings: list[m.Posting]) -
     )
 
 
-def trial_balance(db: Database, actor: Principal, currency_code: str, as_of: str | None) -> TrialBalance:
+def trial_balance(
+    db: Database, actor: Principal, currency_code: str, as_of: str | None
+) -> TrialBalance:
     access.require_reader_of_everything(actor)
     with db.read_session() as session:
         currency = session.get(m.Currency, get_currency_id(session, currency_code))

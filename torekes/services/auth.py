@@ -21,7 +21,14 @@ from torekes.services.users import IssuedToken, issue_token
 from torekes.settings import Settings
 
 
+MAX_USERNAME_LENGTH = 64
+MAX_PASSWORD_LENGTH = 1024
+
+
 def sign_in(db: Database, settings: Settings, username: str, password: str) -> IssuedToken:
+    if not _plausible(username, MAX_USERNAME_LENGTH) or not _plausible(password, MAX_PASSWORD_LENGTH):
+        # No such user can exist; refuse before touching the database with it.
+        raise errors.InvalidCredentials()
     now = m.utcnow()
     window_start = now - timedelta(seconds=settings.login_window_seconds)
     with db.read_session() as session:
@@ -80,6 +87,10 @@ def revoke_all_tokens(ctx: WriteContext, user_id: int) -> int:
     for token in tokens:
         token.revoked_at = m.utcnow()
     return len(tokens)
+
+
+def _plausible(value: str, max_length: int) -> bool:
+    return 0 < len(value) <= max_length and "\x00" not in value
 
 
 def _aware(moment: datetime) -> datetime:

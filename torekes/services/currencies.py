@@ -71,7 +71,8 @@ def get_currency_id(session: Session, code: str) -> int:
 def _view(session: Session, currency: m.Currency) -> CurrencyView:
     issuance = repo.system_account(session, currency.id, AccountKind.ISSUANCE)
     redemption = repo.system_account(session, currency.id, AccountKind.REDEMPTION)
-    assert issuance is not None and redemption is not None
+    assert issuance is not None
+    assert redemption is not None
     return CurrencyView(
         id=currency.id,
         code=currency.code,

@@ -24,7 +24,9 @@ def get_transaction(db: Database, actor: Principal, transaction_id: int) -> Tran
         view = transaction_views(session, [transaction])[0]
         if not actor.reads_everything:
             account_ids = [posting.account_id for posting in view.postings]
-            owners = session.scalars(select(m.Account.owner_id).where(m.Account.id.in_(account_ids)))
+            owners = session.scalars(
+                select(m.Account.owner_id).where(m.Account.id.in_(account_ids))
+            )
             if actor.user_id not in set(owners):
                 raise errors.RoleNotAllowed("You may see only transactions on your own accounts")
         return view

@@ -208,15 +208,16 @@ def reverse(ctx: WriteContext, transaction_id: int, reason: str) -> TransactionV
     )
 
 
-def transaction_views(session: Session, transactions: Sequence[m.Transaction]) -> list[TransactionView]:
+def transaction_views(
+    session: Session, transactions: Sequence[m.Transaction]
+) -> list[TransactionView]:
     """Views of stored transactions, with their postings and reversals, in three queries."""
     ids = [transaction.id for transaction in transactions]
     postings = journal.postings_of(session, ids)
     reversals = journal.reversal_ids_of(session, ids)
     codes = {currency.id: currency.code for currency in session.scalars(select(m.Currency))}
     return [
-        _view(t, codes[t.currency_id], postings[t.id], reversals.get(t.id))
-        for t in transactions
+        _view(t, codes[t.currency_id], postings[t.id], reversals.get(t.id)) for t in transactions
     ]
 
 

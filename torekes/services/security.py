@@ -15,7 +15,7 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-TOKEN_PREFIX = "trk_"
+TOKEN_PREFIX = "trk_"  # noqa: S105 - a visible prefix, not a secret
 _hasher = PasswordHasher()
 
 

@@ -104,5 +104,6 @@ def _status_route(action: Literal["freeze", "unfreeze", "close"]) -> None:
     )
 
 
-for _action in ("freeze", "unfreeze", "close"):
-    _status_route(_action)  # type: ignore[arg-type]
+_ACTIONS: tuple[Literal["freeze", "unfreeze", "close"], ...] = ("freeze", "unfreeze", "close")
+for _action in _ACTIONS:
+    _status_route(_action)

@@ -37,5 +37,7 @@ AccountId = Annotated[int, Path(ge=1, le=MAX_ID)]
 TransactionId = Annotated[int, Path(ge=1, le=MAX_ID)]
 UserId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
-Cursor = Annotated[str | None, Query(max_length=20, description="`next_cursor` of the previous page")]
+Cursor = Annotated[
+    str | None, Query(max_length=20, description="`next_cursor` of the previous page")
+]
 DEFAULT_LIMIT = DEFAULT_PAGE_SIZE

@@ -1,4 +1,5 @@
-"""Users: administrators create them; administrators and auditors list them; anyone sees themselves."""
+"""Users: administrators create them; administrators and auditors list them; anyone sees
+themselves."""
 
 from __future__ import annotations
 
