@@ -57,7 +57,9 @@ class Ledger:
 
     def currency(self, code: str = "TRK", decimals: int = 0) -> CurrencyView:
         command = currencies.CurrencyCommand(code, f"{code} tokens", decimals, Decimal("0.10"))
-        return write(self.db, self.admin.principal, lambda ctx: currencies.create_currency(ctx, command))
+        return write(
+            self.db, self.admin.principal, lambda ctx: currencies.create_currency(ctx, command)
+        )
 
     def account(
         self, kind: AccountKind, owner: Actor | None = None, currency: str = "TRK"

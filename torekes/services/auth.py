@@ -20,13 +20,14 @@ from torekes.services.unit_of_work import WriteContext, write
 from torekes.services.users import IssuedToken, issue_token
 from torekes.settings import Settings
 
-
 MAX_USERNAME_LENGTH = 64
 MAX_PASSWORD_LENGTH = 1024
 
 
 def sign_in(db: Database, settings: Settings, username: str, password: str) -> IssuedToken:
-    if not _plausible(username, MAX_USERNAME_LENGTH) or not _plausible(password, MAX_PASSWORD_LENGTH):
+    if not _plausible(username, MAX_USERNAME_LENGTH) or not _plausible(
+        password, MAX_PASSWORD_LENGTH
+    ):
         # No such user can exist; refuse before touching the database with it.
         raise errors.InvalidCredentials()
     now = m.utcnow()
