@@ -46,13 +46,3 @@ def list_accounts(
     if after_id is not None:
         statement = statement.where(Account.id > after_id)
     return list(session.scalars(statement))
-
-
-def lock_account(session: Session, account_id: int) -> Account | None:
-    statement = (
-        select(Account)
-        .where(Account.id == account_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return session.scalars(statement).one_or_none()

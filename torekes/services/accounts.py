@@ -71,7 +71,7 @@ def open_account(ctx: WriteContext, command: AccountCommand) -> AccountView:
 def change_status(ctx: WriteContext, account_id: int, action: str) -> AccountView:
     """``freeze``, ``unfreeze`` or ``close`` an account, under its row lock."""
     access.require_admin(ctx.actor)
-    account = repo.lock_account(ctx.session, account_id)
+    account = journal.lock_accounts(ctx.session, [account_id]).get(account_id)
     if account is None:
         raise errors.AccountNotFound(f"No account {account_id}", account_id=account_id)
     state = account_state(account)

@@ -23,9 +23,10 @@ from torekes.domain import access
 from torekes.domain.access import Principal
 from torekes.domain.accounts import AccountKind
 from torekes.domain.entries import Posting
-from torekes.domain.hashing import GENESIS_HASH, ChainedContent, transaction_hash
+from torekes.domain.hashing import GENESIS_HASH, transaction_hash
 from torekes.services.accounts import resolve_as_of
 from torekes.services.currencies import get_currency_id
+from torekes.services.ledger import chained_content
 
 MAX_REPORTED_PROBLEMS = 100
 STREAM_BATCH = 5000
@@ -156,7 +157,10 @@ def _verify_currency(session: Session, currency: m.Currency, report: VerifyRepor
                 )
         if tx.prev_hash != prev_hash:
             problem("chain", "prev_hash does not match the previous transaction's hash", tx)
-        recomputed = transaction_hash(_content(currency.code, tx, postings), tx.prev_hash)
+        content = chained_content(
+            currency.code, tx, [Posting(p.account_id, p.amount) for p in postings]
+        )
+        recomputed = transaction_hash(content, tx.prev_hash)
         if recomputed != tx.hash:
             problem("hash", "the content no longer matches its hash", tx)
         prev_hash = tx.hash
@@ -215,21 +219,6 @@ def _journal_of(
             postings.append(posting)
     if current is not None:
         yield current, postings
-
-
-def _content(currency_code: str, tx: m.Transaction, postings: list[m.Posting]) -> ChainedContent:
-    return ChainedContent(
-        currency_code=currency_code,
-        seq=tx.seq,
-        kind=tx.kind,
-        memo=tx.memo,
-        metadata=tx.meta,
-        actor_id=tx.actor_id,
-        created_at=tx.created_at,
-        idempotency_key=tx.idempotency_key,
-        reverses_id=tx.reverses_id,
-        postings=[Posting(p.account_id, p.amount) for p in postings],
-    )
 
 
 def trial_balance(

@@ -112,19 +112,7 @@ def post_entry(
         hash="",
     )
     transaction.hash = transaction_hash(
-        ChainedContent(
-            currency_code=currency.code,
-            seq=transaction.seq,
-            kind=transaction.kind,
-            memo=memo,
-            metadata=transaction.meta,
-            actor_id=transaction.actor_id,
-            created_at=transaction.created_at,
-            idempotency_key=transaction.idempotency_key,
-            reverses_id=reverses_id,
-            postings=postings,
-        ),
-        currency.last_hash,
+        chained_content(currency.code, transaction, postings), currency.last_hash
     )
     rows = [
         m.Posting(
@@ -205,6 +193,24 @@ def reverse(ctx: WriteContext, transaction_id: int, reason: str) -> TransactionV
         memo=f"Reversal of transaction {original.id}: {reason}",
         metadata={"reason": reason, "reversed_seq": original.seq},
         reverses_id=original.id,
+    )
+
+
+def chained_content(
+    currency_code: str, transaction: m.Transaction, postings: Sequence[Posting]
+) -> ChainedContent:
+    """What the hash chain covers of a transaction: at posting time and again in an audit."""
+    return ChainedContent(
+        currency_code=currency_code,
+        seq=transaction.seq,
+        kind=transaction.kind,
+        memo=transaction.memo,
+        metadata=transaction.meta,
+        actor_id=transaction.actor_id,
+        created_at=transaction.created_at,
+        idempotency_key=transaction.idempotency_key,
+        reverses_id=transaction.reverses_id,
+        postings=postings,
     )
 
 
