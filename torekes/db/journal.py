@@ -72,7 +72,7 @@ def reversal_ids_of(session: Session, transaction_ids: Sequence[int]) -> dict[in
     statement = select(Transaction.reverses_id, Transaction.id).where(
         Transaction.reverses_id.in_(transaction_ids)
     )
-    rows = session.execute(statement).tuples()
+    rows = session.execute(statement).all()
     return {
         reversed_id: reversal_id for reversed_id, reversal_id in rows if reversed_id is not None
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from torekes.db import accounts as repo
@@ -28,8 +29,9 @@ class CurrencyCommand:
 def create_currency(ctx: WriteContext, command: CurrencyCommand) -> CurrencyView:
     access.require_admin(ctx.actor)
     session = ctx.session
+    exists = errors.CurrencyExists(f"Currency {command.code} exists", code=command.code)
     if repo.currency_by_code(session, command.code) is not None:
-        raise errors.CurrencyExists(f"Currency {command.code} exists", code=command.code)
+        raise exists
     currency = m.Currency(
         code=command.code,
         name=command.name,
@@ -39,7 +41,10 @@ def create_currency(ctx: WriteContext, command: CurrencyCommand) -> CurrencyView
         last_hash=GENESIS_HASH,
     )
     session.add(currency)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # created concurrently since the look-up above
+        raise exists from None
     for kind in (AccountKind.ISSUANCE, AccountKind.REDEMPTION):
         session.add(
             m.Account(

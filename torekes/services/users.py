@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
+
 from torekes.db import models as m
 from torekes.db import users as repo
 from torekes.db.engine import Database
@@ -42,8 +44,9 @@ def create_user(ctx: WriteContext, command: UserCommand) -> UserView:
 
 def add_user(ctx: WriteContext, command: UserCommand) -> UserView:
     """Create a user without an acting administrator's check (first admin, demo data)."""
+    taken = errors.UsernameTaken(f"{command.username} is taken", username=command.username)
     if repo.user_by_username(ctx.session, command.username) is not None:
-        raise errors.UsernameTaken(f"{command.username} is taken", username=command.username)
+        raise taken
     user = m.User(
         username=command.username,
         display_name=command.display_name,
@@ -52,7 +55,12 @@ def add_user(ctx: WriteContext, command: UserCommand) -> UserView:
         is_active=True,
     )
     ctx.session.add(user)
-    ctx.session.flush()
+    try:
+        ctx.session.flush()
+    except IntegrityError:  # registered concurrently since the look-up above
+        raise errors.UsernameTaken(
+            f"{command.username} is taken", username=command.username
+        ) from None
     return UserView.of(user)
 
 
