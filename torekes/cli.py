@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -14,9 +16,10 @@ from torekes.app import create_app
 from torekes.db.engine import Database
 from torekes.db.migrate import upgrade_to_head
 from torekes.domain.access import Principal, Role
+from torekes.domain.errors import TorekesError
 from torekes.services import audit, demo, users
 from torekes.services.unit_of_work import write
-from torekes.settings import Environment, load_settings
+from torekes.settings import Environment, Settings, load_settings
 
 app = typer.Typer(
     help="Torekes: a neighbourhood currency on an append-only ledger.", no_args_is_help=True
@@ -26,16 +29,30 @@ app = typer.Typer(
 OPERATOR = Principal(user_id=0, username="operator", role=Role.ADMIN)
 
 
-def _database() -> Database:
-    return Database(load_settings().database_url)
+@contextmanager
+def _database(settings: Settings | None = None) -> Iterator[Database]:
+    database = Database((settings or load_settings()).database_url)
+    try:
+        yield database
+    finally:
+        database.dispose()
+
+
+@contextmanager
+def _refusals_exit() -> Iterator[None]:
+    """Show a refused request (a taken username, say) as a message and exit code 2."""
+    try:
+        yield
+    except TorekesError as error:
+        typer.echo(f"Refused ({error.code}): {error.detail}", err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command()
 def migrate() -> None:
     """Bring the database's schema to the newest migration."""
-    database = _database()
-    upgrade_to_head(database.write_engine)
-    database.dispose()
+    with _database() as database:
+        upgrade_to_head(database.write_engine)
     typer.echo("Database migrated.")
 
 
@@ -67,11 +84,8 @@ def load_demo(
     if settings.environment is Environment.PRODUCTION:
         typer.echo("Refusing to load demo data in production.", err=True)
         raise typer.Exit(2)
-    database = Database(settings.database_url)
-    try:
+    with _refusals_exit(), _database(settings) as database:
         logins = demo.load(database, only_if_empty=if_empty)
-    finally:
-        database.dispose()
     if logins is None:
         typer.echo("The database already has users; demo data not loaded.")
         return
@@ -90,9 +104,8 @@ def create_admin(
 ) -> None:
     """Create an administrator and print an API token for it."""
     settings = load_settings()
-    database = Database(settings.database_url)
     command = users.UserCommand(username, display_name, Role.ADMIN, password)
-    try:
+    with _refusals_exit(), _database(settings) as database:
         token = write(
             database,
             OPERATOR,
@@ -100,8 +113,6 @@ def create_admin(
                 ctx, settings, users.add_user(ctx, command).id, name="create-admin"
             ),
         )
-    finally:
-        database.dispose()
     typer.echo(f"Administrator {username} created (id {token.user.id}).")
     typer.echo(f"API token: {token.access_token}")
 
@@ -109,11 +120,8 @@ def create_admin(
 @app.command()
 def verify(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Audit the whole ledger; exit code 0 only when it is intact."""
-    database = _database()
-    try:
+    with _database() as database:
         report = audit.verify(database)
-    finally:
-        database.dispose()
     if as_json:
         typer.echo(json.dumps(_report_dict(report), indent=2))
     else:

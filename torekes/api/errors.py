@@ -50,7 +50,7 @@ def problem(
     title: str,
     detail: str | None = None,
     headers: dict[str, str] | None = None,
-    **extra: Any,
+    extra: dict[str, Any] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": f"urn:torekes:problem:{code}",
@@ -61,7 +61,9 @@ def problem(
     }
     if detail is not None:
         body["detail"] = detail
-    body.update(extra)
+    # Extra members add context (an account id, the available amount) but never replace a
+    # standard member.
+    body.update({name: value for name, value in (extra or {}).items() if name not in body})
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
@@ -80,7 +82,7 @@ async def _domain_error(request: Request, error: Exception) -> JSONResponse:
         headers["WWW-Authenticate"] = "Bearer"
     if isinstance(error, errors.RateLimited):
         headers["Retry-After"] = str(error.retry_after)
-    return problem(request, status, error.code, error.title, error.detail, headers, **error.extra)
+    return problem(request, status, error.code, error.title, error.detail, headers, error.extra)
 
 
 async def _validation_error(request: Request, error: Exception) -> JSONResponse:
@@ -100,7 +102,7 @@ async def _validation_error(request: Request, error: Exception) -> JSONResponse:
         "validation_error",
         "The request is not valid",
         f"Invalid: {names}",
-        errors=fields,
+        extra={"errors": fields},
     )
 
 

@@ -3,7 +3,6 @@ numbers (no strings, no fractions, no booleans) within the ledger's range."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
@@ -17,14 +16,16 @@ from pydantic import (
     StringConstraints,
 )
 
+from torekes.domain import errors
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
 from torekes.domain.entries import (
     MAX_AMOUNT,
     MAX_MEMO_LENGTH,
-    MAX_METADATA_BYTES,
     TransactionKind,
+    check_metadata,
 )
+from torekes.domain.users import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, USERNAME_PATTERN
 
 MAX_ID = 2**31 - 1
 MAX_SEQ = 2**62
@@ -36,12 +37,11 @@ def _printable(value: str) -> str:
     return value
 
 
-def _small_json(value: dict[str, Any]) -> dict[str, Any]:
-    encoded = json.dumps(value, ensure_ascii=False)
-    if len(encoded.encode()) > MAX_METADATA_BYTES:
-        raise ValueError(f"must serialise to at most {MAX_METADATA_BYTES} bytes")
-    if "\\u0000" in encoded:
-        raise ValueError("must not contain NUL characters")
+def _plain_json(value: dict[str, Any]) -> dict[str, Any]:
+    try:
+        check_metadata(value)
+    except errors.InvalidMetadata as error:
+        raise ValueError(error.detail) from None
     return value
 
 
@@ -66,11 +66,18 @@ Name = Annotated[
     StringConstraints(min_length=1, max_length=200, strip_whitespace=True),
     AfterValidator(_printable),
 ]
-Metadata = Annotated[dict[str, Any], AfterValidator(_small_json)]
-Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.@-]{3,64}$")]
+CurrencyName = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=100, strip_whitespace=True),
+    AfterValidator(_printable),
+]
+Metadata = Annotated[dict[str, Any], AfterValidator(_plain_json)]
+Username = Annotated[str, StringConstraints(pattern=USERNAME_PATTERN)]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]{1,11}$")]
 Password = Annotated[
-    str, StringConstraints(min_length=8, max_length=256), AfterValidator(_printable)
+    str,
+    StringConstraints(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH),
+    AfterValidator(_printable),
 ]
 
 ItemT = TypeVar("ItemT")
@@ -125,7 +132,7 @@ class RevokedOut(BaseModel):
 
 class CurrencyIn(Request):
     code: CurrencyCode
-    name: Name
+    name: CurrencyName
     decimals: Annotated[StrictInt, Field(ge=0, le=8)]
     euro_rate: Annotated[Decimal, Field(ge=0, le=1_000_000, max_digits=18, decimal_places=8)]
 

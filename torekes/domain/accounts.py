@@ -91,11 +91,14 @@ def check_can_close(account: AccountState) -> None:
         )
 
 
+STATUS_AFTER = {"freeze": AccountStatus.FROZEN, "unfreeze": AccountStatus.ACTIVE}
+
+
 def next_status(account: AccountState, action: str) -> AccountStatus:
     """The status after ``freeze`` or ``unfreeze``; closing goes through ``check_can_close``."""
+    target = STATUS_AFTER[action]
     if account.status is AccountStatus.CLOSED:
         raise errors.AccountClosed(f"Account {account.id} is closed", account_id=account.id)
-    target = AccountStatus.FROZEN if action == "freeze" else AccountStatus.ACTIVE
     if account.status is target:
         raise errors.AccountStatusUnchanged(
             f"Account {account.id} is already {target.value}", account_id=account.id

@@ -7,9 +7,11 @@ is decided later against their locked state, in ``torekes.domain.accounts``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from torekes.domain import errors
 
@@ -46,6 +48,32 @@ def check_amount(amount: int) -> None:
         raise errors.InvalidAmount(f"{amount!r} is not a non-zero whole number")
     if abs(amount) > MAX_AMOUNT:
         raise errors.InvalidAmount(f"{amount} exceeds the limit of {MAX_AMOUNT}")
+
+
+def check_metadata(metadata: Mapping[str, Any]) -> None:
+    """Metadata must be plain JSON (no NaN or Infinity), without NUL, and small."""
+    try:
+        encoded = json.dumps(metadata, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        raise errors.InvalidMetadata(
+            "Metadata must be plain JSON without NaN or Infinity"
+        ) from None
+    if len(encoded.encode()) > MAX_METADATA_BYTES:
+        raise errors.InvalidMetadata(
+            f"Metadata must serialise to at most {MAX_METADATA_BYTES} bytes"
+        )
+    if _has_nul(metadata):
+        raise errors.InvalidMetadata("Metadata must not contain NUL characters")
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
 
 
 def validate_postings(postings: Sequence[Posting]) -> None:

@@ -88,6 +88,21 @@ class DuplicateAccountInEntry(InvalidInput):
     title = "An account may appear only once in a transaction"
 
 
+class InvalidMetadata(InvalidInput):
+    code = "invalid_metadata"
+    title = "Metadata must be small, plain JSON"
+
+
+class InvalidUsername(InvalidInput):
+    code = "invalid_username"
+    title = "A username is 3 to 64 letters, digits or . _ @ -"
+
+
+class WeakPassword(InvalidInput):
+    code = "weak_password"
+    title = "A password needs at least 8 characters"
+
+
 class InvalidIdempotencyKey(InvalidInput):
     code = "invalid_idempotency_key"
     title = "Idempotency-Key must be 1 to 255 visible ASCII characters"

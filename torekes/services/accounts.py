@@ -155,16 +155,17 @@ def resolve_as_of(session: Session, currency: m.Currency, as_of: str | None) -> 
     """Turn ``as_of`` (a sequence number or an ISO 8601 moment) into a sequence number."""
     if as_of is None or as_of == "":
         return currency.last_seq
-    if as_of.isdigit():
+    if as_of.isascii() and as_of.isdigit():
         return min(int(as_of), currency.last_seq)
     try:
         moment = datetime.fromisoformat(as_of)
-    except ValueError:
+        if moment.tzinfo is None:
+            raise errors.InvalidAsOf("A timestamp for as_of needs a time zone (e.g. Z or +01:00)")
+        # Stored moments are UTC; SQLite compares them as text, so compare in UTC too.
+        moment = moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise errors.InvalidAsOf() from None
-    if moment.tzinfo is None:
-        raise errors.InvalidAsOf("A timestamp for as_of needs a time zone (e.g. Z or +01:00)")
-    # Stored moments are UTC; SQLite compares them as text, so compare in UTC too.
-    return journal.last_seq_at(session, currency.id, moment.astimezone(UTC))
+    return journal.last_seq_at(session, currency.id, moment)
 
 
 def _readable_account(session: Session, actor: Principal, account_id: int) -> m.Account:

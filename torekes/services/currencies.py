@@ -29,7 +29,7 @@ class CurrencyCommand:
 def create_currency(ctx: WriteContext, command: CurrencyCommand) -> CurrencyView:
     access.require_admin(ctx.actor)
     session = ctx.session
-    exists = errors.CurrencyExists(f"Currency {command.code} exists", code=command.code)
+    exists = errors.CurrencyExists(f"Currency {command.code} exists", currency=command.code)
     if repo.currency_by_code(session, command.code) is not None:
         raise exists
     currency = m.Currency(
@@ -69,7 +69,7 @@ def list_currencies(db: Database) -> list[CurrencyView]:
 def get_currency_id(session: Session, code: str) -> int:
     currency = repo.currency_by_code(session, code)
     if currency is None:
-        raise errors.CurrencyNotFound(f"No currency {code}", code=code)
+        raise errors.CurrencyNotFound(f"No currency {code}", currency=code)
     return currency.id
 
 

@@ -29,6 +29,7 @@ from torekes.domain.accounts import (
 from torekes.domain.entries import (
     Posting,
     TransactionKind,
+    check_metadata,
     reversal_postings,
     transfer_postings,
     validate_postings,
@@ -84,6 +85,7 @@ def post_entry(
     reverses_id: int | None = None,
 ) -> TransactionView:
     validate_postings(postings)
+    check_metadata(metadata)
     session = ctx.session
     currency_id = _currency_of(session, [posting.account_id for posting in postings])
     currency = journal.lock_currency(session, currency_id)

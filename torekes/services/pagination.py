@@ -11,7 +11,7 @@ MAX_PAGE_SIZE = 500
 def parse_cursor(cursor: str | None) -> int | None:
     if cursor is None:
         return None
-    if not cursor.isdigit() or len(cursor) > 18:
+    if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 18:
         raise errors.InvalidCursor()
     return int(cursor)
 

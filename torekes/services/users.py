@@ -16,6 +16,7 @@ from torekes.db import users as repo
 from torekes.db.engine import Database
 from torekes.domain import access, errors
 from torekes.domain.access import Principal, Role
+from torekes.domain.users import check_password, check_username
 from torekes.services import pagination, security
 from torekes.services.unit_of_work import WriteContext
 from torekes.services.views import Page, UserView
@@ -44,6 +45,8 @@ def create_user(ctx: WriteContext, command: UserCommand) -> UserView:
 
 def add_user(ctx: WriteContext, command: UserCommand) -> UserView:
     """Create a user without an acting administrator's check (first admin, demo data)."""
+    check_username(command.username)
+    check_password(command.password)
     taken = errors.UsernameTaken(f"{command.username} is taken", username=command.username)
     if repo.user_by_username(ctx.session, command.username) is not None:
         raise taken

@@ -1,0 +1,445 @@
+"""Who may and who may not call each route.
+
+Every route of the API appears in ``CASES`` (``test_every_route_is_covered`` fails when a new one
+does not): for each, a request without a token, with a garbage token and with a revoked token gets
+401, each role in ``allowed`` succeeds, and every other role gets 403. Administrators do
+everything; auditors read everything and write nothing; everyone else reads and moves money only
+from the accounts they own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import World
+from tests.api.helpers import API, assert_problem, snapshot
+from tests.support import PASSWORD
+from torekes.domain.access import Role
+
+ALL = frozenset(Role)
+ADMIN = frozenset({Role.ADMIN})
+READERS = frozenset({Role.ADMIN, Role.AUDITOR})
+MOVERS = frozenset({Role.ADMIN, Role.COORDINATOR, Role.SHOPKEEPER, Role.MEMBER})
+DENIED = ("role_not_allowed", "not_account_owner")
+NOT_OWNER = ("not_account_owner",)
+ROLE = ("role_not_allowed",)
+
+# Routes outside /api/v1 that anybody may call.
+PUBLIC_ROUTES = {("GET", "/healthz"), ("GET", "/readyz")}
+
+
+@dataclass(frozen=True)
+class Call:
+    path: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    method: str
+    route: str  # the OpenAPI path template
+    build: Callable[[World, Role], Call]
+    allowed: frozenset[Role]
+    success: int = 200
+    denied_codes: tuple[str, ...] = DENIED
+    public: bool = False  # needs no bearer token (signing in)
+    writes: bool = False
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _fixed(path: str, **kwargs: Any) -> Callable[[World, Role], Call]:
+    return lambda _world, _role: Call(path, kwargs)
+
+
+def _new_user(world: World, role: Role) -> Call:
+    body = {
+        "username": f"new-{role.value}",
+        "display_name": "New User",
+        "role": "member",
+        "password": "a-long-enough-password",
+    }
+    return Call(f"{API}/users", {"json": body})
+
+
+def _new_account(world: World, role: Role) -> Call:
+    body = {
+        "currency": "TRK",
+        "kind": "member",
+        "name": "Another",
+        "owner_id": world.actors[role].id,
+    }
+    return Call(f"{API}/accounts", {"json": body})
+
+
+def _account_path(suffix: str, own: bool) -> Callable[[World, Role], Call]:
+    def build(world: World, role: Role) -> Call:
+        account = world.own[role] if own else world.stranger_account
+        return Call(f"{API}/accounts/{account.id}{suffix}")
+
+    return build
+
+
+def _freeze(world: World, role: Role) -> Call:
+    return Call(f"{API}/accounts/{world.own[role].id}/freeze")
+
+
+def _unfreeze(world: World, role: Role) -> Call:
+    account = world.account_of(role)
+    world.set_status(account.id, "freeze")
+    return Call(f"{API}/accounts/{account.id}/unfreeze")
+
+
+def _close(world: World, role: Role) -> Call:
+    return Call(f"{API}/accounts/{world.account_of(role).id}/close")
+
+
+def _issue(world: World, _role: Role) -> Call:
+    return Call(f"{API}/issuances", {"json": {"to_account_id": world.budget.id, "amount": 10}})
+
+
+def _transfer(own: bool) -> Callable[[World, Role], Call]:
+    def build(world: World, role: Role) -> Call:
+        if own:
+            source, target = world.own[role], world.stranger_account
+        else:
+            source, target = world.stranger_account, world.own[role]
+        body = {"from_account_id": source.id, "to_account_id": target.id, "amount": 10}
+        return Call(f"{API}/transfers", {"json": body})
+
+    return build
+
+
+def _entry(world: World, role: Role) -> Call:
+    body = {
+        "currency": "TRK",
+        "kind": "adjustment",
+        "postings": [
+            {"account_id": world.budget.id, "amount": -15},
+            {"account_id": world.own[role].id, "amount": 10},
+            {"account_id": world.stranger_account.id, "amount": 5},
+        ],
+        "memo": "correction",
+    }
+    return Call(f"{API}/transactions", {"json": body})
+
+
+def _transaction(own: bool) -> Callable[[World, Role], Call]:
+    def build(world: World, role: Role) -> Call:
+        transaction_id = world.own_tx[role] if own else world.stranger_tx
+        return Call(f"{API}/transactions/{transaction_id}")
+
+    return build
+
+
+def _reverse(world: World, role: Role) -> Call:
+    return Call(f"{API}/transactions/{world.own_tx[role]}/reverse", {"json": {"reason": "mistake"}})
+
+
+def _sign_in(world: World, role: Role) -> Call:
+    form = {"username": world.actors[role].principal.username, "password": PASSWORD}
+    return Call(f"{API}/auth/token", {"data": form})
+
+
+CASES = [
+    Case("sign in", "POST", "/api/v1/auth/token", _sign_in, ALL, public=True),
+    Case("sign out", "POST", "/api/v1/auth/revoke", _fixed(f"{API}/auth/revoke"), ALL, 204),
+    Case("create user", "POST", "/api/v1/users", _new_user, ADMIN, 201, ROLE, writes=True),
+    Case("list users", "GET", "/api/v1/users", _fixed(f"{API}/users"), READERS, 200, ROLE),
+    Case("who am I", "GET", "/api/v1/users/me", _fixed(f"{API}/users/me"), ALL),
+    Case(
+        "revoke a user's tokens",
+        "POST",
+        "/api/v1/users/{user_id}/revoke-tokens",
+        lambda world, _role: Call(f"{API}/users/{world.stranger.id}/revoke-tokens"),
+        ADMIN,
+        200,
+        ROLE,
+        writes=True,
+    ),
+    Case(
+        "create currency",
+        "POST",
+        "/api/v1/currencies",
+        _fixed(
+            f"{API}/currencies",
+            json={"code": "NEW", "name": "New", "decimals": 0, "euro_rate": "0.10"},
+        ),
+        ADMIN,
+        201,
+        ROLE,
+        writes=True,
+    ),
+    Case("list currencies", "GET", "/api/v1/currencies", _fixed(f"{API}/currencies"), ALL),
+    Case("open account", "POST", "/api/v1/accounts", _new_account, ADMIN, 201, ROLE, writes=True),
+    Case("list own accounts", "GET", "/api/v1/accounts", _fixed(f"{API}/accounts"), ALL),
+    Case(
+        "list a stranger's accounts",
+        "GET",
+        "/api/v1/accounts",
+        lambda world, _role: Call(f"{API}/accounts", {"params": {"owner_id": world.stranger.id}}),
+        READERS,
+        200,
+        ROLE,
+    ),
+    Case(
+        "read own account",
+        "GET",
+        "/api/v1/accounts/{account_id}",
+        _account_path("", own=True),
+        ALL,
+    ),
+    Case(
+        "read a stranger's account",
+        "GET",
+        "/api/v1/accounts/{account_id}",
+        _account_path("", own=False),
+        READERS,
+        200,
+        NOT_OWNER,
+    ),
+    Case(
+        "read own statement",
+        "GET",
+        "/api/v1/accounts/{account_id}/entries",
+        _account_path("/entries", own=True),
+        ALL,
+    ),
+    Case(
+        "read a stranger's statement",
+        "GET",
+        "/api/v1/accounts/{account_id}/entries",
+        _account_path("/entries", own=False),
+        READERS,
+        200,
+        NOT_OWNER,
+    ),
+    Case(
+        "read own balance",
+        "GET",
+        "/api/v1/accounts/{account_id}/balance",
+        _account_path("/balance", own=True),
+        ALL,
+    ),
+    Case(
+        "read a stranger's balance",
+        "GET",
+        "/api/v1/accounts/{account_id}/balance",
+        _account_path("/balance", own=False),
+        READERS,
+        200,
+        NOT_OWNER,
+    ),
+    Case(
+        "freeze own account",
+        "POST",
+        "/api/v1/accounts/{account_id}/freeze",
+        _freeze,
+        ADMIN,
+        200,
+        ROLE,
+        writes=True,
+    ),
+    Case(
+        "unfreeze own account",
+        "POST",
+        "/api/v1/accounts/{account_id}/unfreeze",
+        _unfreeze,
+        ADMIN,
+        200,
+        ROLE,
+        writes=True,
+    ),
+    Case(
+        "close own account",
+        "POST",
+        "/api/v1/accounts/{account_id}/close",
+        _close,
+        ADMIN,
+        200,
+        ROLE,
+        writes=True,
+    ),
+    Case("issue", "POST", "/api/v1/issuances", _issue, ADMIN, 201, ROLE, writes=True),
+    Case(
+        "transfer out of own account",
+        "POST",
+        "/api/v1/transfers",
+        _transfer(own=True),
+        MOVERS,
+        201,
+        DENIED,
+        writes=True,
+    ),
+    Case(
+        "transfer out of a stranger's account",
+        "POST",
+        "/api/v1/transfers",
+        _transfer(own=False),
+        ADMIN,
+        201,
+        NOT_OWNER,
+        writes=True,
+    ),
+    Case("general entry", "POST", "/api/v1/transactions", _entry, ADMIN, 201, ROLE, writes=True),
+    Case(
+        "transaction feed",
+        "GET",
+        "/api/v1/transactions",
+        _fixed(f"{API}/transactions", params={"currency": "TRK"}),
+        READERS,
+        200,
+        ROLE,
+    ),
+    Case(
+        "read a transaction on own account",
+        "GET",
+        "/api/v1/transactions/{transaction_id}",
+        _transaction(own=True),
+        ALL,
+    ),
+    Case(
+        "read a stranger's transaction",
+        "GET",
+        "/api/v1/transactions/{transaction_id}",
+        _transaction(own=False),
+        READERS,
+    ),
+    Case(
+        "reverse a transaction",
+        "POST",
+        "/api/v1/transactions/{transaction_id}/reverse",
+        _reverse,
+        ADMIN,
+        201,
+        ROLE,
+        writes=True,
+    ),
+    Case(
+        "verify", "GET", "/api/v1/audit/verify", _fixed(f"{API}/audit/verify"), READERS, 200, ROLE
+    ),
+    Case(
+        "trial balance",
+        "GET",
+        "/api/v1/audit/trial-balance",
+        _fixed(f"{API}/audit/trial-balance", params={"currency": "TRK"}),
+        READERS,
+        200,
+        ROLE,
+    ),
+]
+
+PRIVATE_CASES = [case for case in CASES if not case.public]
+
+
+def _route_pattern(route: str) -> re.Pattern[str]:
+    return re.compile("^" + re.sub(r"\\\{[a-z_]+\\\}", r"[0-9]+", re.escape(route)) + "$")
+
+
+def test_every_route_is_covered(client: TestClient) -> None:
+    paths: dict[str, dict[str, Any]] = client.app.openapi()["paths"]  # type: ignore[attr-defined]
+    routes = {(method.upper(), path) for path, item in paths.items() for method in item}
+    covered = {(case.method, case.route) for case in CASES} | PUBLIC_ROUTES
+    assert routes - covered == set(), "routes without an authorization test"
+    assert covered - routes == set(), "authorization tests of routes that no longer exist"
+
+
+def _outcome(client: TestClient, world: World, case: Case, role: Role) -> str | None:
+    """Call the route as ``role``; return what went wrong, or ``None``."""
+    call = case.build(world, role)
+    if not _route_pattern(case.route).match(call.path):
+        return f"{call.path} does not match {case.route}"
+    headers = {} if case.public else world.headers(role)
+    allowed = role in case.allowed
+    before = snapshot(client, world.admin.headers) if case.writes and not allowed else None
+    response = client.request(case.method, call.path, headers=headers, **call.kwargs)
+    if allowed:
+        if response.status_code != case.success:
+            return f"expected {case.success}, got {response.status_code}: {response.text}"
+        return None
+    try:
+        assert_problem(response, 403, *case.denied_codes)
+    except AssertionError:
+        return f"expected 403 {case.denied_codes}, got {response.status_code}: {response.text}"
+    if before is not None and snapshot(client, world.admin.headers) != before:
+        return "a refused write changed the ledger"
+    return None
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_who_may_call(client: TestClient, world: World, case: Case) -> None:
+    """Each role in turn, refused ones first, so a permitted write cannot mask a refusal."""
+    roles = sorted(Role, key=lambda role: role in case.allowed)
+    failures = {role.value: _outcome(client, world, case, role) for role in roles}
+    assert {role: failure for role, failure in failures.items() if failure} == {}
+
+
+@pytest.mark.parametrize("case", PRIVATE_CASES, ids=str)
+def test_without_a_valid_token(client: TestClient, world: World, case: Case) -> None:
+    call = case.build(world, Role.ADMIN)
+    member = world.ledger.user(Role.MEMBER)
+    assert client.post(f"{API}/auth/revoke", headers=member.headers).status_code == 204
+    before = snapshot(client, world.admin.headers) if case.writes else None
+
+    attempts: list[tuple[dict[str, str], str]] = [
+        ({}, "not_authenticated"),
+        ({"Authorization": "Basic YWRtaW46YWRtaW4="}, "not_authenticated"),
+        ({"Authorization": "Bearer "}, "not_authenticated"),
+        ({"Authorization": "Bearer trk_not-a-real-token"}, "invalid_token"),
+        ({"Authorization": "Bearer " + "x" * 5000}, "invalid_token"),
+        (member.headers, "invalid_token"),
+    ]
+    for headers, code in attempts:
+        response = client.request(case.method, call.path, headers=headers, **call.kwargs)
+        assert_problem(response, 401, code)
+        assert response.headers["www-authenticate"] == "Bearer"
+    if case.writes:
+        assert snapshot(client, world.admin.headers) == before
+
+
+def test_sign_in_needs_no_token_but_credentials(client: TestClient, world: World) -> None:
+    username = world.actors[Role.MEMBER].principal.username
+    response = client.post(f"{API}/auth/token", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    assert response.json()["token_type"] == "bearer"
+    me = client.get(
+        f"{API}/users/me", headers={"Authorization": f"Bearer {response.json()['access_token']}"}
+    )
+    assert me.json()["username"] == username
+    assert_problem(
+        client.post(f"{API}/auth/token", data={"username": username, "password": "wrong-one"}),
+        401,
+        "invalid_credentials",
+    )
+
+
+def test_account_list_shows_only_own_accounts(client: TestClient, world: World) -> None:
+    for role in (Role.COORDINATOR, Role.SHOPKEEPER, Role.MEMBER):
+        actor = world.actors[role]
+        page = client.get(f"{API}/accounts", headers=actor.headers).json()
+        assert [item["id"] for item in page["items"]] == [world.own[role].id]
+        mine = client.get(
+            f"{API}/accounts", headers=actor.headers, params={"owner_id": actor.id}
+        ).json()
+        assert mine["items"] == page["items"]
+    everyone = client.get(f"{API}/accounts", headers=world.headers(Role.AUDITOR)).json()
+    ids = {item["id"] for item in everyone["items"]}
+    assert {account.id for account in world.own.values()} <= ids
+    assert world.stranger_account.id in ids
+
+
+def test_revoking_a_users_tokens_locks_them_out(client: TestClient, world: World) -> None:
+    member = world.actors[Role.MEMBER]
+    assert client.get(f"{API}/users/me", headers=member.headers).status_code == 200
+    response = client.post(f"{API}/users/{member.id}/revoke-tokens", headers=world.admin.headers)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"revoked": 1}
+    assert_problem(client.get(f"{API}/users/me", headers=member.headers), 401, "invalid_token")
