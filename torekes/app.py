@@ -9,7 +9,18 @@ from fastapi import APIRouter, FastAPI
 
 from torekes import __version__
 from torekes.api.errors import install_error_handlers
-from torekes.api.routes import accounts, audit, auth, currencies, health, transactions, users
+from torekes.api.routes import (
+    accounts,
+    audit,
+    auth,
+    claim_codes,
+    claims,
+    currencies,
+    health,
+    projects,
+    transactions,
+    users,
+)
 from torekes.db.engine import Database
 from torekes.settings import Settings, load_settings
 
@@ -44,7 +55,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, users, currencies, accounts, transactions, audit):
+    for module in (
+        auth,
+        users,
+        currencies,
+        accounts,
+        transactions,
+        projects,
+        claim_codes,
+        claims,
+        audit,
+    ):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)

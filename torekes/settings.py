@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 from typing import Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET_KEY = "development-secret-change-me"  # noqa: S105 - refused in production below
@@ -27,10 +28,21 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./torekes.db"
     secret_key: str = DEFAULT_SECRET_KEY
     public_base_url: str = "http://127.0.0.1:8000"
+    # Calendar days and weeks for claim limits are counted in this zone.
+    timezone: str = "Europe/Brussels"
     environment: Environment = Environment.DEVELOPMENT
     token_lifetime_days: int = Field(default=30, ge=1, le=3650)
     login_max_failures: int = Field(default=10, ge=1)
     login_window_seconds: int = Field(default=900, ge=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Self:

@@ -4,12 +4,13 @@ that runs a write use case in its transaction, honouring ``Idempotency-Key``."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordBearer
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
 from torekes.db.engine import Database
 from torekes.domain import errors
@@ -55,6 +56,11 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 BearerToken = Annotated[str | None, Depends(bearer_scheme)]
 
 
+@cache
+def _adapter(schema: type[BaseModel]) -> TypeAdapter[Any]:
+    return TypeAdapter(schema)
+
+
 class Writer:
     """Runs one write use case in one database transaction and renders its response."""
 
@@ -69,11 +75,14 @@ class Writer:
     def run(
         self,
         operation: Callable[[WriteContext], T],
-        schema: type[BaseModel],
+        schema: type[BaseModel] | TypeAdapter[Any],
         status_code: int = 200,
     ) -> JSONResponse:
+        adapter = schema if isinstance(schema, TypeAdapter) else _adapter(schema)
+
         def render(result: T) -> tuple[int, Any]:
-            return status_code, schema.model_validate(result).model_dump(mode="json")
+            validated = adapter.validate_python(result, from_attributes=True)
+            return status_code, adapter.dump_python(validated, mode="json")
 
         if self.idempotency_key is None:
             status, body = render(write(self.db, self.actor, operation))

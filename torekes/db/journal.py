@@ -26,6 +26,12 @@ def lock_currency(session: Session, currency_id: int) -> Currency | None:
     return session.scalars(statement).one_or_none()
 
 
+def lock_currency_of_account(session: Session, account_id: int) -> Currency | None:
+    """Lock the chain head of the account's currency, keeping the lock order: currency, accounts."""
+    currency_id = session.scalar(select(Account.currency_id).where(Account.id == account_id))
+    return None if currency_id is None else lock_currency(session, currency_id)
+
+
 def lock_accounts(session: Session, account_ids: Iterable[int]) -> dict[int, Account]:
     """Lock the accounts in ascending id order (a fixed order, so two writers cannot deadlock)."""
     statement = (

@@ -217,3 +217,131 @@ class IdempotencyRecord(Base):
     status_code: Mapped[int] = mapped_column(Integer)
     response_body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Hold(Base):
+    """Funds reserved on an account (``accounts.held``) until posted or released, exactly once."""
+
+    __tablename__ = "holds"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("status IN ('pending', 'posted', 'released')", name="status_known"),
+        Index("ix_holds_account_status", "account_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+    transaction_id: Mapped[int | None] = mapped_column(ForeignKey("transactions.id"))
+
+
+class Project(Base):
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    currency_id: Mapped[int] = mapped_column(ForeignKey("currencies.id"))
+    budget_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProjectCoordinator(Base):
+    __tablename__ = "project_coordinators"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+
+
+class Activity(Base):
+    __tablename__ = "activities"
+    __table_args__ = (
+        CheckConstraint("reward_amount > 0", name="reward_positive"),
+        CheckConstraint("claims_count >= 0", name="claims_count_non_negative"),
+        CheckConstraint("capacity IS NULL OR claims_count <= capacity", name="within_capacity"),
+        CheckConstraint("status IN ('active', 'paused', 'closed')", name="status_known"),
+        Index("ix_activities_project_id", "project_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    reward_kind: Mapped[str] = mapped_column(String(16))
+    reward_amount: Mapped[int] = mapped_column(BigInteger)
+    max_hours: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    per_member_limit: Mapped[int | None] = mapped_column(Integer)
+    period_limit: Mapped[int | None] = mapped_column(Integer)
+    period: Mapped[str | None] = mapped_column(String(8))
+    valid_from: Mapped[datetime | None]
+    valid_until: Mapped[datetime | None]
+    requires_approval: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    # Claims not rejected, kept under the activity's row lock so capacity holds under races.
+    claims_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class CodeBatch(Base):
+    """A batch of claim codes. The codes themselves are never stored: they are derived from the
+    batch's nonce with the secret key (for reprinting) and looked up by their SHA-256 digest."""
+
+    __tablename__ = "code_batches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    nonce: Mapped[str] = mapped_column(String(64))
+    count: Mapped[int] = mapped_column(Integer)
+    max_uses: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ClaimCode(Base):
+    __tablename__ = "claim_codes"
+    __table_args__ = (
+        CheckConstraint("uses >= 0 AND uses <= max_uses", name="uses_within_limit"),
+        UniqueConstraint("batch_id", "position", name="uq_claim_codes_batch_position"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("code_batches.id"))
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    short_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    max_uses: Mapped[int] = mapped_column(Integer)
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class Claim(Base):
+    __tablename__ = "claims"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("status IN ('pending', 'paid', 'rejected')", name="status_known"),
+        Index("ix_claims_activity_member", "activity_id", "member_id", "created_at"),
+        Index("ix_claims_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"))
+    code_id: Mapped[int] = mapped_column(ForeignKey("claim_codes.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    hours: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    hold_id: Mapped[int | None] = mapped_column(ForeignKey("holds.id"), unique=True)
+    transaction_id: Mapped[int | None] = mapped_column(ForeignKey("transactions.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reject_reason: Mapped[str | None] = mapped_column(Text)

@@ -118,6 +118,21 @@ class InvalidCursor(InvalidInput):
     title = "The pagination cursor is not valid"
 
 
+class HoursRequired(InvalidInput):
+    code = "hours_required"
+    title = "This activity rewards per hour: say how many hours"
+
+
+class HoursOutOfRange(InvalidInput):
+    code = "hours_out_of_range"
+    title = "The hours are outside what this activity allows"
+
+
+class InvalidActivity(InvalidInput):
+    code = "invalid_activity"
+    title = "The activity's settings contradict each other"
+
+
 # --- not found ---------------------------------------------------------------------------------
 
 
@@ -139,6 +154,26 @@ class TransactionNotFound(NotFound):
 class UserNotFound(NotFound):
     code = "user_not_found"
     title = "No such user"
+
+
+class ProjectNotFound(NotFound):
+    code = "project_not_found"
+    title = "No such project"
+
+
+class ActivityNotFound(NotFound):
+    code = "activity_not_found"
+    title = "No such activity"
+
+
+class CodeNotFound(NotFound):
+    code = "code_not_found"
+    title = "No such claim code"
+
+
+class ClaimNotFound(NotFound):
+    code = "claim_not_found"
+    title = "No such claim"
 
 
 # --- conflicts ---------------------------------------------------------------------------------
@@ -214,6 +249,81 @@ class UsernameTaken(Conflict):
     title = "This username is taken"
 
 
+class BudgetExhausted(Conflict):
+    code = "budget_exhausted"
+    title = "The project's budget cannot cover this reward"
+
+
+class CodeRevoked(Conflict):
+    code = "code_revoked"
+    title = "This code has been revoked"
+
+
+class CodeExpired(Conflict):
+    code = "code_expired"
+    title = "This code has expired"
+
+
+class CodeAlreadyUsed(Conflict):
+    code = "code_already_used"
+    title = "This code has already been used"
+
+
+class CodeExhausted(Conflict):
+    code = "code_exhausted"
+    title = "This code has reached its limit of uses"
+
+
+class ActivityPaused(Conflict):
+    code = "activity_paused"
+    title = "The activity is paused"
+
+
+class ActivityClosed(Conflict):
+    code = "activity_closed"
+    title = "The activity is closed"
+
+
+class ActivityNotOpen(Conflict):
+    code = "activity_not_open"
+    title = "The activity is not open at this time"
+
+
+class ActivityFull(Conflict):
+    code = "activity_full"
+    title = "The activity has reached its capacity"
+
+
+class MemberLimitReached(Conflict):
+    code = "member_limit_reached"
+    title = "You have reached this activity's limit of claims"
+
+
+class MemberDailyLimitReached(Conflict):
+    code = "member_daily_limit_reached"
+    title = "You have reached this activity's limit of claims for today"
+
+
+class MemberWeeklyLimitReached(Conflict):
+    code = "member_weekly_limit_reached"
+    title = "You have reached this activity's limit of claims for this week"
+
+
+class NoMemberAccount(Conflict):
+    code = "no_member_account"
+    title = "You have no open member account in this currency"
+
+
+class ClaimAlreadyResolved(Conflict):
+    code = "claim_already_resolved"
+    title = "The claim has already been approved or rejected"
+
+
+class ActivityStatusUnchanged(Conflict):
+    code = "activity_status_unchanged"
+    title = "The activity cannot move to that state"
+
+
 # --- authentication ----------------------------------------------------------------------------
 
 
@@ -230,6 +340,11 @@ class InvalidToken(Unauthenticated):
 class NotAccountOwner(Forbidden):
     code = "not_account_owner"
     title = "You do not own this account"
+
+
+class NotProjectCoordinator(Forbidden):
+    code = "not_project_coordinator"
+    title = "You do not coordinate this project"
 
 
 class RoleNotAllowed(Forbidden):

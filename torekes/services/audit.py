@@ -3,8 +3,9 @@
 ``verify`` walks every currency's journal in sequence order and checks that sequences have no
 gaps, each entry balances with at least two postings in its currency, every hash recomputes and
 chains to its predecessor, every posting's running balance is right, the chain head on the
-currency matches, and every materialised account balance equals the sum of its postings. It
-reports each break with the transaction and account it concerns, first break first.
+currency matches, every materialised account balance equals the sum of its postings, and
+every held amount equals the account's pending holds. It reports each break with the
+transaction and account it concerns, first break first.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from torekes.db import journal
 from torekes.db import models as m
+from torekes.db.earning import pending_holds_by_account
 from torekes.db.engine import Database
 from torekes.domain import access
 from torekes.domain.access import Principal
@@ -167,8 +169,15 @@ def _verify_currency(session: Session, currency: m.Currency, report: VerifyRepor
 
     if currency.last_seq != expected_seq - 1 or currency.last_hash != prev_hash:
         problem("chain_head", f"head says {currency.last_seq}, journal ends at {expected_seq - 1}")
+    held = pending_holds_by_account(session, list(accounts))
     for account in accounts.values():
         audit.accounts += 1
+        if account.held != held.get(account.id, 0):
+            problem(
+                "held",
+                f"held is {account.held}, pending holds add up to {held.get(account.id, 0)}",
+                account=account.id,
+            )
         summed = running.get(account.id, 0)
         if account.balance != summed:
             problem(

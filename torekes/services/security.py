@@ -7,6 +7,7 @@ stolen table of digests gives away no usable token.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -46,3 +47,48 @@ def new_token() -> str:
 
 def token_digest(secret_key: str, token: str) -> str:
     return hmac.new(secret_key.encode(), token.encode(), hashlib.sha256).hexdigest()
+
+
+# --- claim codes ---------------------------------------------------------------------------------
+# A claim code is derived, never stored: HMAC(secret key, batch nonce and position). The database
+# keeps only SHA-256 digests for look-up, so a batch's sheet can be printed again later, as long as
+# the secret key is the same. A short code (60 bits, Crockford base32) is derived the same way for
+# people who type instead of scanning.
+
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+SHORT_CODE_LENGTH = 12
+_TYPO_FIXES = str.maketrans({"O": "0", "I": "1", "L": "1", "-": None, " ": None})
+
+
+def new_nonce() -> str:
+    return secrets.token_hex(16)
+
+
+def _derive(secret_key: str, purpose: str, nonce: str, position: int) -> bytes:
+    message = f"{purpose}|{nonce}|{position}".encode()
+    return hmac.new(secret_key.encode(), message, hashlib.sha256).digest()
+
+
+def claim_code(secret_key: str, nonce: str, position: int) -> str:
+    """160 random-looking bits, URL-safe: 27 characters of base64url."""
+    digest = _derive(secret_key, "claim-code", nonce, position)[:20]
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def short_code(secret_key: str, nonce: str, position: int) -> str:
+    """Twelve Crockford base32 characters, shown as XXXX-XXXX-XXXX."""
+    number = int.from_bytes(_derive(secret_key, "short-code", nonce, position)[:8], "big")
+    chars = "".join(CROCKFORD[(number >> (5 * i)) & 31] for i in range(SHORT_CODE_LENGTH))
+    return "-".join(chars[i : i + 4] for i in range(0, SHORT_CODE_LENGTH, 4))
+
+
+def code_digest(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def short_code_digest(typed: str) -> str | None:
+    """The digest of a typed short code, forgiving case, dashes, spaces, O/0 and I/L/1."""
+    cleaned = typed.upper().translate(_TYPO_FIXES)
+    if len(cleaned) != SHORT_CODE_LENGTH or any(char not in CROCKFORD for char in cleaned):
+        return None
+    return code_digest("-".join(cleaned[i : i + 4] for i in range(0, SHORT_CODE_LENGTH, 4)))

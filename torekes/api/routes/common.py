@@ -36,6 +36,11 @@ WRITE = problems(401, 403, 404, 409, 422)
 AccountId = Annotated[int, Path(ge=1, le=MAX_ID)]
 TransactionId = Annotated[int, Path(ge=1, le=MAX_ID)]
 UserId = Annotated[int, Path(ge=1, le=MAX_ID)]
+ProjectId = Annotated[int, Path(ge=1, le=MAX_ID)]
+ActivityId = Annotated[int, Path(ge=1, le=MAX_ID)]
+BatchId = Annotated[int, Path(ge=1, le=MAX_ID)]
+CodeId = Annotated[int, Path(ge=1, le=MAX_ID)]
+ClaimId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
 Cursor = Annotated[
     str | None, Query(max_length=20, description="`next_cursor` of the previous page")

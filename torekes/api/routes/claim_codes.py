@@ -1,0 +1,85 @@
+"""Claim codes: batches, their printable sheet, QR images and revocation (coordinators)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from torekes.api.deps import CurrentPrincipal, DbDep, SettingsDep, WriterDep
+from torekes.api.routes.common import READ, WRITE, ActivityId, BatchId, CodeId
+from torekes.api.schemas import BatchIn, BatchOut, CodeOut
+from torekes.api.sheets import render_sheet
+from torekes.services import activities, claim_codes, projects, qr
+from torekes.services.claim_codes import BatchCommand
+from torekes.services.views import BatchView
+
+router = APIRouter(tags=["claim codes"])
+
+IMAGE_CACHE = "private, max-age=86400"
+
+
+@router.post(
+    "/activities/{activity_id}/code-batches",
+    status_code=201,
+    response_model=BatchOut,
+    responses=WRITE,
+)
+def create_batch(
+    activity_id: ActivityId, body: BatchIn, writer: WriterDep, settings: SettingsDep
+) -> JSONResponse:
+    """Single-use codes (`count` of them) or one multi-use code (`max_uses`, `expires_at`)."""
+    command = BatchCommand(body.kind, body.count, body.max_uses, body.expires_at)
+    return writer.run(
+        lambda ctx: claim_codes.create_batch(ctx, settings, activity_id, command), BatchOut, 201
+    )
+
+
+@router.get("/code-batches/{batch_id}", response_model=BatchOut, responses=READ)
+def get_batch(
+    batch_id: BatchId, actor: CurrentPrincipal, db: DbDep, settings: SettingsDep
+) -> BatchView:
+    return claim_codes.get_batch(db, settings, actor, batch_id)
+
+
+@router.get(
+    "/code-batches/{batch_id}/sheet",
+    response_class=HTMLResponse,
+    responses={**READ, 200: {"content": {"text/html": {}}, "description": "A printable sheet"}},
+)
+def batch_sheet(
+    batch_id: BatchId, actor: CurrentPrincipal, db: DbDep, settings: SettingsDep
+) -> HTMLResponse:
+    """A printable A4 sheet: per code its QR, the activity, the reward, the expiry and the short
+    code to type instead of scanning."""
+    batch = claim_codes.get_batch(db, settings, actor, batch_id)
+    activity = activities.get_activity(db, actor, batch.activity_id)
+    project = projects.get_project(db, actor, activity.project_id)
+    return HTMLResponse(render_sheet(batch, activity, project))
+
+
+def _image_route(kind: str, media_type: str) -> None:
+    def image(
+        code_id: CodeId, actor: CurrentPrincipal, db: DbDep, settings: SettingsDep
+    ) -> Response:
+        code = claim_codes.get_code(db, settings, actor, code_id)
+        content = qr.svg(code.url) if kind == "svg" else qr.png(code.url)
+        return Response(content, media_type=media_type, headers={"Cache-Control": IMAGE_CACHE})
+
+    image.__name__ = f"code_qr_{kind}"
+    router.add_api_route(
+        f"/claim-codes/{{code_id}}/qr.{kind}",
+        image,
+        methods=["GET"],
+        response_class=Response,
+        responses={**READ, 200: {"content": {media_type: {}}, "description": "The QR image"}},
+        summary=f"The code's QR image as {kind.upper()}",
+    )
+
+
+_image_route("svg", "image/svg+xml")
+_image_route("png", "image/png")
+
+
+@router.post("/claim-codes/{code_id}/revoke", response_model=CodeOut, responses=WRITE)
+def revoke_code(code_id: CodeId, writer: WriterDep, settings: SettingsDep) -> JSONResponse:
+    return writer.run(lambda ctx: claim_codes.revoke_code(ctx, settings, code_id), CodeOut)

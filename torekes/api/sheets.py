@@ -1,0 +1,52 @@
+"""The printable sheet of a batch of claim codes: HTML with print CSS, one card per code."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from torekes.services import qr
+from torekes.services.views import ActivityView, BatchView, ProjectView
+
+
+@cache
+def _templates() -> Environment:
+    return Environment(
+        loader=PackageLoader("torekes", "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def reward_text(activity: ActivityView, currency: str) -> str:
+    if activity.reward_kind == "per_hour":
+        return f"{activity.reward_amount} {currency} per hour (up to {activity.max_hours} h)"
+    return f"{activity.reward_amount} {currency}"
+
+
+def render_sheet(batch: BatchView, activity: ActivityView, project: ProjectView) -> str:
+    cards = [
+        {
+            "qr": Markup(qr.inline_svg(code.url)),  # noqa: S704 - SVG made by qrcode, not user text
+            "short_code": code.short_code,
+            "position": code.position,
+            "revoked": code.revoked,
+            "uses": code.uses,
+            "max_uses": code.max_uses,
+        }
+        for code in batch.codes
+    ]
+    return (
+        _templates()
+        .get_template("code_sheet.html")
+        .render(
+            batch=batch,
+            activity=activity,
+            project=project,
+            reward=reward_text(activity, project.currency),
+            cards=cards,
+        )
+    )

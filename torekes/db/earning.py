@@ -1,0 +1,180 @@
+"""Queries and locks for projects, activities, claim codes, claims and holds."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, distinct, func, select
+from sqlalchemy.orm import Session
+
+from torekes.db.models import (
+    Account,
+    Activity,
+    Base,
+    Claim,
+    ClaimCode,
+    Hold,
+    Project,
+    ProjectCoordinator,
+)
+
+ModelT = TypeVar("ModelT", bound=Base)
+
+
+def lock(session: Session, model: type[ModelT], row_id: int) -> ModelT | None:
+    """Read one row under a row lock (``FOR UPDATE``; SQLite's write transaction already is one)."""
+    statement = (
+        select(model)
+        .where(model.id == row_id)  # type: ignore[attr-defined]
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return session.scalars(statement).one_or_none()
+
+
+def is_coordinator(session: Session, project_id: int, user_id: int) -> bool:
+    statement = select(ProjectCoordinator).where(
+        ProjectCoordinator.project_id == project_id, ProjectCoordinator.user_id == user_id
+    )
+    return session.scalars(statement).first() is not None
+
+
+def coordinator_ids(session: Session, project_id: int) -> list[int]:
+    statement = select(ProjectCoordinator.user_id).where(
+        ProjectCoordinator.project_id == project_id
+    )
+    return list(session.scalars(statement.order_by(ProjectCoordinator.user_id)))
+
+
+def coordinated_project_ids(session: Session, user_id: int) -> list[int]:
+    statement = select(ProjectCoordinator.project_id).where(ProjectCoordinator.user_id == user_id)
+    return list(session.scalars(statement))
+
+
+def list_projects(session: Session, only_ids: Sequence[int] | None) -> list[Project]:
+    statement = select(Project).order_by(Project.id)
+    if only_ids is not None:
+        statement = statement.where(Project.id.in_(only_ids))
+    return list(session.scalars(statement))
+
+
+def list_activities(session: Session, project_id: int) -> list[Activity]:
+    statement = select(Activity).where(Activity.project_id == project_id).order_by(Activity.id)
+    return list(session.scalars(statement))
+
+
+def code_by_digest(session: Session, digest: str, short: bool) -> ClaimCode | None:
+    column = ClaimCode.short_hash if short else ClaimCode.code_hash
+    return session.scalars(select(ClaimCode).where(column == digest)).one_or_none()
+
+
+def codes_of_batch(session: Session, batch_id: int) -> list[ClaimCode]:
+    statement = select(ClaimCode).where(ClaimCode.batch_id == batch_id).order_by(ClaimCode.position)
+    return list(session.scalars(statement))
+
+
+def member_claims_since(
+    session: Session, activity_id: int, member_id: int, since: datetime | None
+) -> int:
+    """How many claims, not rejected, the member made on the activity (since a moment)."""
+    statement = select(func.count()).where(
+        Claim.activity_id == activity_id, Claim.member_id == member_id, Claim.status != "rejected"
+    )
+    if since is not None:
+        statement = statement.where(Claim.created_at >= since)
+    return session.scalar(statement) or 0
+
+
+def member_accounts(session: Session, owner_id: int, currency_id: int) -> list[Account]:
+    statement = (
+        select(Account)
+        .where(
+            Account.owner_id == owner_id,
+            Account.currency_id == currency_id,
+            Account.kind == "member",
+            Account.status != "closed",
+        )
+        .order_by(Account.id)
+    )
+    return list(session.scalars(statement))
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimFilter:
+    project_ids: Sequence[int] | None = None
+    activity_id: int | None = None
+    status: str | None = None
+    member_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def _filtered(statement: Select[Any], where: ClaimFilter) -> Select[Any]:
+    if where.project_ids is not None:
+        statement = statement.join(Activity, Activity.id == Claim.activity_id).where(
+            Activity.project_id.in_(where.project_ids)
+        )
+    if where.activity_id is not None:
+        statement = statement.where(Claim.activity_id == where.activity_id)
+    if where.status is not None:
+        statement = statement.where(Claim.status == where.status)
+    if where.member_id is not None:
+        statement = statement.where(Claim.member_id == where.member_id)
+    if where.since is not None:
+        statement = statement.where(Claim.created_at >= where.since)
+    if where.until is not None:
+        statement = statement.where(Claim.created_at < where.until)
+    return statement
+
+
+def list_claims(
+    session: Session, where: ClaimFilter, before_id: int | None, limit: int
+) -> list[Claim]:
+    """Claims, newest first."""
+    statement = _filtered(select(Claim), where).order_by(Claim.id.desc()).limit(limit)
+    if before_id is not None:
+        statement = statement.where(Claim.id < before_id)
+    return list(session.scalars(statement))
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimTotals:
+    status: str
+    claims: int
+    hours: Any
+    amount: int
+    volunteers: int
+
+
+def claim_totals(session: Session, activity_id: int) -> list[ClaimTotals]:
+    statement = (
+        select(
+            Claim.status,
+            func.count(),
+            func.coalesce(func.sum(Claim.hours), 0),
+            func.coalesce(func.sum(Claim.amount), 0),
+            func.count(distinct(Claim.member_id)),
+        )
+        .where(Claim.activity_id == activity_id)
+        .group_by(Claim.status)
+    )
+    return [ClaimTotals(s, c, h, int(a), v) for s, c, h, a, v in session.execute(statement)]
+
+
+def unique_volunteers(session: Session, activity_id: int, statuses: Sequence[str]) -> int:
+    statement = select(func.count(distinct(Claim.member_id))).where(
+        Claim.activity_id == activity_id, Claim.status.in_(statuses)
+    )
+    return session.scalar(statement) or 0
+
+
+def pending_holds_by_account(session: Session, account_ids: Sequence[int]) -> dict[int, int]:
+    statement = (
+        select(Hold.account_id, func.sum(Hold.amount))
+        .where(Hold.status == "pending", Hold.account_id.in_(account_ids))
+        .group_by(Hold.account_id)
+    )
+    return {account_id: int(total) for account_id, total in session.execute(statement)}

@@ -1,0 +1,273 @@
+"""Claiming rewards with a code, and approving or rejecting the claims that wait for it.
+
+A claim locks the activity row, then the code row: the capacity, the per-member limits and the
+code's uses are all checked and counted under those locks, so racing phones cannot overshoot any
+of them. Without approval the reward is posted at once (budget to member); with approval it is
+held on the budget until a coordinator approves (the hold becomes the reward) or rejects it (the
+hold is released and the claim stops counting towards the limits). Either happens once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from torekes.db import earning as repo
+from torekes.db import models as m
+from torekes.db.engine import Database
+from torekes.domain import access, errors
+from torekes.domain.access import Principal, Role
+from torekes.domain.earning import (
+    ClaimCounts,
+    ClaimStatus,
+    CodeKind,
+    CodeState,
+    LimitPeriod,
+    check_activity_open,
+    check_code_usable,
+    check_limits,
+    period_start,
+    reward_for,
+)
+from torekes.domain.entries import TransactionKind, transfer_postings
+from torekes.services import clock, holds, pagination
+from torekes.services.activities import rules_of
+from torekes.services.claim_codes import find_code
+from torekes.services.ledger import post_entry
+from torekes.services.projects import require_project_coordinator
+from torekes.services.unit_of_work import WriteContext
+from torekes.services.views import ClaimView, Page, ResolutionOutcome
+from torekes.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimCommand:
+    code: str
+    hours: Decimal | None = None
+    account_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimQuery:
+    project_id: int | None = None
+    activity_id: int | None = None
+    status: ClaimStatus | None = None
+    member_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    cursor: str | None = None
+    limit: int = pagination.DEFAULT_PAGE_SIZE
+
+
+def claim(ctx: WriteContext, settings: Settings, command: ClaimCommand) -> ClaimView:
+    access.require_role(ctx.actor, Role.MEMBER)
+    session = ctx.session
+    found = find_code(session, command.code)
+    activity = repo.lock(session, m.Activity, found.activity_id)
+    code = repo.lock(session, m.ClaimCode, found.id)
+    assert activity is not None
+    assert code is not None
+    now = clock.now()
+    check_code_usable(_code_state(code), now)
+    rules = rules_of(activity)
+    check_activity_open(rules, now)
+    check_limits(rules, _counts(session, settings, activity, ctx.actor.user_id, now))
+    amount = reward_for(rules, command.hours)
+
+    project = session.get(m.Project, activity.project_id)
+    assert project is not None
+    account_id = _member_account(session, ctx.actor, project.currency_id, command.account_id)
+    code.uses += 1
+    activity.claims_count += 1
+    row = m.Claim(
+        activity_id=activity.id,
+        code_id=code.id,
+        member_id=ctx.actor.user_id,
+        account_id=account_id,
+        hours=command.hours,
+        amount=amount,
+        status=ClaimStatus.PENDING.value,
+        created_at=now,
+    )
+    try:
+        if activity.requires_approval:
+            row.hold_id = holds.place(ctx, project.budget_account_id, amount).id
+        else:
+            row.transaction_id = _pay(ctx, project, activity, account_id, amount)
+            row.status = ClaimStatus.PAID.value
+            row.resolved_at = now
+    except errors.InsufficientFunds as refusal:
+        if refusal.extra.get("account_id") == project.budget_account_id:
+            raise errors.BudgetExhausted(project_id=project.id) from None
+        raise
+    session.add(row)
+    session.flush()
+    return claim_view(row)
+
+
+def approve(ctx: WriteContext, claim_id: int) -> ClaimView:
+    row, project = _pending_claim(ctx, claim_id)
+    activity = ctx.session.get(m.Activity, row.activity_id)
+    assert activity is not None
+    hold = repo.lock(ctx.session, m.Hold, row.hold_id) if row.hold_id is not None else None
+    assert hold is not None
+    holds.release(ctx, hold, "posted")
+    row.transaction_id = _pay(ctx, project, activity, row.account_id, row.amount)
+    hold.transaction_id = row.transaction_id
+    return _resolve(ctx, row, ClaimStatus.PAID, reason=None)
+
+
+def reject(ctx: WriteContext, claim_id: int, reason: str) -> ClaimView:
+    row, _project = _pending_claim(ctx, claim_id)
+    activity = repo.lock(ctx.session, m.Activity, row.activity_id)
+    assert activity is not None
+    hold = repo.lock(ctx.session, m.Hold, row.hold_id) if row.hold_id is not None else None
+    assert hold is not None
+    holds.release(ctx, hold, "released")
+    activity.claims_count -= 1
+    return _resolve(ctx, row, ClaimStatus.REJECTED, reason=reason)
+
+
+def resolve_many(
+    ctx: WriteContext, claim_ids: list[int], decision: str, reason: str = ""
+) -> list[ResolutionOutcome]:
+    """Approve or reject several claims in one transaction, each behind a savepoint: a refusal
+    (already resolved, a frozen budget) undoes only that claim and is reported with its code."""
+    outcomes: list[ResolutionOutcome] = []
+    for claim_id in dict.fromkeys(claim_ids):
+        try:
+            with ctx.session.begin_nested():
+                if decision == "approve":
+                    view = approve(ctx, claim_id)
+                else:
+                    view = reject(ctx, claim_id, reason)
+            outcomes.append(ResolutionOutcome(claim_id, True, view.status, None))
+        except errors.TorekesError as refusal:
+            outcomes.append(ResolutionOutcome(claim_id, False, None, refusal.code))
+    return outcomes
+
+
+def list_claims(db: Database, actor: Principal, query: ClaimQuery) -> Page[ClaimView]:
+    """Claims, newest first: all for administrators and auditors, those of their own projects
+    for coordinators, their own for members."""
+    with db.read_session() as session:
+        project_ids: list[int] | None = None
+        member_id = query.member_id
+        if actor.role is Role.COORDINATOR:
+            project_ids = repo.coordinated_project_ids(session, actor.user_id)
+            if query.project_id is not None:
+                if query.project_id not in project_ids:
+                    raise errors.NotProjectCoordinator(project_id=query.project_id)
+                project_ids = [query.project_id]
+        elif not actor.reads_everything:
+            if member_id not in (None, actor.user_id):
+                raise errors.RoleNotAllowed("You may list only your own claims")
+            member_id = actor.user_id
+        elif query.project_id is not None:
+            project_ids = [query.project_id]
+        where = repo.ClaimFilter(
+            project_ids=project_ids,
+            activity_id=query.activity_id,
+            status=None if query.status is None else query.status.value,
+            member_id=member_id,
+            since=query.since,
+            until=query.until,
+        )
+        found = repo.list_claims(session, where, pagination.parse_cursor(query.cursor), query.limit)
+        return Page(
+            [claim_view(row) for row in found],
+            pagination.next_cursor([row.id for row in found], query.limit),
+        )
+
+
+def claim_view(row: m.Claim) -> ClaimView:
+    return ClaimView(
+        id=row.id,
+        activity_id=row.activity_id,
+        code_id=row.code_id,
+        member_id=row.member_id,
+        account_id=row.account_id,
+        hours=row.hours,
+        amount=row.amount,
+        status=row.status,
+        transaction_id=row.transaction_id,
+        created_at=row.created_at,
+        resolved_at=row.resolved_at,
+        resolved_by_id=row.resolved_by_id,
+        reject_reason=row.reject_reason,
+    )
+
+
+def _pay(
+    ctx: WriteContext, project: m.Project, activity: m.Activity, account_id: int, amount: int
+) -> int:
+    postings = transfer_postings(project.budget_account_id, account_id, amount)
+    memo = f"Reward: {activity.title}"
+    metadata = {"activity_id": activity.id, "project_id": project.id}
+    return post_entry(ctx, postings, TransactionKind.REWARD, memo, metadata).id
+
+
+def _pending_claim(ctx: WriteContext, claim_id: int) -> tuple[m.Claim, m.Project]:
+    row = repo.lock(ctx.session, m.Claim, claim_id)
+    if row is None:
+        raise errors.ClaimNotFound(claim_id=claim_id)
+    activity = ctx.session.get(m.Activity, row.activity_id)
+    assert activity is not None
+    require_project_coordinator(ctx.session, ctx.actor, activity.project_id)
+    if row.status != ClaimStatus.PENDING:
+        raise errors.ClaimAlreadyResolved(claim_id=claim_id, status=row.status)
+    project = ctx.session.get(m.Project, activity.project_id)
+    assert project is not None
+    return row, project
+
+
+def _resolve(ctx: WriteContext, row: m.Claim, status: ClaimStatus, reason: str | None) -> ClaimView:
+    row.status = status.value
+    row.resolved_at = clock.now()
+    row.resolved_by_id = ctx.actor.user_id
+    row.reject_reason = reason
+    ctx.session.flush()
+    return claim_view(row)
+
+
+def _code_state(code: m.ClaimCode) -> CodeState:
+    return CodeState(
+        kind=CodeKind.SINGLE if code.max_uses == 1 else CodeKind.MULTI,
+        max_uses=code.max_uses,
+        uses=code.uses,
+        expires_at=code.expires_at,
+        revoked=code.revoked_at is not None,
+    )
+
+
+def _counts(
+    session: Session, settings: Settings, activity: m.Activity, member_id: int, now: datetime
+) -> ClaimCounts:
+    member_total = 0
+    if activity.per_member_limit is not None:
+        member_total = repo.member_claims_since(session, activity.id, member_id, None)
+    in_period = 0
+    if activity.period is not None:
+        start = period_start(now, LimitPeriod(activity.period), ZoneInfo(settings.timezone))
+        in_period = repo.member_claims_since(session, activity.id, member_id, start)
+    return ClaimCounts(activity.claims_count, member_total, in_period)
+
+
+def _member_account(
+    session: Session, actor: Principal, currency_id: int, requested: int | None
+) -> int:
+    accounts = repo.member_accounts(session, actor.user_id, currency_id)
+    if requested is None:
+        if not accounts:
+            raise errors.NoMemberAccount()
+        return accounts[0].id
+    if requested not in {account.id for account in accounts}:
+        raise errors.NotAccountOwner(
+            f"Account {requested} is not an open member account of yours in this currency",
+            account_id=requested,
+        )
+    return requested
