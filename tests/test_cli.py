@@ -99,8 +99,9 @@ def test_demo_loads_prints_logins_and_verifies(
     assert report["problem_count"] == 0
     [trk] = report["currencies"]
     assert trk["currency"] == "TRK"
-    # One issuance, twelve weeks of garden work, three welcome bonuses, fourteen purchases.
-    assert trk["transactions"] == 30
+    # One issuance, six approved garden claims, three square cleanings, three welcome bonuses,
+    # fourteen purchases.
+    assert trk["transactions"] == 27
     assert trk["issued"] == 20_000
     assert trk["issued"] == trk["in_circulation"] + trk["redeemed"]
 
@@ -117,7 +118,7 @@ def test_demo_if_empty_skips_a_database_with_users(runner: CliRunner, env: dict[
     output = ok(invoke(runner, ["demo", "--if-empty"], env))
     assert "demo data not loaded" in output
     report = json.loads(ok(invoke(runner, ["verify", "--json"], env)))
-    assert [currency["transactions"] for currency in report["currencies"]] == [30]
+    assert [currency["transactions"] for currency in report["currencies"]] == [27]
 
 
 def test_demo_refuses_in_production(

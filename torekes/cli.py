@@ -85,7 +85,7 @@ def load_demo(
         typer.echo("Refusing to load demo data in production.", err=True)
         raise typer.Exit(2)
     with _refusals_exit(), _database(settings) as database:
-        logins = demo.load(database, only_if_empty=if_empty)
+        logins = demo.load(database, settings, only_if_empty=if_empty)
     if logins is None:
         typer.echo("The database already has users; demo data not loaded.")
         return

@@ -1,10 +1,13 @@
-"""A demo community for a first look: currency TRK, a community garden budget, members, shops
-and a few dozen transactions, with a printed list of logins (development only)."""
+"""A demo community for a first look: currency TRK, a community garden project with two
+activities and their codes, claims (some awaiting approval), members, shops and a few dozen
+transactions, with a printed list of logins (development only)."""
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -13,9 +16,21 @@ from torekes.db import models as m
 from torekes.db.engine import Database
 from torekes.domain.access import Principal, Role
 from torekes.domain.accounts import AccountKind
-from torekes.services import accounts, currencies, ledger, users
+from torekes.domain.earning import CodeKind, LimitPeriod, RewardKind
+from torekes.services import (
+    accounts,
+    activities,
+    claim_codes,
+    claims,
+    clock,
+    currencies,
+    ledger,
+    projects,
+    users,
+)
 from torekes.services.unit_of_work import WriteContext
 from torekes.services.views import AccountView
+from torekes.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +40,8 @@ class DemoLogin:
     password: str
 
 
+MEMBERS = ("fatima", "jonas", "elif")
+SHOPS = ("bakker", "fietser")
 PEOPLE = [
     (Role.ADMIN, "admin", "Anna Admin"),
     (Role.AUDITOR, "auditor", "Oscar Auditor"),
@@ -41,7 +58,9 @@ def demo_password(username: str) -> str:
     return f"{username}-demo-2026"
 
 
-def load(db: Database, only_if_empty: bool = False, seed: int = 7) -> list[DemoLogin] | None:
+def load(
+    db: Database, settings: Settings, only_if_empty: bool = False, seed: int = 7
+) -> list[DemoLogin] | None:
     """Load the demo community in one transaction; ``None`` when skipped because users exist."""
     with db.write_session() as session:
         if only_if_empty and (session.scalar(select(func.count()).select_from(m.User)) or 0) > 0:
@@ -54,52 +73,102 @@ def load(db: Database, only_if_empty: bool = False, seed: int = 7) -> list[DemoL
             )
             for role, username, name in PEOPLE
         }
-        admin = Principal(people["admin"].id, "admin", Role.ADMIN)
-        ctx = WriteContext(session, admin)
+
+        def acting(username: str) -> WriteContext:
+            user = people[username]
+            return WriteContext(session, Principal(user.id, username, Role(user.role)))
+
+        admin = acting("admin")
         currencies.create_currency(
-            ctx, currencies.CurrencyCommand("TRK", "Torekes", 0, Decimal("0.10"))
+            admin, currencies.CurrencyCommand("TRK", "Torekes", 0, Decimal("0.10"))
         )
 
-        def open_account(kind: AccountKind, name: str, owner: str | None) -> AccountView:
-            owner_id = None if owner is None else people[owner].id
-            command = accounts.AccountCommand("TRK", kind, name, owner_id)
-            return accounts.open_account(ctx, command)
+        def open_account(kind: AccountKind, name: str, owner: str) -> AccountView:
+            command = accounts.AccountCommand("TRK", kind, name, people[owner].id)
+            return accounts.open_account(admin, command)
 
-        garden = open_account(AccountKind.BUDGET, "Community garden", "coord")
-        members = [
-            open_account(AccountKind.MEMBER, f"{people[u].display_name}'s wallet", u)
-            for u in ("fatima", "jonas", "elif")
-        ]
-        shops = [
-            open_account(AccountKind.SHOP, people[u].display_name, u) for u in ("bakker", "fietser")
-        ]
+        members = {
+            u: open_account(AccountKind.MEMBER, f"{people[u].display_name}'s wallet", u)
+            for u in MEMBERS
+        }
+        shops = [open_account(AccountKind.SHOP, people[u].display_name, u) for u in SHOPS]
+        garden = projects.create_project(
+            admin, projects.ProjectCommand("Community garden", "TRK", [people["coord"].id])
+        )
+        ledger.issue(admin, ledger.IssuanceCommand(garden.budget_account_id, 20_000, "Garden 2026"))
         rng = random.Random(seed)  # noqa: S311 - repeatable demo data, not a secret
-        _demo_activity(ctx, garden, members, shops, rng)
+        _earning(acting, settings, garden.id, rng)
+        for member in members.values():
+            ledger.transfer(
+                admin,
+                ledger.TransferCommand(garden.budget_account_id, member.id, 100, "Welcome bonus"),
+            )
+        _purchases(acting, members, shops, rng)
         session.commit()
     return [DemoLogin(role.value, u, demo_password(u)) for role, u, _ in PEOPLE]
 
 
-def _demo_activity(
-    ctx: WriteContext,
-    garden: AccountView,
-    members: list[AccountView],
+def _earning(
+    acting: Callable[[str], WriteContext], settings: Settings, project_id: int, rng: random.Random
+) -> None:
+    """Garden work paid per hour after approval, and a square cleaned with a poster code."""
+    coordinator = acting("coord")
+    weeding = activities.create_activity(
+        coordinator,
+        project_id,
+        activities.ActivityCommand(
+            title="Garden work",
+            description="Weeding, watering and harvesting in the community garden.",
+            reward_kind=RewardKind.PER_HOUR,
+            reward_amount=25,
+            max_hours=Decimal(4),
+            requires_approval=True,
+        ),
+    )
+    cleaning = activities.create_activity(
+        coordinator,
+        project_id,
+        activities.ActivityCommand(
+            title="Clean the square",
+            description="Litter picking on the square, Saturday mornings.",
+            reward_kind=RewardKind.FIXED,
+            reward_amount=50,
+            period_limit=1,
+            period=LimitPeriod.DAY,
+        ),
+    )
+    sheet = claim_codes.create_batch(
+        coordinator, settings, weeding.id, claim_codes.BatchCommand(CodeKind.SINGLE, count=12)
+    )
+    poster = claim_codes.create_batch(
+        coordinator,
+        settings,
+        cleaning.id,
+        claim_codes.BatchCommand(
+            CodeKind.MULTI, max_uses=200, expires_at=clock.now() + timedelta(days=60)
+        ),
+    )
+    pending = []
+    for code in sheet.codes[:8]:
+        hours = Decimal(rng.choice(["1", "1.5", "2", "3", "4"]))
+        command = claims.ClaimCommand(code.code, hours)
+        pending.append(claims.claim(acting(rng.choice(MEMBERS)), settings, command))
+    for waiting in pending[:6]:
+        claims.approve(coordinator, waiting.id)
+    for member in MEMBERS:
+        claims.claim(acting(member), settings, claims.ClaimCommand(poster.codes[0].code))
+
+
+def _purchases(
+    acting: Callable[[str], WriteContext],
+    members: dict[str, AccountView],
     shops: list[AccountView],
     rng: random.Random,
 ) -> None:
-    ledger.issue(ctx, ledger.IssuanceCommand(garden.id, 20_000, "Garden budget 2026"))
-    for week in range(1, 13):
-        member = rng.choice(members)
-        hours = rng.randint(1, 4)
-        ledger.transfer(
-            ctx,
-            ledger.TransferCommand(
-                garden.id, member.id, 25 * hours, f"Garden work, week {week}", {"hours": hours}
-            ),
-        )
-    for member in members:
-        ledger.transfer(ctx, ledger.TransferCommand(garden.id, member.id, 100, "Welcome bonus"))
     for _ in range(14):
-        member, shop = rng.choice(members), rng.choice(shops)
-        ledger.transfer(
-            ctx, ledger.TransferCommand(member.id, shop.id, rng.randint(5, 40), "Purchase")
+        member = rng.choice(MEMBERS)
+        shop = rng.choice(shops)
+        command = ledger.TransferCommand(
+            members[member].id, shop.id, rng.randint(5, 40), "Purchase"
         )
+        ledger.transfer(acting(member), command)
