@@ -1,5 +1,7 @@
 """Earning: holds, projects with coordinators, activities, claim code batches, codes and claims.
 
+Holds and claims leave ``pending`` once: triggers refuse any change to a resolved row.
+
 Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-24
@@ -221,9 +223,11 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_claims_code_id"), "claims", ["code_id"], unique=False)
     op.create_index("ix_claims_status", "claims", ["status"], unique=False)
+    _create_resolve_once_guards()
 
 
 def downgrade() -> None:
+    _drop_resolve_once_guards()
     for table in (
         "claims",
         "claim_codes",
@@ -234,3 +238,46 @@ def downgrade() -> None:
         "holds",
     ):
         op.drop_table(table)
+
+
+RESOLVED_ONCE_TABLES = ("holds", "claims")
+
+
+def _create_resolve_once_guards() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            """
+            CREATE FUNCTION torekes_resolved_is_final() RETURNS trigger
+            LANGUAGE plpgsql AS $$
+            BEGIN
+                RAISE EXCEPTION 'a resolved row of % is final', TG_TABLE_NAME
+                    USING ERRCODE = 'integrity_constraint_violation';
+            END;
+            $$
+            """
+        )
+        for table in RESOLVED_ONCE_TABLES:
+            op.execute(
+                f"CREATE TRIGGER {table}_resolved_is_final BEFORE UPDATE OR DELETE ON {table} "
+                "FOR EACH ROW WHEN (OLD.status <> 'pending') "
+                "EXECUTE FUNCTION torekes_resolved_is_final()"
+            )
+        return
+    for table in RESOLVED_ONCE_TABLES:
+        for operation in ("UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER {table}_resolved_no_{operation.lower()} BEFORE {operation} "
+                f"ON {table} WHEN OLD.status <> 'pending' "
+                f"BEGIN SELECT RAISE(ABORT, 'a resolved row of {table} is final'); END"
+            )
+
+
+def _drop_resolve_once_guards() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        for table in RESOLVED_ONCE_TABLES:
+            op.execute(f"DROP TRIGGER {table}_resolved_is_final ON {table}")
+        op.execute("DROP FUNCTION torekes_resolved_is_final()")
+        return
+    for table in RESOLVED_ONCE_TABLES:
+        for operation in ("update", "delete"):
+            op.execute(f"DROP TRIGGER {table}_resolved_no_{operation}")

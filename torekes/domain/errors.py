@@ -319,6 +319,11 @@ class ClaimAlreadyResolved(Conflict):
     title = "The claim has already been approved or rejected"
 
 
+class HoldAlreadyResolved(Conflict):
+    code = "hold_already_resolved"
+    title = "The hold has already been posted or released"
+
+
 class ActivityStatusUnchanged(Conflict):
     code = "activity_status_unchanged"
     title = "The activity cannot move to that state"

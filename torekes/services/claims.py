@@ -113,11 +113,10 @@ def approve(ctx: WriteContext, claim_id: int) -> ClaimView:
     row, project = _pending_claim(ctx, claim_id)
     activity = ctx.session.get(m.Activity, row.activity_id)
     assert activity is not None
-    hold = repo.lock(ctx.session, m.Hold, row.hold_id) if row.hold_id is not None else None
-    assert hold is not None
-    holds.release(ctx, hold, "posted")
-    row.transaction_id = _pay(ctx, project, activity, row.account_id, row.amount)
-    hold.transaction_id = row.transaction_id
+    hold = _hold_of(ctx, row)
+    row.transaction_id = holds.post(
+        ctx, hold, lambda: _pay(ctx, project, activity, row.account_id, row.amount)
+    )
     return _resolve(ctx, row, ClaimStatus.PAID, reason=None)
 
 
@@ -125,9 +124,7 @@ def reject(ctx: WriteContext, claim_id: int, reason: str) -> ClaimView:
     row, _project = _pending_claim(ctx, claim_id)
     activity = repo.lock(ctx.session, m.Activity, row.activity_id)
     assert activity is not None
-    hold = repo.lock(ctx.session, m.Hold, row.hold_id) if row.hold_id is not None else None
-    assert hold is not None
-    holds.release(ctx, hold, "released")
+    holds.release(ctx, _hold_of(ctx, row))
     activity.claims_count -= 1
     return _resolve(ctx, row, ClaimStatus.REJECTED, reason=reason)
 
@@ -223,6 +220,12 @@ def _pending_claim(ctx: WriteContext, claim_id: int) -> tuple[m.Claim, m.Project
     project = ctx.session.get(m.Project, activity.project_id)
     assert project is not None
     return row, project
+
+
+def _hold_of(ctx: WriteContext, row: m.Claim) -> m.Hold:
+    hold = None if row.hold_id is None else repo.lock(ctx.session, m.Hold, row.hold_id)
+    assert hold is not None, "a pending claim always has a hold"
+    return hold
 
 
 def _resolve(ctx: WriteContext, row: m.Claim, status: ClaimStatus, reason: str | None) -> ClaimView:

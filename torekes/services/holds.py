@@ -2,10 +2,13 @@
 
 A hold raises the account's ``held`` amount, so ``available = balance - held`` drops at once.
 Every function here expects the account's row lock to be taken by the caller's transaction
-(``journal.lock_accounts``); resolving a hold is a conditional step from ``pending`` only.
+(``journal.lock_accounts``). A hold leaves ``pending`` once, to ``posted`` or ``released``; a
+database trigger refuses any later change.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from torekes.db import journal
 from torekes.db import models as m
@@ -32,15 +35,32 @@ def place(ctx: WriteContext, account_id: int, amount: int) -> m.Hold:
     return hold
 
 
-def release(
-    ctx: WriteContext, hold: m.Hold, outcome: str, transaction_id: int | None = None
-) -> None:
-    """Take the hold off its account, as ``posted`` (with its transaction) or ``released``."""
+def post(ctx: WriteContext, hold: m.Hold, pay: Callable[[], int]) -> int:
+    """Turn the hold into a posting: free the reserved amount, run ``pay`` (which posts the
+    transaction and returns its id) in the same database transaction, and mark the hold posted."""
+    _unreserve(ctx, hold)
+    transaction_id = pay()
+    _finish(ctx, hold, "posted", transaction_id)
+    return transaction_id
+
+
+def release(ctx: WriteContext, hold: m.Hold) -> None:
+    """Give the reserved amount back to the account's available balance."""
+    _unreserve(ctx, hold)
+    _finish(ctx, hold, "released", None)
+
+
+def _unreserve(ctx: WriteContext, hold: m.Hold) -> None:
     if hold.status != "pending":
-        raise errors.ClaimAlreadyResolved("The hold has already been resolved")
+        raise errors.HoldAlreadyResolved(hold_id=hold.id)
     journal.lock_currency_of_account(ctx.session, hold.account_id)
     account = journal.lock_accounts(ctx.session, [hold.account_id])[hold.account_id]
     account.held -= hold.amount
+    ctx.session.flush()
+
+
+def _finish(ctx: WriteContext, hold: m.Hold, outcome: str, transaction_id: int | None) -> None:
+    # One update from pending, as the database's trigger on holds insists.
     hold.status = outcome
     hold.resolved_at = clock.now()
     hold.transaction_id = transaction_id
