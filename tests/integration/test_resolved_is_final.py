@@ -20,7 +20,6 @@ from torekes.services.unit_of_work import write
 from torekes.services.views import ClaimView
 from torekes.settings import Settings
 
-
 HOLD_OF_CLAIM = "SELECT hold_id FROM claims WHERE id = :claim"
 
 
