@@ -66,6 +66,12 @@ def list_activities(session: Session, project_id: int) -> list[Activity]:
     return list(session.scalars(statement))
 
 
+def activity_ids_of_claims(session: Session, claim_ids: Sequence[int]) -> dict[int, int]:
+    """Map each existing claim id to its activity's id (fixed for a claim's life, so unlocked)."""
+    statement = select(Claim.id, Claim.activity_id).where(Claim.id.in_(claim_ids))
+    return {row.id: row.activity_id for row in session.execute(statement)}
+
+
 def code_by_digest(session: Session, digest: str, short: bool) -> ClaimCode | None:
     column = ClaimCode.short_hash if short else ClaimCode.code_hash
     return session.scalars(select(ClaimCode).where(column == digest)).one_or_none()

@@ -99,7 +99,10 @@ def reward_for(rules: ActivityRules, hours: Decimal | None) -> int:
         return rules.reward_amount
     if hours is None:
         raise errors.HoursRequired()
-    return int((rules.reward_amount * hours).to_integral_value(rounding=ROUND_HALF_UP))
+    amount = int((rules.reward_amount * hours).to_integral_value(rounding=ROUND_HALF_UP))
+    if amount < 1:
+        raise errors.HoursOutOfRange(f"{hours} hours earn less than one unit")
+    return amount
 
 
 def check_code_usable(code: CodeState, now: datetime) -> None:

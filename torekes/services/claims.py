@@ -1,10 +1,11 @@
 """Claiming rewards with a code, and approving or rejecting the claims that wait for it.
 
-A claim locks the activity row, then the code row: the capacity, the per-member limits and the
-code's uses are all checked and counted under those locks, so racing phones cannot overshoot any
-of them. Without approval the reward is posted at once (budget to member); with approval it is
-held on the budget until a coordinator approves (the hold becomes the reward) or rejects it (the
-hold is released and the claim stops counting towards the limits). Either happens once.
+Every path takes its locks in one order: activity, code, claim, hold, the currency's chain head,
+accounts. A claim locks the activity row, then the code row: the capacity, the per-member limits
+and the code's uses are all checked and counted under those locks, so racing phones cannot
+overshoot any of them. Without approval the reward is posted at once (budget to member); with
+approval it is held on the budget until a coordinator approves (the hold becomes the reward) or
+rejects it (the hold is released and the claim stops counting towards the limits), once.
 """
 
 from __future__ import annotations
@@ -110,9 +111,7 @@ def claim(ctx: WriteContext, settings: Settings, command: ClaimCommand) -> Claim
 
 
 def approve(ctx: WriteContext, claim_id: int) -> ClaimView:
-    row, project = _pending_claim(ctx, claim_id)
-    activity = ctx.session.get(m.Activity, row.activity_id)
-    assert activity is not None
+    row, activity, project = _pending_claim(ctx, claim_id)
     hold = _hold_of(ctx, row)
     row.transaction_id = holds.post(
         ctx, hold, lambda: _pay(ctx, project, activity, row.account_id, row.amount)
@@ -121,9 +120,7 @@ def approve(ctx: WriteContext, claim_id: int) -> ClaimView:
 
 
 def reject(ctx: WriteContext, claim_id: int, reason: str) -> ClaimView:
-    row, _project = _pending_claim(ctx, claim_id)
-    activity = repo.lock(ctx.session, m.Activity, row.activity_id)
-    assert activity is not None
+    row, activity, _project = _pending_claim(ctx, claim_id)
     holds.release(ctx, _hold_of(ctx, row))
     activity.claims_count -= 1
     return _resolve(ctx, row, ClaimStatus.REJECTED, reason=reason)
@@ -133,19 +130,25 @@ def resolve_many(
     ctx: WriteContext, claim_ids: list[int], decision: str, reason: str = ""
 ) -> list[ResolutionOutcome]:
     """Approve or reject several claims in one transaction, each behind a savepoint: a refusal
-    (already resolved, a frozen budget) undoes only that claim and is reported with its code."""
-    outcomes: list[ResolutionOutcome] = []
-    for claim_id in dict.fromkeys(claim_ids):
+    (already resolved, a frozen budget) undoes only that claim and is reported with its code.
+
+    All the activities, then all the claims, are locked first in id order, so two bulk decisions
+    over the same claims, or a bulk decision and single ones, queue instead of deadlocking.
+    """
+    wanted = list(dict.fromkeys(claim_ids))
+    _lock_in_order(ctx, wanted)
+    outcomes: dict[int, ResolutionOutcome] = {}
+    for claim_id in sorted(wanted):
         try:
             with ctx.session.begin_nested():
                 if decision == "approve":
                     view = approve(ctx, claim_id)
                 else:
                     view = reject(ctx, claim_id, reason)
-            outcomes.append(ResolutionOutcome(claim_id, True, view.status, None))
+            outcomes[claim_id] = ResolutionOutcome(claim_id, True, view.status, None)
         except errors.TorekesError as refusal:
-            outcomes.append(ResolutionOutcome(claim_id, False, None, refusal.code))
-    return outcomes
+            outcomes[claim_id] = ResolutionOutcome(claim_id, False, None, refusal.code)
+    return [outcomes[claim_id] for claim_id in wanted]
 
 
 def list_claims(db: Database, actor: Principal, query: ClaimQuery) -> Page[ClaimView]:
@@ -208,18 +211,30 @@ def _pay(
     return post_entry(ctx, postings, TransactionKind.REWARD, memo, metadata).id
 
 
-def _pending_claim(ctx: WriteContext, claim_id: int) -> tuple[m.Claim, m.Project]:
-    row = repo.lock(ctx.session, m.Claim, claim_id)
-    if row is None:
+def _lock_in_order(ctx: WriteContext, claim_ids: list[int]) -> None:
+    """Take the locks of these claims in the one order every path uses: activities, then claims
+    (then holds, the currency and accounts, as each decision goes on)."""
+    activity_ids = repo.activity_ids_of_claims(ctx.session, claim_ids)
+    for activity_id in sorted(set(activity_ids.values())):
+        repo.lock(ctx.session, m.Activity, activity_id)
+    for claim_id in sorted(activity_ids):
+        repo.lock(ctx.session, m.Claim, claim_id)
+
+
+def _pending_claim(ctx: WriteContext, claim_id: int) -> tuple[m.Claim, m.Activity, m.Project]:
+    activity_id = repo.activity_ids_of_claims(ctx.session, [claim_id]).get(claim_id)
+    if activity_id is None:
         raise errors.ClaimNotFound(claim_id=claim_id)
-    activity = ctx.session.get(m.Activity, row.activity_id)
+    activity = repo.lock(ctx.session, m.Activity, activity_id)
+    row = repo.lock(ctx.session, m.Claim, claim_id)
     assert activity is not None
+    assert row is not None
     require_project_coordinator(ctx.session, ctx.actor, activity.project_id)
     if row.status != ClaimStatus.PENDING:
         raise errors.ClaimAlreadyResolved(claim_id=claim_id, status=row.status)
     project = ctx.session.get(m.Project, activity.project_id)
     assert project is not None
-    return row, project
+    return row, activity, project
 
 
 def _hold_of(ctx: WriteContext, row: m.Claim) -> m.Hold:
