@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import cache
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -23,8 +24,15 @@ def _templates() -> Environment:
 
 def reward_text(activity: ActivityView, currency: str) -> str:
     if activity.reward_kind == "per_hour":
-        return f"{activity.reward_amount} {currency} per hour (up to {activity.max_hours} h)"
+        hours = "" if activity.max_hours is None else f" (up to {_plain(activity.max_hours)} h)"
+        return f"{activity.reward_amount} {currency} per hour{hours}"
     return f"{activity.reward_amount} {currency}"
+
+
+def _plain(number: Decimal) -> str:
+    """4.00 as "4", 2.50 as "2.5", 10 as "10" (never "1E+1")."""
+    text = f"{number:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def render_sheet(batch: BatchView, activity: ActivityView, project: ProjectView) -> str:
@@ -34,6 +42,7 @@ def render_sheet(batch: BatchView, activity: ActivityView, project: ProjectView)
             "short_code": code.short_code,
             "position": code.position,
             "revoked": code.revoked,
+            "used_up": code.uses >= code.max_uses,
             "uses": code.uses,
             "max_uses": code.max_uses,
         }
