@@ -3,6 +3,7 @@ through the API, to show that a refused write left nothing behind."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -162,3 +163,45 @@ def invalid(field: str) -> Callable[[HttpResponse], object]:
 
 def problem_of(status: int, *codes: str) -> Callable[[HttpResponse], object]:
     return lambda response: assert_problem(response, status, *codes)
+
+
+@dataclass(frozen=True)
+class EarningSnapshot:
+    """What a refused earning write must not change: projects, activities, claims and codes."""
+
+    projects: tuple[Any, ...]
+    activities: tuple[Any, ...]
+    claims: tuple[Any, ...]
+    batches: tuple[Any, ...]
+
+
+def earning_snapshot(
+    client: TestClient, headers: dict[str, str], batch_ids: Iterable[int] = ()
+) -> EarningSnapshot:
+    """Read every project, activity and claim (and the batches named) through the API as an
+    administrator."""
+
+    def ok(path: str, **params: Any) -> Any:
+        response = client.get(f"{API}{path}", headers=headers, params=params)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    projects = ok("/projects")
+    activities = [
+        item for project in projects for item in ok(f"/projects/{project['id']}/activities")
+    ]
+    claims: list[Any] = []
+    cursor: str | None = None
+    while True:
+        page = ok("/claims", limit=500, **({} if cursor is None else {"cursor": cursor}))
+        claims += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    batches = [ok(f"/code-batches/{batch_id}") for batch_id in batch_ids]
+    return EarningSnapshot(
+        tuple(json.dumps(item, sort_keys=True) for item in projects),
+        tuple(json.dumps(item, sort_keys=True) for item in activities),
+        tuple(json.dumps(item, sort_keys=True) for item in claims),
+        tuple(json.dumps(item, sort_keys=True) for item in batches),
+    )

@@ -5,6 +5,12 @@ does not): for each, a request without a token, with a garbage token and with a 
 401, each role in ``allowed`` succeeds, and every other role gets 403. Administrators do
 everything; auditors read everything and write nothing; everyone else reads and moves money only
 from the accounts they own.
+
+Earning: coordinators act only in the projects they coordinate (the world's coordinator runs the
+world's project; ``world.outsider``, a coordinator of no project, is refused with
+``not_project_coordinator`` on every ``scoped`` route); members claim and see their own claims;
+nobody else claims. The plain claim codes (a batch, its sheet, its QR images) are bearer secrets
+worth tokens: only the project's coordinators and administrators see them, not auditors.
 """
 
 from __future__ import annotations
@@ -18,7 +24,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import World
-from tests.api.helpers import API, assert_problem, snapshot
+from tests.api.helpers import (
+    API,
+    HttpResponse,
+    assert_problem,
+    earning_snapshot,
+    snapshot,
+)
 from tests.support import PASSWORD
 from torekes.domain.access import Role
 
@@ -29,6 +41,10 @@ MOVERS = frozenset({Role.ADMIN, Role.COORDINATOR, Role.SHOPKEEPER, Role.MEMBER})
 DENIED = ("role_not_allowed", "not_account_owner")
 NOT_OWNER = ("not_account_owner",)
 ROLE = ("role_not_allowed",)
+PROJECT_READERS = frozenset({Role.ADMIN, Role.AUDITOR, Role.COORDINATOR})
+PROJECT_WRITERS = frozenset({Role.ADMIN, Role.COORDINATOR})
+MEMBERS = frozenset({Role.MEMBER})
+NOT_COORDINATOR = ("not_project_coordinator", "role_not_allowed")
 
 # Routes outside /api/v1 that anybody may call.
 PUBLIC_ROUTES = {("GET", "/healthz"), ("GET", "/readyz")}
@@ -51,6 +67,8 @@ class Case:
     denied_codes: tuple[str, ...] = DENIED
     public: bool = False  # needs no bearer token (signing in)
     writes: bool = False
+    scoped: bool = False  # acts inside the world's project: refused to another's coordinator
+    expect: Callable[[HttpResponse], object] | None = None  # checks a permitted call's response
 
     def __str__(self) -> str:
         return self.name
@@ -147,6 +165,89 @@ def _reverse(world: World, role: Role) -> Call:
 def _sign_in(world: World, role: Role) -> Call:
     form = {"username": world.actors[role].principal.username, "password": PASSWORD}
     return Call(f"{API}/auth/token", {"data": form})
+
+
+# --- earning ------------------------------------------------------------------------------------
+
+
+def _project(suffix: str = "") -> Callable[[World, Role], Call]:
+    return lambda world, _role: Call(f"{API}/projects/{world.earning.project.id}{suffix}")
+
+
+def _activity(suffix: str = "") -> Callable[[World, Role], Call]:
+    return lambda world, _role: Call(f"{API}/activities/{world.earning.activity.id}{suffix}")
+
+
+def _batch(suffix: str = "") -> Callable[[World, Role], Call]:
+    return lambda world, _role: Call(f"{API}/code-batches/{world.earning.batch.id}{suffix}")
+
+
+def _code(suffix: str) -> Callable[[World, Role], Call]:
+    """The world batch's last code: unused, so revoking it changes nothing else."""
+    return lambda world, _role: Call(f"{API}/claim-codes/{world.earning.batch.codes[2].id}{suffix}")
+
+
+def _new_project(world: World, _role: Role) -> Call:
+    body = {
+        "name": "Street cleaning",
+        "currency": "TRK",
+        "coordinator_ids": [world.actors[Role.COORDINATOR].id],
+    }
+    return Call(f"{API}/projects", {"json": body})
+
+
+def _add_coordinator(world: World, _role: Role) -> Call:
+    body = {"user_id": world.ledger.user(Role.COORDINATOR).id}
+    return Call(f"{API}/projects/{world.earning.project.id}/coordinators", {"json": body})
+
+
+def _new_activity(world: World, _role: Role) -> Call:
+    body = {"title": "Sweeping", "reward_kind": "fixed", "reward_amount": 5}
+    return Call(f"{API}/projects/{world.earning.project.id}/activities", {"json": body})
+
+
+def _status_change(action: str, start: str | None) -> Callable[[World, Role], Call]:
+    """``action`` on a fresh activity in the state ``start`` (active when ``None``)."""
+
+    def build(world: World, _role: Role) -> Call:
+        return Call(f"{API}/activities/{world.new_activity(start).id}/{action}")
+
+    return build
+
+
+def _new_batch(world: World, _role: Role) -> Call:
+    body = {"kind": "single", "count": 2}
+    return Call(f"{API}/activities/{world.earning.activity.id}/code-batches", {"json": body})
+
+
+def _claim(world: World, _role: Role) -> Call:
+    return Call(f"{API}/claims", {"json": {"code": world.new_code().code}})
+
+
+def _decide(action: str) -> Callable[[World, Role], Call]:
+    def build(world: World, _role: Role) -> Call:
+        claim_id = world.new_pending_claim().id
+        body = {"reason": "not seen there"} if action == "reject" else None
+        return Call(f"{API}/claims/{claim_id}/{action}", {} if body is None else {"json": body})
+
+    return build
+
+
+def _decide_many(action: str) -> Callable[[World, Role], Call]:
+    def build(world: World, _role: Role) -> Call:
+        claim_ids = [world.new_pending_claim().id, world.new_pending_claim().id]
+        return Call(f"{API}/claims/{action}", {"json": {"claim_ids": claim_ids}})
+
+    return build
+
+
+def _all_resolved(status: str) -> Callable[[HttpResponse], object]:
+    def check(response: HttpResponse) -> None:
+        outcomes = response.json()
+        assert len(outcomes) == 2, outcomes
+        assert all(o["ok"] and o["status"] == status for o in outcomes), outcomes
+
+    return check
 
 
 CASES = [
@@ -335,9 +436,236 @@ CASES = [
         200,
         ROLE,
     ),
+    Case("create project", "POST", "/api/v1/projects", _new_project, ADMIN, 201, ROLE, writes=True),
+    Case("list projects", "GET", "/api/v1/projects", _fixed(f"{API}/projects"), ALL),
+    Case(
+        "read project",
+        "GET",
+        "/api/v1/projects/{project_id}",
+        _project(),
+        PROJECT_READERS,
+        200,
+        NOT_COORDINATOR,
+        scoped=True,
+    ),
+    Case(
+        "add coordinator",
+        "POST",
+        "/api/v1/projects/{project_id}/coordinators",
+        _add_coordinator,
+        ADMIN,
+        200,
+        ROLE,
+        writes=True,
+    ),
+    Case(
+        "create activity",
+        "POST",
+        "/api/v1/projects/{project_id}/activities",
+        _new_activity,
+        PROJECT_WRITERS,
+        201,
+        NOT_COORDINATOR,
+        writes=True,
+        scoped=True,
+    ),
+    Case(
+        "list activities",
+        "GET",
+        "/api/v1/projects/{project_id}/activities",
+        _project("/activities"),
+        PROJECT_READERS,
+        200,
+        NOT_COORDINATOR,
+        scoped=True,
+    ),
+    Case(
+        "read activity",
+        "GET",
+        "/api/v1/activities/{activity_id}",
+        _activity(),
+        PROJECT_READERS,
+        200,
+        NOT_COORDINATOR,
+        scoped=True,
+    ),
+    Case(
+        "activity summary",
+        "GET",
+        "/api/v1/activities/{activity_id}/summary",
+        _activity("/summary"),
+        PROJECT_READERS,
+        200,
+        NOT_COORDINATOR,
+        scoped=True,
+    ),
+    Case(
+        "pause activity",
+        "POST",
+        "/api/v1/activities/{activity_id}/pause",
+        _status_change("pause", None),
+        PROJECT_WRITERS,
+        200,
+        NOT_COORDINATOR,
+        writes=True,
+        scoped=True,
+    ),
+    Case(
+        "resume activity",
+        "POST",
+        "/api/v1/activities/{activity_id}/resume",
+        _status_change("resume", "pause"),
+        PROJECT_WRITERS,
+        200,
+        NOT_COORDINATOR,
+        writes=True,
+        scoped=True,
+    ),
+    Case(
+        "close activity",
+        "POST",
+        "/api/v1/activities/{activity_id}/close",
+        _status_change("close", None),
+        PROJECT_WRITERS,
+        200,
+        NOT_COORDINATOR,
+        writes=True,
+        scoped=True,
+    ),
+    Case(
+        "create code batch",
+        "POST",
+        "/api/v1/activities/{activity_id}/code-batches",
+        _new_batch,
+        PROJECT_WRITERS,
+        201,
+        NOT_COORDINATOR,
+        writes=True,
+        scoped=True,
+    ),
+    Case(
+        "read code batch",
+        "GET",
+        "/api/v1/code-batches/{batch_id}",
+        _batch(),
+        PROJECT_WRITERS,
+        200,
+        NOT_COORDINATOR,
+        scoped=True,
+    ),
+    Case(
+        "code sheet",
+        "GET",
+        "/api/v1/code-batches/{batch_id}/sheet",
+        _batch("/sheet"),
+        PROJECT_WRITERS,
+        200,
+        NOT_COORDINATOR,
+        scoped=True,
+    ),
+    Case(
+        "QR as SVG",
+        "GET",
+        "/api/v1/claim-codes/{code_id}/qr.svg",
+        _code("/qr.svg"),
+        PROJECT_WRITERS,
+        200,
+        NOT_COORDINATOR,
+        scoped=True,
+    ),
+    Case(
+        "QR as PNG",
+        "GET",
+        "/api/v1/claim-codes/{code_id}/qr.png",
+        _code("/qr.png"),
+        PROJECT_WRITERS,
+        200,
+        NOT_COORDINATOR,
+        scoped=True,
+    ),
+    Case(
+        "revoke code",
+        "POST",
+        "/api/v1/claim-codes/{code_id}/revoke",
+        _code("/revoke"),
+        PROJECT_WRITERS,
+        200,
+        NOT_COORDINATOR,
+        writes=True,
+        scoped=True,
+    ),
+    Case("claim", "POST", "/api/v1/claims", _claim, MEMBERS, 201, ROLE, writes=True),
+    Case("list own claims", "GET", "/api/v1/claims", _fixed(f"{API}/claims"), ALL),
+    Case(
+        "list a project's claims",
+        "GET",
+        "/api/v1/claims",
+        lambda world, _role: Call(
+            f"{API}/claims", {"params": {"project_id": world.earning.project.id}}
+        ),
+        ALL,
+        scoped=True,
+    ),
+    Case(
+        "list another member's claims",
+        "GET",
+        "/api/v1/claims",
+        lambda world, _role: Call(f"{API}/claims", {"params": {"member_id": world.stranger.id}}),
+        PROJECT_READERS,
+        200,
+        ROLE,
+    ),
+    Case(
+        "approve claim",
+        "POST",
+        "/api/v1/claims/{claim_id}/approve",
+        _decide("approve"),
+        PROJECT_WRITERS,
+        200,
+        NOT_COORDINATOR,
+        writes=True,
+        scoped=True,
+    ),
+    Case(
+        "reject claim",
+        "POST",
+        "/api/v1/claims/{claim_id}/reject",
+        _decide("reject"),
+        PROJECT_WRITERS,
+        200,
+        NOT_COORDINATOR,
+        writes=True,
+        scoped=True,
+    ),
+    Case(
+        "approve claims in bulk",
+        "POST",
+        "/api/v1/claims/approve",
+        _decide_many("approve"),
+        PROJECT_WRITERS,
+        200,
+        NOT_COORDINATOR,
+        writes=True,
+        scoped=True,
+        expect=_all_resolved("paid"),
+    ),
+    Case(
+        "reject claims in bulk",
+        "POST",
+        "/api/v1/claims/reject",
+        _decide_many("reject"),
+        PROJECT_WRITERS,
+        200,
+        NOT_COORDINATOR,
+        writes=True,
+        scoped=True,
+        expect=_all_resolved("rejected"),
+    ),
 ]
 
 PRIVATE_CASES = [case for case in CASES if not case.public]
+SCOPED_CASES = [case for case in CASES if case.scoped]
+BULK_ROUTES = {"/api/v1/claims/approve", "/api/v1/claims/reject"}
 
 
 def _route_pattern(route: str) -> re.Pattern[str]:
@@ -359,19 +687,29 @@ def _outcome(client: TestClient, world: World, case: Case, role: Role) -> str | 
         return f"{call.path} does not match {case.route}"
     headers = {} if case.public else world.headers(role)
     allowed = role in case.allowed
-    before = snapshot(client, world.admin.headers) if case.writes and not allowed else None
+    before = _state(client, world) if case.writes and not allowed else None
     response = client.request(case.method, call.path, headers=headers, **call.kwargs)
     if allowed:
         if response.status_code != case.success:
             return f"expected {case.success}, got {response.status_code}: {response.text}"
+        if case.expect is not None:
+            try:
+                case.expect(response)
+            except AssertionError as error:
+                return f"unexpected response: {error}"
         return None
     try:
         assert_problem(response, 403, *case.denied_codes)
     except AssertionError:
         return f"expected 403 {case.denied_codes}, got {response.status_code}: {response.text}"
-    if before is not None and snapshot(client, world.admin.headers) != before:
-        return "a refused write changed the ledger"
+    if before is not None and _state(client, world) != before:
+        return "a refused write changed the ledger or the earning state"
     return None
+
+
+def _state(client: TestClient, world: World) -> tuple[object, object]:
+    headers = world.admin.headers
+    return snapshot(client, headers), earning_snapshot(client, headers, [world.earning.batch.id])
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)
@@ -403,6 +741,55 @@ def test_without_a_valid_token(client: TestClient, world: World, case: Case) -> 
         assert response.headers["www-authenticate"] == "Bearer"
     if case.writes:
         assert snapshot(client, world.admin.headers) == before
+
+
+@pytest.mark.parametrize("case", SCOPED_CASES, ids=str)
+def test_another_projects_coordinator_is_refused(
+    client: TestClient, world: World, case: Case
+) -> None:
+    """A coordinator who does not coordinate the world's project can do nothing in it. A bulk
+    decision may mix projects, so there each claim may instead be refused on its own."""
+    call = case.build(world, Role.COORDINATOR)
+    before = _state(client, world)
+    response = client.request(case.method, call.path, headers=world.outsider.headers, **call.kwargs)
+    if case.route in BULK_ROUTES and response.status_code == 200:
+        outcomes = response.json()
+        assert len(outcomes) == len(call.kwargs["json"]["claim_ids"]), outcomes
+        assert all(
+            not o["ok"] and o["error_code"] == "not_project_coordinator" for o in outcomes
+        ), outcomes
+    else:
+        assert_problem(response, 403, "not_project_coordinator")
+    assert _state(client, world) == before
+
+
+def test_another_projects_coordinator_sees_nothing_of_it(client: TestClient, world: World) -> None:
+    outsider = world.outsider.headers
+    assert client.get(f"{API}/projects", headers=outsider).json() == []
+    assert client.get(f"{API}/claims", headers=outsider).json()["items"] == []
+    own = client.get(f"{API}/projects", headers=world.headers(Role.COORDINATOR)).json()
+    assert [project["id"] for project in own] == [world.earning.project.id]
+
+
+def test_members_see_only_their_own_claims(client: TestClient, world: World) -> None:
+    theirs = world.earning.pending
+    stranger_code = world.new_code().code
+    stranger_claim = client.post(
+        f"{API}/claims", json={"code": stranger_code}, headers=world.stranger.headers
+    )
+    assert stranger_claim.status_code == 201, stranger_claim.text
+    mine = client.get(f"{API}/claims", headers=world.headers(Role.MEMBER)).json()["items"]
+    assert [claim["id"] for claim in mine] == [theirs.id]
+    own_filter = client.get(
+        f"{API}/claims",
+        params={"member_id": world.actors[Role.MEMBER].id},
+        headers=world.headers(Role.MEMBER),
+    ).json()["items"]
+    assert own_filter == mine
+    everyone = client.get(f"{API}/claims", headers=world.headers(Role.COORDINATOR)).json()
+    assert {claim["id"] for claim in everyone["items"]} == {theirs.id, stranger_claim.json()["id"]}
+    shop = client.get(f"{API}/claims", headers=world.headers(Role.SHOPKEEPER)).json()
+    assert shop["items"] == []
 
 
 def test_sign_in_needs_no_token_but_credentials(client: TestClient, world: World) -> None:

@@ -18,6 +18,7 @@ from enum import StrEnum
 from torekes.domain import errors
 
 MAX_HOURS_PER_CLAIM = Decimal(24)
+HOURS_QUANTUM = Decimal("0.01")
 
 
 class RewardKind(StrEnum):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
@@ -14,6 +14,7 @@ from torekes.db.engine import Database
 from torekes.domain import errors
 from torekes.domain.access import Principal
 from torekes.domain.earning import (
+    HOURS_QUANTUM,
     ActivityRules,
     ActivityStatus,
     ClaimStatus,
@@ -52,13 +53,13 @@ def create_activity(ctx: WriteContext, project_id: int, command: ActivityCommand
         description=command.description,
         reward_kind=command.reward_kind.value,
         reward_amount=command.reward_amount,
-        max_hours=command.max_hours,
+        max_hours=None if command.max_hours is None else command.max_hours.quantize(HOURS_QUANTUM),
         capacity=command.capacity,
         per_member_limit=command.per_member_limit,
         period_limit=command.period_limit,
         period=None if command.period is None else command.period.value,
-        valid_from=command.valid_from,
-        valid_until=command.valid_until,
+        valid_from=_utc(command.valid_from),
+        valid_until=_utc(command.valid_until),
         requires_approval=command.requires_approval,
         status=ActivityStatus.ACTIVE.value,
         claims_count=0,
@@ -115,6 +116,10 @@ def summary(db: Database, actor: Principal, activity_id: int) -> ActivitySummary
             tokens_pending=pending.amount if pending else 0,
             unique_volunteers=repo.unique_volunteers(session, activity_id, [ClaimStatus.PAID]),
         )
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.astimezone(UTC)
 
 
 def readable_activity(session: Session, actor: Principal, activity_id: int) -> m.Activity:

@@ -8,7 +8,7 @@ Codes are derived from the batch's nonce with the secret key and stored only as 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
@@ -47,13 +47,14 @@ def create_batch(
     if activity.status == ActivityStatus.CLOSED:
         raise errors.ActivityClosed()
     _check_batch(command)
+    expires_at = None if command.expires_at is None else command.expires_at.astimezone(UTC)
     batch = m.CodeBatch(
         activity_id=activity.id,
         kind=command.kind.value,
         nonce=security.new_nonce(),
         count=command.count,
         max_uses=command.max_uses,
-        expires_at=command.expires_at,
+        expires_at=expires_at,
         created_by_id=ctx.actor.user_id,
     )
     ctx.session.add(batch)
@@ -70,7 +71,7 @@ def create_batch(
                 short_hash=security.code_digest(short),
                 max_uses=command.max_uses,
                 uses=0,
-                expires_at=command.expires_at,
+                expires_at=expires_at,
             )
         )
     ctx.session.flush()

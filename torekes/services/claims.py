@@ -10,7 +10,7 @@ rejects it (the hold is released and the claim stops counting towards the limits
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -23,6 +23,7 @@ from torekes.db.engine import Database
 from torekes.domain import access, errors
 from torekes.domain.access import Principal, Role
 from torekes.domain.earning import (
+    HOURS_QUANTUM,
     ClaimCounts,
     ClaimStatus,
     CodeKind,
@@ -89,7 +90,7 @@ def claim(ctx: WriteContext, settings: Settings, command: ClaimCommand) -> Claim
         code_id=code.id,
         member_id=ctx.actor.user_id,
         account_id=account_id,
-        hours=command.hours,
+        hours=None if command.hours is None else command.hours.quantize(HOURS_QUANTUM),
         amount=amount,
         status=ClaimStatus.PENDING.value,
         created_at=now,
@@ -135,6 +136,10 @@ def resolve_many(
     All the activities, then all the claims, are locked first in id order, so two bulk decisions
     over the same claims, or a bulk decision and single ones, queue instead of deadlocking.
     """
+    access.require_role(ctx.actor, Role.ADMIN, Role.COORDINATOR)
+    # The request's Idempotency-Key guards the whole decision; the rewards it posts do not each
+    # carry it (one key names one transaction in the journal).
+    ctx = replace(ctx, idempotency_key=None)
     wanted = list(dict.fromkeys(claim_ids))
     _lock_in_order(ctx, wanted)
     outcomes: dict[int, ResolutionOutcome] = {}
@@ -163,12 +168,13 @@ def list_claims(db: Database, actor: Principal, query: ClaimQuery) -> Page[Claim
                 if query.project_id not in project_ids:
                     raise errors.NotProjectCoordinator(project_id=query.project_id)
                 project_ids = [query.project_id]
-        elif not actor.reads_everything:
-            if member_id not in (None, actor.user_id):
-                raise errors.RoleNotAllowed("You may list only your own claims")
-            member_id = actor.user_id
-        elif query.project_id is not None:
-            project_ids = [query.project_id]
+        else:
+            if not actor.reads_everything:
+                if member_id not in (None, actor.user_id):
+                    raise errors.RoleNotAllowed("You may list only your own claims")
+                member_id = actor.user_id
+            if query.project_id is not None:
+                project_ids = [query.project_id]
         where = repo.ClaimFilter(
             project_ids=project_ids,
             activity_id=query.activity_id,

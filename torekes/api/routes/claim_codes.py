@@ -27,7 +27,8 @@ IMAGE_CACHE = "private, max-age=86400"
 def create_batch(
     activity_id: ActivityId, body: BatchIn, writer: WriterDep, settings: SettingsDep
 ) -> JSONResponse:
-    """Single-use codes (`count` of them) or one multi-use code (`max_uses`, `expires_at`)."""
+    """`count` single-use codes (a sheet), or `count` multi-use codes (posters) that each allow
+    `max_uses` claims until `expires_at`."""
     command = BatchCommand(body.kind, body.count, body.max_uses, body.expires_at)
     return writer.run(
         lambda ctx: claim_codes.create_batch(ctx, settings, activity_id, command), BatchOut, 201

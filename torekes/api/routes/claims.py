@@ -61,8 +61,9 @@ def approve(claim_id: ClaimId, writer: WriterDep) -> JSONResponse:
 
 
 @router.post("/{claim_id}/reject", response_model=ClaimOut, responses=WRITE)
-def reject(claim_id: ClaimId, body: RejectIn, writer: WriterDep) -> JSONResponse:
-    return writer.run(lambda ctx: claims.reject(ctx, claim_id, body.reason), ClaimOut)
+def reject(claim_id: ClaimId, writer: WriterDep, body: RejectIn | None = None) -> JSONResponse:
+    reason = "" if body is None else body.reason
+    return writer.run(lambda ctx: claims.reject(ctx, claim_id, reason), ClaimOut)
 
 
 @router.post("/approve", response_model=list[ResolutionOut], responses=WRITE)
