@@ -127,14 +127,16 @@ def test_nobody_but_the_projects_coordinators_writes_in_it(
     for name, action in project_writes(world, actor).items():
         error = refused(world, errors.NotProjectCoordinator, action)
         assert error.code == "not_project_coordinator", name
-    # In bulk, each claim is refused on its own, and nothing changes either.
+    # In bulk, a role that can never decide is refused outright; another project's coordinator
+    # has each claim refused on its own. Nothing changes either way.
     before = snapshot(world.garden.db)
     for decision in ("approve", "reject"):
-        outcomes = write(
-            world.garden.db,
-            actor,
-            partial(resolve_many, ids=[world.garden_pending.id], decision=decision),
-        )
+        decide = partial(resolve_many, ids=[world.garden_pending.id], decision=decision)
+        if who != "other coordinator":
+            with pytest.raises(errors.RoleNotAllowed):
+                write(world.garden.db, actor, decide)
+            continue
+        outcomes = write(world.garden.db, actor, decide)
         assert [(o.ok, o.error_code) for o in outcomes] == [(False, "not_project_coordinator")]
     assert snapshot(world.garden.db) == before
 
