@@ -50,7 +50,7 @@ def test_raw_changes_to_the_journal_are_refused(
 TRUNCATES = [
     "TRUNCATE postings",
     "TRUNCATE transactions CASCADE",
-    "TRUNCATE postings, transactions",
+    "TRUNCATE postings, transactions, holds, claims",
     "TRUNCATE accounts CASCADE",
 ]
 
