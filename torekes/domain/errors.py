@@ -234,11 +234,6 @@ class IdempotencyKeyReused(Conflict):
     title = "This Idempotency-Key was already used for a different request"
 
 
-class IdempotencyRequestInFlight(Conflict):
-    code = "idempotency_request_in_progress"
-    title = "A request with this Idempotency-Key is still being processed"
-
-
 class CurrencyExists(Conflict):
     code = "currency_exists"
     title = "A currency with this code already exists"
