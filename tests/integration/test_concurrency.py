@@ -1,15 +1,11 @@
 """Real threads against the real database: a file for SQLite, the server for PostgreSQL.
 
-Every thread waits at a barrier so that they all start their write at once. A thread records what
-its write returned or raised; the tests then count the outcomes and audit the ledger. Threads are
-joined with a generous limit so that a deadlock fails the test instead of hanging the run.
+The threads start together (``tests.integration.threads``); the tests count what each write
+returned or raised and audit the ledger afterwards.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +14,7 @@ from sqlalchemy import text
 
 from tests.integration.conftest import Engines
 from tests.integration.helpers import account_rows, assert_ledger_consistent
+from tests.integration.threads import failures, run_concurrently, unexpected
 from tests.support import Ledger
 from torekes.db.engine import Database
 from torekes.domain import errors
@@ -34,50 +31,6 @@ from torekes.services.unit_of_work import (
 )
 from torekes.services.users import UserCommand, create_user
 from torekes.services.views import CurrencyView, TransactionView, UserView
-
-JOIN_LIMIT_SECONDS = 180
-
-
-@dataclass(frozen=True)
-class Outcome:
-    value: Any = None
-    error: BaseException | None = None
-
-
-def run_concurrently(count: int, work: Callable[[int], Any]) -> list[Outcome]:
-    """Run ``work(i)`` for i in range(count) on ``count`` threads released together."""
-    barrier = threading.Barrier(count)
-    outcomes: list[Outcome | None] = [None] * count
-
-    def main(index: int) -> None:
-        try:
-            barrier.wait(timeout=JOIN_LIMIT_SECONDS)
-            outcomes[index] = Outcome(value=work(index))
-        except BaseException as error:  # recorded and asserted on by the test
-            outcomes[index] = Outcome(error=error)
-
-    threads = [threading.Thread(target=main, args=(i,), daemon=True) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(JOIN_LIMIT_SECONDS)
-    stuck = [thread.name for thread in threads if thread.is_alive()]
-    assert not stuck, f"threads still running (deadlock?): {stuck}"
-    assert all(outcome is not None for outcome in outcomes)
-    return [outcome for outcome in outcomes if outcome is not None]
-
-
-def errors_of(outcomes: list[Outcome]) -> list[BaseException]:
-    return [outcome.error for outcome in outcomes if outcome.error is not None]
-
-
-def unexpected(outcomes: list[Outcome], *allowed: type[BaseException]) -> list[str]:
-    return [
-        f"{type(error).__module__}.{type(error).__name__}: {error}"
-        for error in errors_of(outcomes)
-        if not isinstance(error, allowed)
-    ]
-
 
 THREADS = 24
 separate_param = pytest.mark.parametrize(
@@ -115,7 +68,7 @@ def test_overdraft_race_lets_exactly_the_covered_transfers_through(
     assert unexpected(outcomes, errors.InsufficientFunds) == []
     succeeded = [outcome.value for outcome in outcomes if outcome.error is None]
     assert len(succeeded) == 10
-    assert len(errors_of(outcomes)) == THREADS - 10
+    assert len(failures(outcomes)) == THREADS - 10
     rows = assert_ledger_consistent(db, trk.id)
     assert rows[wallet.id].balance == 0
     assert rows[shop.id].balance == 100
@@ -222,7 +175,7 @@ def test_one_key_with_two_different_requests_concurrently(
     # Everyone who asked for the winning request got its response; everyone else was refused.
     assert len(won) == amounts.count(winning_amount)
     assert {response.body["amount"] for response in won} == {rows_moved}
-    assert len(errors_of(outcomes)) == 20 - len(won)
+    assert len(failures(outcomes)) == 20 - len(won)
     assert_ledger_consistent(db, trk.id)
     _verify_ok(db)
 

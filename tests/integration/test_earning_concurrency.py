@@ -22,14 +22,11 @@ from tests.integration.conftest import Engines
 from tests.integration.earning_support import (
     Scene,
     assert_earning_consistent,
-    failures,
     make_scene,
-    run_concurrently,
     scalar,
     statuses,
-    successes,
-    unexpected,
 )
+from tests.integration.threads import failures, run_concurrently, successes, unexpected
 from tests.support import Ledger
 from torekes.domain import errors
 from torekes.domain.earning import LimitPeriod, RewardKind

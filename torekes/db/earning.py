@@ -1,11 +1,12 @@
-"""Queries and locks for projects, activities, claim codes, claims and holds."""
+"""Queries for projects, activities, claim codes, claims and holds (rows are locked with
+``torekes.db.locking.lock``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Select, distinct, func, select
 from sqlalchemy.orm import Session
@@ -13,26 +14,12 @@ from sqlalchemy.orm import Session
 from torekes.db.models import (
     Account,
     Activity,
-    Base,
     Claim,
     ClaimCode,
     Hold,
     Project,
     ProjectCoordinator,
 )
-
-ModelT = TypeVar("ModelT", bound=Base)
-
-
-def lock(session: Session, model: type[ModelT], row_id: int) -> ModelT | None:
-    """Read one row under a row lock (``FOR UPDATE``; SQLite's write transaction already is one)."""
-    statement = (
-        select(model)
-        .where(model.id == row_id)  # type: ignore[attr-defined]
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return session.scalars(statement).one_or_none()
 
 
 def is_coordinator(session: Session, project_id: int, user_id: int) -> bool:

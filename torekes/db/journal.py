@@ -12,18 +12,13 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from torekes.db.locking import lock
 from torekes.db.models import Account, Currency, Posting, Transaction
 
 
 def lock_currency(session: Session, currency_id: int) -> Currency | None:
     """Lock the currency's chain head; every ledger write in the currency queues here."""
-    statement = (
-        select(Currency)
-        .where(Currency.id == currency_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return session.scalars(statement).one_or_none()
+    return lock(session, Currency, currency_id)
 
 
 def lock_currency_of_account(session: Session, account_id: int) -> Currency | None:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from torekes.db import earning as repo
 from torekes.db import models as m
 from torekes.db.engine import Database
+from torekes.db.locking import lock
 from torekes.domain import errors
 from torekes.domain.access import Principal
 from torekes.domain.earning import (
@@ -73,7 +74,7 @@ def create_activity(ctx: WriteContext, project_id: int, command: ActivityCommand
 
 def change_status(ctx: WriteContext, activity_id: int, action: str) -> ActivityView:
     """``pause``, ``resume`` or ``close`` an activity (closing is final)."""
-    activity = repo.lock(ctx.session, m.Activity, activity_id)
+    activity = lock(ctx.session, m.Activity, activity_id)
     if activity is None:
         raise errors.ActivityNotFound(activity_id=activity_id)
     require_project_coordinator(ctx.session, ctx.actor, activity.project_id)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from torekes.db import earning as repo
 from torekes.db import models as m
 from torekes.db.engine import Database
+from torekes.db.locking import lock
 from torekes.domain import errors
 from torekes.domain.access import Principal
 from torekes.domain.earning import ActivityStatus, CodeKind
@@ -40,7 +41,7 @@ class BatchCommand:
 def create_batch(
     ctx: WriteContext, settings: Settings, activity_id: int, command: BatchCommand
 ) -> BatchView:
-    activity = repo.lock(ctx.session, m.Activity, activity_id)
+    activity = lock(ctx.session, m.Activity, activity_id)
     if activity is None:
         raise errors.ActivityNotFound(activity_id=activity_id)
     require_project_coordinator(ctx.session, ctx.actor, activity.project_id)
@@ -101,7 +102,7 @@ def get_code(db: Database, settings: Settings, actor: Principal, code_id: int) -
 
 
 def revoke_code(ctx: WriteContext, settings: Settings, code_id: int) -> CodeView:
-    code = repo.lock(ctx.session, m.ClaimCode, code_id)
+    code = lock(ctx.session, m.ClaimCode, code_id)
     if code is None:
         raise errors.CodeNotFound(code_id=code_id)
     activity = ctx.session.get(m.Activity, code.activity_id)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from torekes.db import earning as repo
 from torekes.db import models as m
 from torekes.db.engine import Database
+from torekes.db.locking import lock
 from torekes.domain import access, errors
 from torekes.domain.access import Principal, Role
 from torekes.domain.earning import (
@@ -69,8 +70,8 @@ def claim(ctx: WriteContext, settings: Settings, command: ClaimCommand) -> Claim
     access.require_role(ctx.actor, Role.MEMBER)
     session = ctx.session
     found = find_code(session, command.code)
-    activity = repo.lock(session, m.Activity, found.activity_id)
-    code = repo.lock(session, m.ClaimCode, found.id)
+    activity = lock(session, m.Activity, found.activity_id)
+    code = lock(session, m.ClaimCode, found.id)
     assert activity is not None
     assert code is not None
     now = clock.now()
@@ -222,17 +223,17 @@ def _lock_in_order(ctx: WriteContext, claim_ids: list[int]) -> None:
     (then holds, the currency and accounts, as each decision goes on)."""
     activity_ids = repo.activity_ids_of_claims(ctx.session, claim_ids)
     for activity_id in sorted(set(activity_ids.values())):
-        repo.lock(ctx.session, m.Activity, activity_id)
+        lock(ctx.session, m.Activity, activity_id)
     for claim_id in sorted(activity_ids):
-        repo.lock(ctx.session, m.Claim, claim_id)
+        lock(ctx.session, m.Claim, claim_id)
 
 
 def _pending_claim(ctx: WriteContext, claim_id: int) -> tuple[m.Claim, m.Activity, m.Project]:
     activity_id = repo.activity_ids_of_claims(ctx.session, [claim_id]).get(claim_id)
     if activity_id is None:
         raise errors.ClaimNotFound(claim_id=claim_id)
-    activity = repo.lock(ctx.session, m.Activity, activity_id)
-    row = repo.lock(ctx.session, m.Claim, claim_id)
+    activity = lock(ctx.session, m.Activity, activity_id)
+    row = lock(ctx.session, m.Claim, claim_id)
     assert activity is not None
     assert row is not None
     require_project_coordinator(ctx.session, ctx.actor, activity.project_id)
@@ -244,7 +245,7 @@ def _pending_claim(ctx: WriteContext, claim_id: int) -> tuple[m.Claim, m.Activit
 
 
 def _hold_of(ctx: WriteContext, row: m.Claim) -> m.Hold:
-    hold = None if row.hold_id is None else repo.lock(ctx.session, m.Hold, row.hold_id)
+    hold = None if row.hold_id is None else lock(ctx.session, m.Hold, row.hold_id)
     assert hold is not None, "a pending claim always has a hold"
     return hold
 

@@ -1,0 +1,28 @@
+"""Row locks: read one row for update inside the caller's write transaction.
+
+On PostgreSQL this is ``SELECT ... FOR UPDATE``; SQLite ignores the clause, and its write
+transaction (``BEGIN IMMEDIATE``) already holds the database's one write lock. Rows are re-read,
+so values loaded earlier in the session are replaced by the locked ones.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from torekes.db.models import Base
+
+ModelT = TypeVar("ModelT", bound=Base)
+
+
+def lock(session: Session, model: type[ModelT], row_id: int) -> ModelT | None:
+    """Read one row under a row lock (``FOR UPDATE``; SQLite's write transaction already is one)."""
+    statement = (
+        select(model)
+        .where(model.id == row_id)  # type: ignore[attr-defined]
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return session.scalars(statement).one_or_none()
