@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     token_lifetime_days: int = Field(default=30, ge=1, le=3650)
     login_max_failures: int = Field(default=10, ge=1)
     login_window_seconds: int = Field(default=900, ge=1)
+    # Wrong card PINs tolerated per shop within the window, across all cards (five in a row
+    # lock a single card regardless).
+    pin_shop_max_failures: int = Field(default=20, ge=1)
+    pin_window_seconds: int = Field(default=3600, ge=1)
 
     @field_validator("timezone")
     @classmethod

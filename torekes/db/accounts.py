@@ -46,3 +46,8 @@ def list_accounts(
     if after_id is not None:
         statement = statement.where(Account.id > after_id)
     return list(session.scalars(statement))
+
+
+def account_ids_owned_by(session: Session, owner_id: int) -> list[int]:
+    statement = select(Account.id).where(Account.owner_id == owner_id).order_by(Account.id)
+    return list(session.scalars(statement))

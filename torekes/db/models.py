@@ -112,6 +112,10 @@ class Currency(Base):
     __table_args__ = (
         CheckConstraint("decimals >= 0 AND decimals <= 8", name="decimals_range"),
         CheckConstraint("last_seq >= 0", name="last_seq_non_negative"),
+        CheckConstraint("max_payment IS NULL OR max_payment > 0", name="max_payment_positive"),
+        CheckConstraint(
+            "daily_spend_limit IS NULL OR daily_spend_limit > 0", name="daily_limit_positive"
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -123,6 +127,9 @@ class Currency(Base):
     # write locks this row, which is what makes sequences gap-free and the chain linear.
     last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
+    # Optional spending limits for member accounts, in minor units; NULL means no limit.
+    max_payment: Mapped[int | None] = mapped_column(BigInteger)
+    daily_spend_limit: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -345,3 +352,132 @@ class Claim(Base):
     resolved_at: Mapped[datetime | None]
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reject_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class PaymentRequest(Base):
+    """A shop's QR asking for money: one-off (amount, expiry, paid once) or standing (at the till,
+    the member types the amount). Like claim codes, the code is derived from ``nonce`` with the
+    secret key and looked up by its digest; ``expired`` is never stored, it is read from the clock.
+    """
+
+    __tablename__ = "payment_requests"
+    __table_args__ = (
+        CheckConstraint("kind IN ('one_off', 'standing')", name="kind_known"),
+        CheckConstraint("status IN ('open', 'paid', 'cancelled')", name="status_known"),
+        CheckConstraint(
+            "(kind = 'one_off' AND amount > 0 AND expires_at IS NOT NULL)"
+            " OR (kind = 'standing' AND amount IS NULL AND expires_at IS NULL"
+            " AND status <> 'paid')",
+            name="kind_shape",
+        ),
+        CheckConstraint(
+            "(status = 'paid') = (transaction_id IS NOT NULL)", name="paid_has_transaction"
+        ),
+        Index("ix_payment_requests_shop_created", "shop_account_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[int | None] = mapped_column(BigInteger)
+    memo: Mapped[str] = mapped_column(Text)
+    nonce: Mapped[str] = mapped_column(String(64))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    expires_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    transaction_id: Mapped[int | None] = mapped_column(ForeignKey("transactions.id"), unique=True)
+
+
+class MemberCard(Base):
+    """A member's card: a QR code (derived from ``nonce``, stored as a digest), a printed number,
+    and an argon2-hashed PIN. ``pin_failures`` counts wrong PINs in a row; five lock the card."""
+
+    __tablename__ = "member_cards"
+    __table_args__ = (
+        CheckConstraint("status IN ('active', 'blocked')", name="status_known"),
+        CheckConstraint("pin_failures >= 0", name="pin_failures_non_negative"),
+        Index(
+            "uq_member_cards_active_member",
+            "member_id",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    nonce: Mapped[str] = mapped_column(String(64))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    number: Mapped[str] = mapped_column(String(16), unique=True)
+    pin_hash: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    pin_failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_at: Mapped[datetime | None]
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    blocked_at: Mapped[datetime | None]
+    blocked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    block_reason: Mapped[str | None] = mapped_column(Text)
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("member_cards.id"), unique=True)
+
+
+class PinAttempt(Base):
+    """One try of a card's PIN at a shop: ``pending`` while the PIN is checked, then ``wrong`` or
+    ``right``. Failures per shop are counted over a window to stop guessing across many cards;
+    an attempt whose outcome was never written counts as a failure."""
+
+    __tablename__ = "pin_attempts"
+    __table_args__ = (
+        CheckConstraint("outcome IN ('pending', 'wrong', 'right')", name="outcome_known"),
+        Index("ix_pin_attempts_shop_at", "shop_account_id", "attempted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    card_id: Mapped[int | None] = mapped_column(ForeignKey("member_cards.id"), index=True)
+    shop_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    outcome: Mapped[str] = mapped_column(String(8), default="pending")
+    attempted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Payment(Base):
+    """A payment from a member (or another shop) to a shop: which transaction, by which channel,
+    and how much of it has been refunded, counted under this row's lock."""
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint(
+            "refunded_amount >= 0 AND refunded_amount <= amount", name="refunds_within_amount"
+        ),
+        CheckConstraint("channel IN ('request', 'standing', 'card')", name="channel_known"),
+        Index("ix_payments_shop_created", "shop_account_id", "created_at"),
+        Index("ix_payments_payer_created", "payer_account_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("transactions.id"), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    shop_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    payer_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    refunded_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    payment_request_id: Mapped[int | None] = mapped_column(ForeignKey("payment_requests.id"))
+    card_id: Mapped[int | None] = mapped_column(ForeignKey("member_cards.id"))
+    created_at: Mapped[datetime]
+
+
+class Refund(Base):
+    __tablename__ = "refunds"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("transactions.id"), unique=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]

@@ -6,8 +6,9 @@
     ├── Conflict                the request is well formed but the ledger's state refuses it
     │   ├── InsufficientFunds, CurrencyMismatch, AccountClosed, AccountFrozen,
     │   ├── AlreadyReversed, IdempotencyKeyReused, AccountNotEmpty, ...
+    │   └── PaymentRequestPaid, CardLocked, DailyLimitExceeded, RefundExceedsPayment, ...
     ├── Unauthenticated         no valid credentials
-    ├── Forbidden               valid credentials, insufficient rights
+    ├── Forbidden               valid credentials, insufficient rights (or a card's wrong PIN)
     └── RateLimited             too many attempts in a window
 
 The API maps each branch to one HTTP status in one place (``torekes.api.errors``); the ``code`` is
@@ -133,6 +134,26 @@ class InvalidActivity(InvalidInput):
     title = "The activity's settings contradict each other"
 
 
+class InvalidPin(InvalidInput):
+    code = "invalid_pin"
+    title = "A PIN is 4 to 6 digits"
+
+
+class AmountRequired(InvalidInput):
+    code = "amount_required"
+    title = "This QR code has no amount: say how much to pay"
+
+
+class AmountNotExpected(InvalidInput):
+    code = "amount_not_expected"
+    title = "This payment request fixes its amount: do not send one"
+
+
+class InvalidExpiry(InvalidInput):
+    code = "invalid_expiry"
+    title = "The expiry is outside what a payment request allows"
+
+
 # --- not found ---------------------------------------------------------------------------------
 
 
@@ -174,6 +195,21 @@ class CodeNotFound(NotFound):
 class ClaimNotFound(NotFound):
     code = "claim_not_found"
     title = "No such claim"
+
+
+class PaymentRequestNotFound(NotFound):
+    code = "payment_request_not_found"
+    title = "No such payment request"
+
+
+class CardNotFound(NotFound):
+    code = "card_not_found"
+    title = "No such card"
+
+
+class PaymentNotFound(NotFound):
+    code = "payment_not_found"
+    title = "No such payment"
 
 
 # --- conflicts ---------------------------------------------------------------------------------
@@ -324,6 +360,71 @@ class ActivityStatusUnchanged(Conflict):
     title = "The activity cannot move to that state"
 
 
+class PaymentRequestExpired(Conflict):
+    code = "payment_request_expired"
+    title = "This payment request has expired"
+
+
+class PaymentRequestCancelled(Conflict):
+    code = "payment_request_cancelled"
+    title = "This payment request has been cancelled"
+
+
+class PaymentRequestPaid(Conflict):
+    code = "payment_request_paid"
+    title = "This payment request has already been paid"
+
+
+class SelfPayment(Conflict):
+    code = "self_payment"
+    title = "A shop cannot pay itself"
+
+
+class PaymentLimitExceeded(Conflict):
+    code = "payment_limit_exceeded"
+    title = "The amount is over this currency's limit for a single payment"
+
+
+class DailyLimitExceeded(Conflict):
+    code = "daily_limit_exceeded"
+    title = "The payment would take the member over this currency's daily spending limit"
+
+
+class CardBlocked(Conflict):
+    code = "card_blocked"
+    title = "This card is blocked"
+
+
+class CardLocked(Conflict):
+    code = "card_locked"
+    title = "This card is locked after too many wrong PINs; an administrator can unlock it"
+
+
+class CardNotLocked(Conflict):
+    code = "card_not_locked"
+    title = "This card is not locked"
+
+
+class MemberHasCard(Conflict):
+    code = "member_has_card"
+    title = "The member already has an active card; block or replace it first"
+
+
+class NotAPayment(Conflict):
+    code = "not_a_payment"
+    title = "Only payments can be refunded"
+
+
+class RefundExceedsPayment(Conflict):
+    code = "refund_exceeds_payment"
+    title = "The refunds of a payment cannot add up to more than the payment"
+
+
+class PaymentHasRefunds(Conflict):
+    code = "payment_has_refunds"
+    title = "A payment that has been refunded in part cannot be reversed; refund the rest instead"
+
+
 # --- authentication ----------------------------------------------------------------------------
 
 
@@ -345,6 +446,11 @@ class NotAccountOwner(Forbidden):
 class NotProjectCoordinator(Forbidden):
     code = "not_project_coordinator"
     title = "You do not coordinate this project"
+
+
+class WrongPin(Forbidden):
+    code = "wrong_pin"
+    title = "Wrong PIN"
 
 
 class RoleNotAllowed(Forbidden):

@@ -9,11 +9,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from torekes.db import accounts as repo
+from torekes.db import journal
 from torekes.db import models as m
 from torekes.db.engine import Database
 from torekes.domain import access, errors
 from torekes.domain.accounts import AccountKind
 from torekes.domain.hashing import GENESIS_HASH
+from torekes.domain.spending import check_positive
 from torekes.services.unit_of_work import WriteContext
 from torekes.services.views import CurrencyView
 
@@ -61,6 +63,23 @@ def create_currency(ctx: WriteContext, command: CurrencyCommand) -> CurrencyView
     return _view(session, currency)
 
 
+def set_spending_limits(
+    ctx: WriteContext, code: str, max_payment: int | None, daily_limit: int | None
+) -> CurrencyView:
+    """Set or lift (``None``) the limits on one member payment and on a member's spending per
+    calendar day (in ``TOREKES_TIMEZONE``, net of refunds)."""
+    access.require_admin(ctx.actor)
+    for limit in (max_payment, daily_limit):
+        if limit is not None:
+            check_positive(limit)
+    currency = journal.lock_currency(ctx.session, get_currency_id(ctx.session, code))
+    assert currency is not None
+    currency.max_payment = max_payment
+    currency.daily_spend_limit = daily_limit
+    ctx.session.flush()
+    return _view(ctx.session, currency)
+
+
 def list_currencies(db: Database) -> list[CurrencyView]:
     with db.read_session() as session:
         return [_view(session, currency) for currency in repo.list_currencies(session)]
@@ -87,5 +106,7 @@ def _view(session: Session, currency: m.Currency) -> CurrencyView:
         issuance_account_id=issuance.id,
         redemption_account_id=redemption.id,
         last_seq=currency.last_seq,
+        max_payment=currency.max_payment,
+        daily_spend_limit=currency.daily_spend_limit,
         created_at=currency.created_at,
     )

@@ -15,9 +15,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from torekes.db import journal
+from torekes.db import journal, spending
 from torekes.db import models as m
 from torekes.db.accounts import system_account
+from torekes.db.locking import lock
 from torekes.domain import access, errors
 from torekes.domain.accounts import (
     TRANSFERABLE_KINDS,
@@ -182,6 +183,7 @@ def reverse(ctx: WriteContext, transaction_id: int, reason: str) -> TransactionV
         raise errors.TransactionNotFound(transaction_id=transaction_id)
     if original.kind == TransactionKind.REVERSAL:
         raise errors.ReversalNotReversible(transaction_id=transaction_id)
+    _keep_refunds_consistent(ctx.session, original)
     # Holding the chain head lock makes the "not yet reversed" check and the reversal one step.
     journal.lock_currency(ctx.session, original.currency_id)
     if journal.reversal_ids_of(ctx.session, [original.id]):
@@ -196,6 +198,24 @@ def reverse(ctx: WriteContext, transaction_id: int, reason: str) -> TransactionV
         metadata={"reason": reason, "reversed_seq": original.seq},
         reverses_id=original.id,
     )
+
+
+def _keep_refunds_consistent(session: Session, original: m.Transaction) -> None:
+    """A payment with refunds cannot be reversed (that would return more than was paid); a
+    reversed refund can be refunded again. Locks the payment row, before the chain head."""
+    if original.kind == TransactionKind.PAYMENT:
+        payment = spending.payment_by_transaction(session, original.id)
+        if payment is not None:
+            locked = lock(session, m.Payment, payment.id)
+            if locked is not None and locked.refunded_amount > 0:
+                raise errors.PaymentHasRefunds(transaction_id=original.id)
+    elif original.kind == TransactionKind.REFUND:
+        refund = spending.refund_by_transaction(session, original.id)
+        if refund is not None:
+            locked = lock(session, m.Payment, refund.payment_id)
+            # Should the reversal be refused further on, this rolls back with it.
+            if locked is not None:
+                locked.refunded_amount -= refund.amount
 
 
 def chained_content(

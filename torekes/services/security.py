@@ -32,13 +32,13 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 
 @cache
-def _dummy_hash() -> str:
+def dummy_hash() -> str:
     return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def spend_equal_time(password: str) -> None:
     """Verify against a throwaway hash, so an unknown username is as slow as a wrong password."""
-    verify_password(_dummy_hash(), password)
+    verify_password(dummy_hash(), password)
 
 
 def new_token() -> str:
@@ -49,11 +49,12 @@ def token_digest(secret_key: str, token: str) -> str:
     return hmac.new(secret_key.encode(), token.encode(), hashlib.sha256).hexdigest()
 
 
-# --- claim codes ---------------------------------------------------------------------------------
-# A claim code is derived, never stored: HMAC(secret key, batch nonce and position). The database
-# keeps only SHA-256 digests for look-up, so a batch's sheet can be printed again later, as long as
-# the secret key is the same. A short code (60 bits, Crockford base32) is derived the same way for
-# people who type instead of scanning.
+# --- claim codes, payment requests and member cards -----------------------------------------------
+# A claim code is derived, never stored: HMAC(secret key, batch nonce and position); the codes of
+# payment requests and member cards are derived the same way from their own 128-bit nonce. The
+# database keeps only SHA-256 digests for look-up, so a sheet, a till's QR or a card can be printed
+# again later, as long as the secret key is the same. A short code (60 bits, Crockford base32) is
+# derived the same way for people who type instead of scanning.
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 SHORT_CODE_LENGTH = 12
@@ -69,10 +70,22 @@ def _derive(secret_key: str, purpose: str, nonce: str, position: int) -> bytes:
     return hmac.new(secret_key.encode(), message, hashlib.sha256).digest()
 
 
-def claim_code(secret_key: str, nonce: str, position: int) -> str:
+def derived_code(secret_key: str, purpose: str, nonce: str, position: int = 0) -> str:
     """160 random-looking bits, URL-safe: 27 characters of base64url."""
-    digest = _derive(secret_key, "claim-code", nonce, position)[:20]
+    digest = _derive(secret_key, purpose, nonce, position)[:20]
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def claim_code(secret_key: str, nonce: str, position: int) -> str:
+    return derived_code(secret_key, "claim-code", nonce, position)
+
+
+def payment_request_code(secret_key: str, nonce: str) -> str:
+    return derived_code(secret_key, "payment-request", nonce)
+
+
+def card_code(secret_key: str, nonce: str) -> str:
+    return derived_code(secret_key, "member-card", nonce)
 
 
 def short_code(secret_key: str, nonce: str, position: int) -> str:

@@ -1,0 +1,156 @@
+"""Queries for payment requests, member cards, PIN attempts, payments and refunds (rows are locked
+with ``torekes.db.locking.lock``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from torekes.db.models import MemberCard, Payment, PaymentRequest, PinAttempt, Refund
+
+
+def request_by_digest(session: Session, digest: str) -> PaymentRequest | None:
+    return session.scalars(
+        select(PaymentRequest).where(PaymentRequest.code_hash == digest)
+    ).one_or_none()
+
+
+def list_requests(
+    session: Session,
+    shop_account_ids: Sequence[int] | None,
+    status: str | None,
+    now: datetime,
+    before_id: int | None,
+    limit: int,
+) -> list[PaymentRequest]:
+    """Payment requests, newest first; ``status`` is the status at ``now`` (an open request
+    whose expiry has passed is ``expired``)."""
+    statement = select(PaymentRequest).order_by(PaymentRequest.id.desc()).limit(limit)
+    if shop_account_ids is not None:
+        statement = statement.where(PaymentRequest.shop_account_id.in_(shop_account_ids))
+    if status == "open":
+        statement = statement.where(
+            PaymentRequest.status == "open",
+            or_(PaymentRequest.expires_at.is_(None), PaymentRequest.expires_at > now),
+        )
+    elif status == "expired":
+        statement = statement.where(
+            PaymentRequest.status == "open", PaymentRequest.expires_at <= now
+        )
+    elif status is not None:
+        statement = statement.where(PaymentRequest.status == status)
+    if before_id is not None:
+        statement = statement.where(PaymentRequest.id < before_id)
+    return list(session.scalars(statement))
+
+
+def card_by_digest(session: Session, digest: str) -> MemberCard | None:
+    return session.scalars(select(MemberCard).where(MemberCard.code_hash == digest)).one_or_none()
+
+
+def card_by_number(session: Session, number: str) -> MemberCard | None:
+    return session.scalars(select(MemberCard).where(MemberCard.number == number)).one_or_none()
+
+
+def active_card_of(session: Session, member_id: int) -> MemberCard | None:
+    statement = select(MemberCard).where(
+        MemberCard.member_id == member_id, MemberCard.status == "active"
+    )
+    return session.scalars(statement).one_or_none()
+
+
+def list_cards(
+    session: Session, member_id: int | None, status: str | None, before_id: int | None, limit: int
+) -> list[MemberCard]:
+    statement = select(MemberCard).order_by(MemberCard.id.desc()).limit(limit)
+    if member_id is not None:
+        statement = statement.where(MemberCard.member_id == member_id)
+    if status is not None:
+        statement = statement.where(MemberCard.status == status)
+    if before_id is not None:
+        statement = statement.where(MemberCard.id < before_id)
+    return list(session.scalars(statement))
+
+
+def shop_failures_since(session: Session, shop_account_id: int, since: datetime) -> int:
+    """PIN attempts at this shop since ``since`` that were not proven right."""
+    statement = select(func.count()).where(
+        PinAttempt.shop_account_id == shop_account_id,
+        PinAttempt.attempted_at >= since,
+        PinAttempt.outcome != "right",
+    )
+    return session.scalar(statement) or 0
+
+
+def oldest_shop_failure_since(
+    session: Session, shop_account_id: int, since: datetime
+) -> datetime | None:
+    statement = select(func.min(PinAttempt.attempted_at)).where(
+        PinAttempt.shop_account_id == shop_account_id,
+        PinAttempt.attempted_at >= since,
+        PinAttempt.outcome != "right",
+    )
+    return session.scalar(statement)
+
+
+def payment_by_transaction(session: Session, transaction_id: int) -> Payment | None:
+    return session.scalars(
+        select(Payment).where(Payment.transaction_id == transaction_id)
+    ).one_or_none()
+
+
+def refund_by_transaction(session: Session, transaction_id: int) -> Refund | None:
+    return session.scalars(
+        select(Refund).where(Refund.transaction_id == transaction_id)
+    ).one_or_none()
+
+
+def refunds_of(session: Session, payment_id: int) -> list[Refund]:
+    statement = select(Refund).where(Refund.payment_id == payment_id).order_by(Refund.id)
+    return list(session.scalars(statement))
+
+
+def net_spent_since(session: Session, payer_account_id: int, since: datetime) -> int:
+    """What the account paid since ``since``, less what was refunded of those payments."""
+    statement = select(func.coalesce(func.sum(Payment.amount - Payment.refunded_amount), 0)).where(
+        Payment.payer_account_id == payer_account_id, Payment.created_at >= since
+    )
+    return int(session.scalar(statement) or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentFilter:
+    shop_account_ids: Sequence[int] | None = None
+    payer_account_ids: Sequence[int] | None = None
+    channel: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def _filtered(statement: Select[Any], where: PaymentFilter) -> Select[Any]:
+    if where.shop_account_ids is not None:
+        statement = statement.where(Payment.shop_account_id.in_(where.shop_account_ids))
+    if where.payer_account_ids is not None:
+        statement = statement.where(Payment.payer_account_id.in_(where.payer_account_ids))
+    if where.channel is not None:
+        statement = statement.where(Payment.channel == where.channel)
+    if where.since is not None:
+        statement = statement.where(Payment.created_at >= where.since)
+    if where.until is not None:
+        statement = statement.where(Payment.created_at < where.until)
+    return statement
+
+
+def list_payments(
+    session: Session, where: PaymentFilter, before_id: int | None, limit: int
+) -> list[Payment]:
+    """Payments, newest first."""
+    statement = _filtered(select(Payment), where).order_by(Payment.id.desc()).limit(limit)
+    if before_id is not None:
+        statement = statement.where(Payment.id < before_id)
+    return list(session.scalars(statement))

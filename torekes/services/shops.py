@@ -1,0 +1,41 @@
+"""Who may act for a shop: its owner (a shopkeeper) and administrators take payments, charge cards
+and refund; auditors and the owner read what the shop received."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from torekes.db import models as m
+from torekes.domain import access, errors
+from torekes.domain.access import Principal, Role
+from torekes.domain.accounts import AccountKind, AccountStatus
+
+
+def shop_for_writing(session: Session, actor: Principal, shop_account_id: int) -> m.Account:
+    """The shop account, if the actor may take payments into it and it can take them now."""
+    access.require_role(actor, Role.ADMIN, Role.SHOPKEEPER)
+    shop = _shop(session, shop_account_id)
+    if not actor.is_admin and shop.owner_id != actor.user_id:
+        raise errors.NotAccountOwner(f"You do not keep shop account {shop.id}", account_id=shop.id)
+    if shop.status == AccountStatus.CLOSED:
+        raise errors.AccountClosed(account_id=shop.id)
+    if shop.status == AccountStatus.FROZEN:
+        raise errors.AccountFrozen(account_id=shop.id)
+    return shop
+
+
+def shop_for_reading(session: Session, actor: Principal, shop_account_id: int) -> m.Account:
+    shop = _shop(session, shop_account_id)
+    access.check_can_read_account(actor, shop.id, shop.owner_id)
+    return shop
+
+
+def _shop(session: Session, shop_account_id: int) -> m.Account:
+    shop = session.get(m.Account, shop_account_id)
+    if shop is None:
+        raise errors.AccountNotFound(account_id=shop_account_id)
+    if shop.kind != AccountKind.SHOP:
+        raise errors.AccountKindNotAllowed(
+            f"Account {shop.id} is not a shop account", account_id=shop.id
+        )
+    return shop
