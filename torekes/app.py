@@ -13,10 +13,13 @@ from torekes.api.routes import (
     accounts,
     audit,
     auth,
+    cards,
     claim_codes,
     claims,
     currencies,
     health,
+    payment_requests,
+    payments,
     projects,
     transactions,
     users,
@@ -64,6 +67,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         projects,
         claim_codes,
         claims,
+        payment_requests,
+        payments,
+        cards,
         audit,
     ):
         api.include_router(module.router)

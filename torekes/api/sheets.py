@@ -1,4 +1,5 @@
-"""The printable sheet of a batch of claim codes: HTML with print CSS, one card per code."""
+"""Printable pages, HTML with print CSS: the sheet of a batch of claim codes (one cell per code)
+and a member card at bank-card size."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from torekes.services import qr
-from torekes.services.views import ActivityView, BatchView, ProjectView
+from torekes.services.views import ActivityView, BatchView, CardView, ProjectView
 
 
 @cache
@@ -59,3 +60,8 @@ def render_sheet(batch: BatchView, activity: ActivityView, project: ProjectView)
             cards=cards,
         )
     )
+
+
+def render_card(card: CardView) -> str:
+    qr_image = Markup(qr.inline_svg(card.url))  # noqa: S704 - SVG made by qrcode, not user text
+    return _templates().get_template("member_card.html").render(card=card, qr=qr_image)

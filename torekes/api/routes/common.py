@@ -41,6 +41,10 @@ ActivityId = Annotated[int, Path(ge=1, le=MAX_ID)]
 BatchId = Annotated[int, Path(ge=1, le=MAX_ID)]
 CodeId = Annotated[int, Path(ge=1, le=MAX_ID)]
 ClaimId = Annotated[int, Path(ge=1, le=MAX_ID)]
+CardId = Annotated[int, Path(ge=1, le=MAX_ID)]
+RequestCode = Annotated[
+    str, Path(min_length=1, max_length=100, description="The code from the payment QR's URL")
+]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
 Cursor = Annotated[
     str | None, Query(max_length=20, description="`next_cursor` of the previous page")

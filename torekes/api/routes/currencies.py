@@ -1,13 +1,16 @@
-"""Currencies: administrators create them; every signed-in user can list them."""
+"""Currencies: administrators create them and set their spending limits; every signed-in user
+can list them."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 
 from torekes.api.deps import CurrentPrincipal, DbDep, WriterDep
 from torekes.api.routes.common import READ, WRITE
-from torekes.api.schemas import CurrencyIn, CurrencyOut
+from torekes.api.schemas import CurrencyIn, CurrencyOut, SpendingLimitsIn
 from torekes.services import currencies
 from torekes.services.currencies import CurrencyCommand
 from torekes.services.views import CurrencyView
@@ -25,3 +28,18 @@ def create_currency(body: CurrencyIn, writer: WriterDep) -> JSONResponse:
 @router.get("", response_model=list[CurrencyOut], responses=READ)
 def list_currencies(_actor: CurrentPrincipal, db: DbDep) -> list[CurrencyView]:
     return currencies.list_currencies(db)
+
+
+@router.put("/{code}/spending-limits", response_model=CurrencyOut, responses=WRITE)
+def set_spending_limits(
+    code: Annotated[str, Path(max_length=12)], body: SpendingLimitsIn, writer: WriterDep
+) -> JSONResponse:
+    """Set the limits on one member payment and on a member account's spending per calendar day
+    (net of refunds); null lifts a limit (admin). Over a limit is 409 `payment_limit_exceeded` or
+    `daily_limit_exceeded`."""
+    return writer.run(
+        lambda ctx: currencies.set_spending_limits(
+            ctx, code, body.max_payment, body.daily_spend_limit
+        ),
+        CurrencyOut,
+    )

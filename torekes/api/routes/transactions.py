@@ -1,4 +1,5 @@
-"""The journal: issuances, transfers, general entries, reversals, and reading transactions."""
+"""The journal: issuances, transfers, general entries, reversals, refunds of payments, receipts,
+and reading transactions."""
 
 from __future__ import annotations
 
@@ -15,14 +16,16 @@ from torekes.api.schemas import (
     EntryIn,
     IssuanceIn,
     Page,
+    ReceiptOut,
+    RefundIn,
     ReverseIn,
     TransactionOut,
     TransferIn,
 )
 from torekes.domain.entries import Posting
-from torekes.services import history, ledger
+from torekes.services import history, ledger, payments
 from torekes.services.ledger import EntryCommand, IssuanceCommand, TransferCommand
-from torekes.services.views import TransactionView
+from torekes.services.views import ReceiptView, TransactionView
 
 router = APIRouter(tags=["ledger"])
 
@@ -87,3 +90,28 @@ def reverse(transaction_id: TransactionId, body: ReverseIn, writer: WriterDep) -
     return writer.run(
         lambda ctx: ledger.reverse(ctx, transaction_id, body.reason), TransactionOut, 201
     )
+
+
+@router.post(
+    "/transactions/{transaction_id}/refund",
+    status_code=201,
+    response_model=ReceiptOut,
+    responses=WRITE,
+)
+def refund(
+    transaction_id: TransactionId, writer: WriterDep, body: RefundIn | None = None
+) -> JSONResponse:
+    """Give back all that is left of a payment, or `amount` of it, to the payer (the shop's
+    keeper or an admin). Refunds of one payment never add up to more than it."""
+    amount = None if body is None else body.amount
+    reason = "" if body is None else body.reason
+    return writer.run(
+        lambda ctx: payments.refund(ctx, transaction_id, amount, reason), ReceiptOut, 201
+    )
+
+
+@router.get("/transactions/{transaction_id}/receipt", response_model=ReceiptOut, responses=READ)
+def receipt(transaction_id: TransactionId, actor: CurrentPrincipal, db: DbDep) -> ReceiptView:
+    """The receipt of a payment or a refund, for the payer, the shop and auditors. Each side's
+    balance after it is shown only to whoever may read that account."""
+    return payments.receipt(db, actor, transaction_id)

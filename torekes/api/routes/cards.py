@@ -1,0 +1,145 @@
+"""Member cards: issued, printed, blocked, replaced and unlocked; shops charge them with a PIN."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from torekes.api.deps import CurrentPrincipal, DbDep, SettingsDep, WriterDep
+from torekes.api.images import IMAGE_RESPONSES, ImageFormat, qr_image
+from torekes.api.routes.common import (
+    DEFAULT_LIMIT,
+    READ,
+    WRITE,
+    CardId,
+    Cursor,
+    Limit,
+    problems,
+)
+from torekes.api.schemas import (
+    MAX_ID,
+    BlockIn,
+    CardIn,
+    CardOut,
+    CardPaymentIn,
+    CardReplaceIn,
+    Page,
+    ReceiptOut,
+)
+from torekes.api.sheets import render_card
+from torekes.domain.cards import CardStatus
+from torekes.services import cards
+from torekes.services.cards import ChargeCommand
+from torekes.services.views import CardView
+
+router = APIRouter(tags=["cards"])
+
+
+@router.post("/cards", status_code=201, response_model=CardOut, responses=WRITE)
+def issue_card(body: CardIn, writer: WriterDep, settings: SettingsDep) -> JSONResponse:
+    """Issue a member a card with the PIN they chose (admin). One active card per member."""
+    return writer.run(
+        lambda ctx: cards.issue_card(ctx, settings, body.member_id, body.pin), CardOut, 201
+    )
+
+
+@router.get("/cards", response_model=Page[CardOut], responses=READ)
+def list_cards(
+    actor: CurrentPrincipal,
+    db: DbDep,
+    settings: SettingsDep,
+    member_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    status: CardStatus | None = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> Page[CardOut]:
+    """All cards for admins and auditors; members see their own."""
+    page = cards.list_cards(db, settings, actor, member_id, status, cursor, limit)
+    return Page[CardOut].model_validate(page)
+
+
+@router.get("/cards/{card_id}", response_model=CardOut, responses=READ)
+def get_card(
+    card_id: CardId, actor: CurrentPrincipal, db: DbDep, settings: SettingsDep
+) -> CardView:
+    return cards.get_card(db, settings, actor, card_id)
+
+
+@router.get(
+    "/cards/{card_id}/print",
+    response_class=HTMLResponse,
+    responses={**READ, 200: {"content": {"text/html": {}}, "description": "A printable card"}},
+)
+def print_card(
+    card_id: CardId, actor: CurrentPrincipal, db: DbDep, settings: SettingsDep
+) -> HTMLResponse:
+    """The card at bank-card size: its QR, its number and the member's name; never the PIN."""
+    return HTMLResponse(render_card(cards.get_card(db, settings, actor, card_id)))
+
+
+@router.get(
+    "/cards/{card_id}/qr.{image_format}", response_class=Response, responses=IMAGE_RESPONSES
+)
+def card_qr(
+    card_id: CardId,
+    image_format: ImageFormat,
+    actor: CurrentPrincipal,
+    db: DbDep,
+    settings: SettingsDep,
+) -> Response:
+    return qr_image(cards.get_card(db, settings, actor, card_id).url, image_format)
+
+
+@router.post("/cards/{card_id}/block", response_model=CardOut, responses=WRITE)
+def block_card(
+    card_id: CardId, writer: WriterDep, settings: SettingsDep, body: BlockIn | None = None
+) -> JSONResponse:
+    """Block a card for good: its code and number stop working; the member's balance stays. An
+    admin, or the card's member reporting it lost."""
+    reason = "" if body is None else body.reason
+    return writer.run(lambda ctx: cards.block_card(ctx, settings, card_id, reason), CardOut)
+
+
+@router.post("/cards/{card_id}/unlock", response_model=CardOut, responses=WRITE)
+def unlock_card(card_id: CardId, writer: WriterDep, settings: SettingsDep) -> JSONResponse:
+    """Unlock a card locked after five wrong PINs (admin)."""
+    return writer.run(lambda ctx: cards.unlock_card(ctx, settings, card_id), CardOut)
+
+
+@router.post("/cards/{card_id}/replace", status_code=201, response_model=CardOut, responses=WRITE)
+def replace_card(
+    card_id: CardId, body: CardReplaceIn, writer: WriterDep, settings: SettingsDep
+) -> JSONResponse:
+    """Block a lost card and issue its member a new one with a new PIN, in one step (admin)."""
+    return writer.run(
+        lambda ctx: cards.replace_card(ctx, settings, card_id, body.pin, body.reason),
+        CardOut,
+        201,
+    )
+
+
+@router.post(
+    "/card-payments",
+    status_code=201,
+    response_model=ReceiptOut,
+    responses={**WRITE, **problems(429)},
+)
+def charge_card(
+    body: CardPaymentIn,
+    writer: WriterDep,
+    db: DbDep,
+    settings: SettingsDep,
+) -> JSONResponse:
+    """Charge a member's card at your shop: the card (its QR code or number), the PIN the member
+    types, the amount. A wrong PIN is 403 `wrong_pin` with `tries_left`; five in a row lock the
+    card (409 `card_locked`) until an admin unlocks it; too many wrong PINs at one shop are 429."""
+    command = ChargeCommand(body.shop_account_id, body.card, body.pin, body.amount, body.memo)
+    return cards.charge(
+        db,
+        settings,
+        writer.actor,
+        command,
+        lambda operation: writer.run(operation, ReceiptOut, 201),
+    )
