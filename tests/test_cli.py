@@ -92,6 +92,9 @@ def test_demo_loads_prints_logins_and_verifies(
             rf"{role.value}\s+{username}\s+password: {re.escape(demo.demo_password(username))}",
             output,
         ), output
+    card = re.search(r"elif pays by member card: number ([0-9 ]{12}), PIN (\d{4})", output)
+    assert card is not None, output
+    assert card.group(2) == demo.DEMO_CARD_PIN
 
     assert "Ledger intact." in ok(invoke(runner, ["verify"], env))
     report = json.loads(ok(invoke(runner, ["verify", "--json"], env)))
@@ -101,7 +104,7 @@ def test_demo_loads_prints_logins_and_verifies(
     assert trk["currency"] == "TRK"
     # One issuance, six approved garden claims, three square cleanings, three welcome bonuses,
     # fourteen purchases.
-    assert trk["transactions"] == 27
+    assert trk["transactions"] == 28
     assert trk["issued"] == 20_000
     assert trk["issued"] == trk["in_circulation"] + trk["redeemed"]
 
@@ -118,7 +121,7 @@ def test_demo_if_empty_skips_a_database_with_users(runner: CliRunner, env: dict[
     output = ok(invoke(runner, ["demo", "--if-empty"], env))
     assert "demo data not loaded" in output
     report = json.loads(ok(invoke(runner, ["verify", "--json"], env)))
-    assert [currency["transactions"] for currency in report["currencies"]] == [27]
+    assert [currency["transactions"] for currency in report["currencies"]] == [28]
 
 
 def test_demo_refuses_in_production(

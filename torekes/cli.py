@@ -85,13 +85,17 @@ def load_demo(
         typer.echo("Refusing to load demo data in production.", err=True)
         raise typer.Exit(2)
     with _refusals_exit(), _database(settings) as database:
-        logins = demo.load(database, settings, only_if_empty=if_empty)
-    if logins is None:
+        community = demo.load(database, settings, only_if_empty=if_empty)
+    if community is None:
         typer.echo("The database already has users; demo data not loaded.")
         return
     typer.echo("Demo community loaded. Sign in at /docs (Authorize) with:")
-    for login in logins:
+    for login in community.logins:
         typer.echo(f"  {login.role:<11} {login.username:<10} password: {login.password}")
+    typer.echo(
+        f"{community.card_holder} pays by member card: number {community.card_number}, "
+        f"PIN {community.card_pin}"
+    )
 
 
 @app.command("create-admin")

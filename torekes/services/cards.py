@@ -174,7 +174,7 @@ def charge(
     attempt = write(db, actor, lambda ctx: _begin_attempt(ctx, settings, command))
     right = security.verify_password(attempt.pin_hash, command.pin)
     write(db, actor, lambda ctx: _finish_attempt(ctx, attempt, right))
-    return commit(lambda ctx: _pay_with_card(ctx, settings, command, attempt.card_id))
+    return commit(lambda ctx: pay_with_card(ctx, settings, command, attempt.card_id))
 
 
 def card_view(session: Session, settings: Settings, card: m.MemberCard) -> CardView:
@@ -281,9 +281,10 @@ def _finish_attempt(ctx: WriteContext, attempt: _Attempt, right: bool) -> None:
     raise errors.WrongPin(detail, tries_left=left, locked=left == 0)
 
 
-def _pay_with_card(
+def pay_with_card(
     ctx: WriteContext, settings: Settings, command: ChargeCommand, card_id: int
 ) -> ReceiptView:
+    """The payment step of ``charge``, once the card's PIN has been found right."""
     session = ctx.session
     shop = shop_for_writing(session, ctx.actor, command.shop_account_id)
     card = _locked_card(session, card_id)

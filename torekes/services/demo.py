@@ -1,6 +1,7 @@
 """A demo community for a first look: currency TRK, a community garden project with two
-activities and their codes, claims (some awaiting approval), members, shops and a few dozen
-transactions, with a printed list of logins (development only)."""
+activities and their codes, claims (some awaiting approval), members, two shops with a standing
+QR each, payments by QR and by member card, a refund, and a few dozen transactions, with a printed
+list of logins and the demo card's number and PIN (development only)."""
 
 from __future__ import annotations
 
@@ -17,19 +18,23 @@ from torekes.db.engine import Database
 from torekes.domain.access import Principal, Role
 from torekes.domain.accounts import AccountKind
 from torekes.domain.earning import CodeKind, LimitPeriod, RewardKind
+from torekes.domain.spending import RequestKind
 from torekes.services import (
     accounts,
     activities,
+    cards,
     claim_codes,
     claims,
     clock,
     currencies,
     ledger,
+    payment_requests,
+    payments,
     projects,
     users,
 )
 from torekes.services.unit_of_work import WriteContext
-from torekes.services.views import AccountView
+from torekes.services.views import AccountView, CardView
 from torekes.settings import Settings
 
 
@@ -38,6 +43,19 @@ class DemoLogin:
     role: str
     username: str
     password: str
+
+
+@dataclass(frozen=True, slots=True)
+class DemoCommunity:
+    logins: list[DemoLogin]
+    card_holder: str
+    card_number: str
+    card_pin: str
+
+
+# Elif has no smartphone: she pays with a member card.
+CARD_HOLDER = "elif"
+DEMO_CARD_PIN = "2580"
 
 
 MEMBERS = ("fatima", "jonas", "elif")
@@ -60,7 +78,7 @@ def demo_password(username: str) -> str:
 
 def load(
     db: Database, settings: Settings, only_if_empty: bool = False, seed: int = 7
-) -> list[DemoLogin] | None:
+) -> DemoCommunity | None:
     """Load the demo community in one transaction; ``None`` when skipped because users exist."""
     with db.write_session() as session:
         if only_if_empty and (session.scalar(select(func.count()).select_from(m.User)) or 0) > 0:
@@ -103,9 +121,11 @@ def load(
                 admin,
                 ledger.TransferCommand(garden.budget_account_id, member.id, 100, "Welcome bonus"),
             )
-        _purchases(acting, members, shops, rng)
+        card = cards.issue_card(admin, settings, people[CARD_HOLDER].id, DEMO_CARD_PIN)
+        _purchases(acting, settings, shops, card, rng)
         session.commit()
-    return [DemoLogin(role.value, u, demo_password(u)) for role, u, _ in PEOPLE]
+    logins = [DemoLogin(role.value, u, demo_password(u)) for role, u, _ in PEOPLE]
+    return DemoCommunity(logins, CARD_HOLDER, card.number, DEMO_CARD_PIN)
 
 
 def _earning(
@@ -161,14 +181,32 @@ def _earning(
 
 def _purchases(
     acting: Callable[[str], WriteContext],
-    members: dict[str, AccountView],
+    settings: Settings,
     shops: list[AccountView],
+    card: CardView,
     rng: random.Random,
 ) -> None:
+    """Members pay shops' QR requests from their phones, the card holder pays by card, each shop
+    gets a standing QR for its till, and one payment is partly refunded."""
+    keepers = dict(zip((shop.id for shop in shops), SHOPS, strict=True))
+    paid: list[tuple[int, str]] = []
     for _ in range(14):
-        member = rng.choice(MEMBERS)
         shop = rng.choice(shops)
-        command = ledger.TransferCommand(
-            members[member].id, shop.id, rng.randint(5, 40), "Purchase"
-        )
-        ledger.transfer(acting(member), command)
+        keeper = acting(keepers[shop.id])
+        amount = rng.randint(5, 40)
+        payer = rng.choice(MEMBERS)
+        if payer == CARD_HOLDER:
+            charge = cards.ChargeCommand(shop.id, card.number, DEMO_CARD_PIN, amount, "Groceries")
+            receipt = cards.pay_with_card(keeper, settings, charge, card.id)
+        else:
+            command = payment_requests.RequestCommand(shop.id, amount=amount, memo="Purchase")
+            request = payment_requests.create_request(keeper, settings, command)
+            receipt = payment_requests.pay(
+                acting(payer), settings, request.code, payment_requests.PayCommand()
+            )
+        paid.append((receipt.transaction_id, keepers[shop.id]))
+    for shop in shops:
+        standing = payment_requests.RequestCommand(shop.id, RequestKind.STANDING, memo="Till")
+        payment_requests.create_request(acting(keepers[shop.id]), settings, standing)
+    transaction_id, keeper_name = paid[0]
+    payments.refund(acting(keeper_name), transaction_id, 5, "Returned one item")
