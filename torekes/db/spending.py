@@ -110,6 +110,19 @@ def refund_by_transaction(session: Session, transaction_id: int) -> Refund | Non
     ).one_or_none()
 
 
+def payments_into(session: Session, shop_account_ids: Sequence[int]) -> list[Payment]:
+    statement = select(Payment).where(Payment.shop_account_id.in_(shop_account_ids))
+    return list(session.scalars(statement.order_by(Payment.id)))
+
+
+def refunds_of_payments(session: Session, payment_ids: Sequence[int]) -> dict[int, list[Refund]]:
+    refunds: dict[int, list[Refund]] = {}
+    statement = select(Refund).where(Refund.payment_id.in_(payment_ids)).order_by(Refund.id)
+    for refund in session.scalars(statement):
+        refunds.setdefault(refund.payment_id, []).append(refund)
+    return refunds
+
+
 def refunds_of(session: Session, payment_id: int) -> list[Refund]:
     statement = select(Refund).where(Refund.payment_id == payment_id).order_by(Refund.id)
     return list(session.scalars(statement))

@@ -4,8 +4,10 @@
 gaps, each entry balances with at least two postings in its currency, every hash recomputes and
 chains to its predecessor, every posting's running balance is right, the chain head on the
 currency matches, every materialised account balance equals the sum of its postings, and
-every held amount equals the account's pending holds. It reports each break with the
-transaction and account it concerns, first break first.
+every held amount equals the account's pending holds. For spending, it checks that every
+payment's transaction moves exactly its amount from payer to shop, every refund's the other way,
+and that what a payment shows as refunded is what its unreversed refunds add up to. It reports
+each break with the transaction and account it concerns, first break first.
 """
 
 from __future__ import annotations
@@ -17,14 +19,14 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from torekes.db import journal
+from torekes.db import journal, spending
 from torekes.db import models as m
 from torekes.db.earning import pending_holds_by_account
 from torekes.db.engine import Database
 from torekes.domain import access
 from torekes.domain.access import Principal
 from torekes.domain.accounts import AccountKind
-from torekes.domain.entries import Posting
+from torekes.domain.entries import Posting, TransactionKind
 from torekes.domain.hashing import GENESIS_HASH, transaction_hash
 from torekes.services.accounts import resolve_as_of
 from torekes.services.currencies import get_currency_id
@@ -32,6 +34,8 @@ from torekes.services.ledger import chained_content
 
 MAX_REPORTED_PROBLEMS = 100
 STREAM_BATCH = 5000
+
+SPENDING_KINDS = frozenset({TransactionKind.PAYMENT, TransactionKind.REFUND})
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +123,8 @@ def _verify_currency(session: Session, currency: m.Currency, report: VerifyRepor
     }
     running: dict[int, int] = defaultdict(int)
     expected_seq, prev_hash = 1, GENESIS_HASH
+    moves: dict[int, dict[int, int]] = {}
+    reversed_ids: set[int] = set()
 
     def problem(
         check: str, detail: str, tx: m.Transaction | None = None, account: int | None = None
@@ -166,6 +172,10 @@ def _verify_currency(session: Session, currency: m.Currency, report: VerifyRepor
         if recomputed != tx.hash:
             problem("hash", "the content no longer matches its hash", tx)
         prev_hash = tx.hash
+        if tx.kind in SPENDING_KINDS:
+            moves[tx.id] = {p.account_id: p.amount for p in postings}
+        if tx.reverses_id is not None:
+            reversed_ids.add(tx.reverses_id)
 
     if currency.last_seq != expected_seq - 1 or currency.last_hash != prev_hash:
         problem("chain_head", f"head says {currency.last_seq}, journal ends at {expected_seq - 1}")
@@ -192,9 +202,38 @@ def _verify_currency(session: Session, currency: m.Currency, report: VerifyRepor
         _tally(audit, account.kind, summed)
     if audit.issued != audit.in_circulation + audit.redeemed:
         problem("issued_identity", "issued differs from in circulation plus redeemed")
+    for check, detail, transaction_id in _spending_breaks(session, accounts, moves, reversed_ids):
+        report.add(Problem(check, currency.code, detail, transaction_id=transaction_id))
     report.transactions_checked += audit.transactions
     report.accounts_checked += audit.accounts
     return audit
+
+
+def _spending_breaks(
+    session: Session,
+    accounts: dict[int, m.Account],
+    moves: dict[int, dict[int, int]],
+    reversed_ids: set[int],
+) -> Iterator[tuple[str, str, int]]:
+    """Payments and refunds whose rows disagree with the journal: (check, detail, transaction)."""
+    shop_ids = [a.id for a in accounts.values() if a.kind == AccountKind.SHOP]
+    found = spending.payments_into(session, shop_ids)
+    refunds = spending.refunds_of_payments(session, [payment.id for payment in found])
+    for payment in found:
+        shop, payer = payment.shop_account_id, payment.payer_account_id
+        paid = {payer: -payment.amount, shop: payment.amount}
+        if moves.get(payment.transaction_id) != paid:
+            yield "payment", "the transaction does not move the payment", payment.transaction_id
+        unreversed = 0
+        for refund in refunds.get(payment.id, []):
+            back = {shop: -refund.amount, payer: refund.amount}
+            if moves.get(refund.transaction_id) != back:
+                yield "refund", "the transaction does not move the refund", refund.transaction_id
+            if refund.transaction_id not in reversed_ids:
+                unreversed += refund.amount
+        if payment.refunded_amount != unreversed:
+            detail = f"shows {payment.refunded_amount} refunded, its refunds add up to {unreversed}"
+            yield "refunded", detail, payment.transaction_id
 
 
 def _tally(audit: CurrencyAudit, kind: str, balance: int) -> None:

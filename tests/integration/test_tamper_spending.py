@@ -1,0 +1,92 @@
+"""The audit checks the spending rows against the journal: a payment's refunded amount that no
+longer matches its refunds, or a payment pointing at a transaction that does not move it, is
+reported with the transaction concerned."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import text
+
+from tests.support import Ledger
+from torekes.domain.access import Role
+from torekes.domain.accounts import AccountKind
+from torekes.services import audit, payment_requests, payments
+from torekes.services.payment_requests import PayCommand, RequestCommand
+from torekes.services.unit_of_work import write
+from torekes.services.views import CurrencyView, ReceiptView
+
+
+@dataclass(frozen=True)
+class Sale:
+    paid: ReceiptView
+    refunded: ReceiptView
+
+
+@pytest.fixture
+def sale(ledger: Ledger, trk: CurrencyView) -> Sale:
+    keeper = ledger.user(Role.SHOPKEEPER)
+    member = ledger.user(Role.MEMBER)
+    shop = ledger.account(AccountKind.SHOP, keeper)
+    ledger.funded_member(member, 100)
+    request = write(
+        ledger.db,
+        keeper.principal,
+        lambda ctx: payment_requests.create_request(
+            ctx, ledger.settings, RequestCommand(shop.id, amount=40)
+        ),
+    )
+    paid = write(
+        ledger.db,
+        member.principal,
+        lambda ctx: payment_requests.pay(ctx, ledger.settings, request.code, PayCommand()),
+    )
+    refunded = write(
+        ledger.db,
+        keeper.principal,
+        lambda ctx: payments.refund(ctx, paid.transaction_id, 15, "one item back"),
+    )
+    assert audit.verify(ledger.db).ok
+    return Sale(paid, refunded)
+
+
+def _breaks(ledger: Ledger) -> list[tuple[str, int | None]]:
+    report = audit.verify(ledger.db)
+    assert not report.ok
+    return [(problem.check, problem.transaction_id) for problem in report.problems]
+
+
+def test_a_refunded_amount_that_disagrees_with_the_refunds_is_reported(
+    ledger: Ledger, sale: Sale
+) -> None:
+    with ledger.db.write_engine.begin() as connection:
+        connection.execute(
+            text("UPDATE payments SET refunded_amount = 0 WHERE transaction_id = :id"),
+            {"id": sale.paid.transaction_id},
+        )
+    assert _breaks(ledger) == [("refunded", sale.paid.transaction_id)]
+
+
+def test_a_payment_pointing_at_another_transaction_is_reported(ledger: Ledger, sale: Sale) -> None:
+    with ledger.db.write_engine.begin() as connection:
+        connection.execute(
+            text("UPDATE payments SET amount = 41 WHERE transaction_id = :id"),
+            {"id": sale.paid.transaction_id},
+        )
+    assert ("payment", sale.paid.transaction_id) in _breaks(ledger)
+
+
+def test_a_refund_row_that_disagrees_with_its_transaction_is_reported(
+    ledger: Ledger, sale: Sale
+) -> None:
+    with ledger.db.write_engine.begin() as connection:
+        connection.execute(
+            text("UPDATE refunds SET amount = 16 WHERE transaction_id = :id"),
+            {"id": sale.refunded.transaction_id},
+        )
+        connection.execute(
+            text("UPDATE payments SET refunded_amount = 16 WHERE transaction_id = :id"),
+            {"id": sale.paid.transaction_id},
+        )
+    assert _breaks(ledger) == [("refund", sale.refunded.transaction_id)]
