@@ -48,7 +48,7 @@ def server_env(**values: str) -> dict[str, str]:
     return env
 
 
-def start_server(env: dict[str, str], workdir: Path) -> Server:
+def start_server(env: dict[str, str], workdir: Path, workers: int = 1) -> Server:
     port = free_port()
     log = workdir / "server.log"
     with log.open("wb") as sink:
@@ -63,6 +63,8 @@ def start_server(env: dict[str, str], workdir: Path) -> Server:
                 "127.0.0.1",
                 "--port",
                 str(port),
+                "--workers",
+                str(workers),
             ],
             env=env,
             cwd=workdir,  # away from any .env file in the project
