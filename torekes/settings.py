@@ -59,6 +59,10 @@ class Settings(BaseSettings):
                 raise ValueError("TOREKES_SECRET_KEY must be at least 32 characters in production")
         return self
 
+    def public_url(self, path: str) -> str:
+        """The address of ``path`` as people's phones reach it (what QR codes hold)."""
+        return f"{self.public_base_url.rstrip('/')}{path}"
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")

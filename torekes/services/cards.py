@@ -199,7 +199,7 @@ def card_view(session: Session, settings: Settings, card: m.MemberCard) -> CardV
 
 
 def card_url(settings: Settings, code: str) -> str:
-    return f"{settings.public_base_url.rstrip('/')}{CARD_PATH}{code}"
+    return settings.public_url(f"{CARD_PATH}{code}")
 
 
 def find_card(session: Session, sent: str) -> m.MemberCard:

@@ -117,7 +117,7 @@ def revoke_code(ctx: WriteContext, settings: Settings, code_id: int) -> CodeView
 
 
 def code_url(settings: Settings, code: str) -> str:
-    return f"{settings.public_base_url.rstrip('/')}/c/{code}"
+    return settings.public_url(f"/c/{code}")
 
 
 def find_code(session: Session, sent: str) -> m.ClaimCode:

@@ -235,7 +235,7 @@ def request_view(
 
 
 def request_url(settings: Settings, code: str) -> str:
-    return f"{settings.public_base_url.rstrip('/')}/p/{code}"
+    return settings.public_url(f"/p/{code}")
 
 
 def _find(session: Session, code: str) -> m.PaymentRequest:
