@@ -165,8 +165,8 @@ class CurrencyOut(Response):
     last_seq: int
     max_payment: int | None = Field(description="Most one member payment may move; null: no limit")
     daily_spend_limit: int | None = Field(
-        description="Most a member account may spend per calendar day, net of refunds; null: no "
-        "limit"
+        description="Most a member may spend per calendar day from their member accounts, net of "
+        "refunds and reversals; null: no limit"
     )
     created_at: datetime
 
@@ -587,6 +587,7 @@ class RefundLineOut(Response):
     amount: int
     reason: str
     created_at: datetime
+    reversed: bool = Field(description="Reversed by an admin since: it no longer counts.")
 
 
 class ReceiptOut(Response):

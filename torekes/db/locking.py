@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from torekes.db.models import Base
@@ -26,3 +26,19 @@ def lock(session: Session, model: type[ModelT], row_id: int) -> ModelT | None:
         .execution_options(populate_existing=True)
     )
     return session.scalars(statement).one_or_none()
+
+
+# Namespaces of transaction-scoped advisory locks; negative, so they never meet the idempotency
+# locks, whose namespace is a (positive) user id.
+PIN_ATTEMPTS_AT_SHOP = -1
+
+
+def lock_number(session: Session, namespace: int, number: int) -> None:
+    """Serialise writers on something that is not one row (PostgreSQL: an advisory lock held
+    until the transaction ends). SQLite needs nothing: its writers already run one at a time."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(
+        text("SELECT pg_advisory_xact_lock(:namespace, :number)"),
+        {"namespace": namespace, "number": number},
+    )

@@ -8,10 +8,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from torekes.db.models import MemberCard, Payment, PaymentRequest, PinAttempt, Refund
+from torekes.db.models import (
+    Account,
+    MemberCard,
+    Payment,
+    PaymentRequest,
+    PinAttempt,
+    Refund,
+    Transaction,
+)
 
 
 def request_by_digest(session: Session, digest: str) -> PaymentRequest | None:
@@ -128,10 +136,20 @@ def refunds_of(session: Session, payment_id: int) -> list[Refund]:
     return list(session.scalars(statement))
 
 
-def net_spent_since(session: Session, payer_account_id: int, since: datetime) -> int:
-    """What the account paid since ``since``, less what was refunded of those payments."""
-    statement = select(func.coalesce(func.sum(Payment.amount - Payment.refunded_amount), 0)).where(
-        Payment.payer_account_id == payer_account_id, Payment.created_at >= since
+def net_spent_since(session: Session, member_id: int, currency_id: int, since: datetime) -> int:
+    """What the member paid from their member accounts in the currency since ``since``: payments
+    less their refunds, leaving out payments that were reversed."""
+    reversed_payment = exists().where(Transaction.reverses_id == Payment.transaction_id)
+    statement = (
+        select(func.coalesce(func.sum(Payment.amount - Payment.refunded_amount), 0))
+        .join(Account, Account.id == Payment.payer_account_id)
+        .where(
+            Account.owner_id == member_id,
+            Account.currency_id == currency_id,
+            Account.kind == "member",
+            Payment.created_at >= since,
+            ~reversed_payment,
+        )
     )
     return int(session.scalar(statement) or 0)
 

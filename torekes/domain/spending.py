@@ -101,7 +101,7 @@ def check_positive(amount: int) -> None:
 
 @dataclass(frozen=True, slots=True)
 class SpendingLimits:
-    """A currency's optional limits on what one member account spends; ``None`` is no limit."""
+    """A currency's optional limits on what one member spends; ``None`` is no limit."""
 
     max_payment: int | None
     daily_limit: int | None

@@ -28,7 +28,7 @@ from torekes.db import models as m
 from torekes.db import spending as repo
 from torekes.db.earning import member_accounts
 from torekes.db.engine import Database
-from torekes.db.locking import lock
+from torekes.db.locking import PIN_ATTEMPTS_AT_SHOP, lock, lock_number
 from torekes.domain import access, errors
 from torekes.domain.access import Principal, Role
 from torekes.domain.cards import (
@@ -74,7 +74,8 @@ class _Attempt:
 def issue_card(ctx: WriteContext, settings: Settings, member_id: int, pin: str) -> CardView:
     access.require_admin(ctx.actor)
     check_pin_format(pin)
-    member = ctx.session.get(m.User, member_id)
+    # The member's row lock makes "no active card yet" and the new card one step.
+    member = lock(ctx.session, m.User, member_id)
     if member is None:
         raise errors.UserNotFound(user_id=member_id)
     if member.role != Role.MEMBER:
@@ -91,11 +92,14 @@ def replace_card(
     new code, number and PIN; the member's accounts are untouched."""
     access.require_admin(ctx.actor)
     check_pin_format(pin)
+    found = ctx.session.get(m.MemberCard, card_id)
+    if found is None:
+        raise errors.CardNotFound(card_id=card_id)
+    member = lock(ctx.session, m.User, found.member_id)
+    assert member is not None
     card = _locked_card(ctx.session, card_id)
     if card.status == CardStatus.ACTIVE:
         _block(ctx, card, reason or "replaced")
-    member = ctx.session.get(m.User, card.member_id)
-    assert member is not None
     if repo.active_card_of(ctx.session, member.id) is not None:
         raise errors.MemberHasCard(user_id=member.id)
     return _issue(ctx, settings, member, pin, replaces_id=card.id)
@@ -222,6 +226,9 @@ def find_card(session: Session, sent: str) -> m.MemberCard:
 def _begin_attempt(ctx: WriteContext, settings: Settings, command: ChargeCommand) -> _Attempt:
     session = ctx.session
     shop = shop_for_writing(session, ctx.actor, command.shop_account_id)
+    # Attempts on different cards lock different rows; this lock makes the shop's count and the
+    # attempt it admits one step. Only this function takes it, so it cannot join a lock cycle.
+    lock_number(session, PIN_ATTEMPTS_AT_SHOP, shop.id)
     _check_shop_window(session, settings, shop.id)
     try:
         found = find_card(session, command.card)

@@ -213,8 +213,8 @@ def _keep_refunds_consistent(session: Session, original: m.Transaction) -> None:
         refund = spending.refund_by_transaction(session, original.id)
         if refund is not None:
             locked = lock(session, m.Payment, refund.payment_id)
-            # Should the reversal be refused further on, this rolls back with it.
-            if locked is not None:
+            # A refund reversed already is refused further on; it must not count twice here.
+            if locked is not None and not journal.reversal_ids_of(session, [original.id]):
                 locked.refunded_amount -= refund.amount
 
 

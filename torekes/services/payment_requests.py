@@ -71,7 +71,7 @@ def create_request(
         if command.amount is None:
             raise errors.AmountRequired("A payment request needs an amount")
         check_positive(command.amount)
-        lifetime = command.lifetime or DEFAULT_REQUEST_LIFETIME
+        lifetime = DEFAULT_REQUEST_LIFETIME if command.lifetime is None else command.lifetime
         check_lifetime(lifetime)
         expires_at = now + lifetime
     elif command.amount is not None or command.lifetime is not None:

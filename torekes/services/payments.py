@@ -84,10 +84,11 @@ def record_payment(ctx: WriteContext, settings: Settings, order: PaymentOrder) -
     currency = journal.lock_currency(session, shop.currency_id)
     assert currency is not None
     now = clock.now()
-    if payer.kind == AccountKind.MEMBER:
+    if payer.kind == AccountKind.MEMBER and payer.owner_id is not None:
         day_start = period_start(now, LimitPeriod.DAY, ZoneInfo(settings.timezone))
         limits = SpendingLimits(currency.max_payment, currency.daily_spend_limit)
-        check_limits(limits, order.amount, repo.net_spent_since(session, payer.id, day_start))
+        spent = repo.net_spent_since(session, payer.owner_id, currency.id, day_start)
+        check_limits(limits, order.amount, spent)
     memo = order.memo or f"Payment to {shop.name}"
     metadata: dict[str, object] = {"channel": order.channel.value}
     if order.payment_request_id is not None:
@@ -204,11 +205,23 @@ def receipt_in(session: Session, actor: Principal, transaction_id: int) -> Recei
         payer=_party(session, actor, payer, balances),
         card_number=None if card is None else format_card_number(card.number),
         payment_request_id=payment.payment_request_id,
-        refunds=[
-            RefundLine(row.transaction_id, row.amount, row.reason, row.created_at)
-            for row in repo.refunds_of(session, payment.id)
-        ],
+        refunds=_refund_lines(session, payment.id),
     )
+
+
+def _refund_lines(session: Session, payment_id: int) -> list[RefundLine]:
+    rows = repo.refunds_of(session, payment_id)
+    reversed_ids = journal.reversal_ids_of(session, [row.transaction_id for row in rows])
+    return [
+        RefundLine(
+            row.transaction_id,
+            row.amount,
+            row.reason,
+            row.created_at,
+            reversed=row.transaction_id in reversed_ids,
+        )
+        for row in rows
+    ]
 
 
 def list_payments(db: Database, actor: Principal, query: PaymentQuery) -> Page[PaymentView]:

@@ -270,6 +270,7 @@ class RefundLine:
     amount: int
     reason: str
     created_at: datetime
+    reversed: bool
 
 
 @dataclass(frozen=True, slots=True)
