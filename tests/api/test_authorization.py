@@ -11,13 +11,24 @@ world's project; ``world.outsider``, a coordinator of no project, is refused wit
 ``not_project_coordinator`` on every ``scoped`` route); members claim and see their own claims;
 nobody else claims. The plain claim codes (a batch, its sheet, its QR images) are bearer secrets
 worth tokens: only the project's coordinators and administrators see them, not auditors.
+
+Spending: a shop's keeper (a shopkeeper owning the shop account) and administrators create and
+cancel its payment requests, charge cards there and refund its payments; a shopkeeper naming a
+shop they do not keep is refused with ``not_account_owner``. Anyone signed in may open a request
+by its code; its QR image is for the shop's keeper, administrators and auditors. Members pay from
+their own accounts, shopkeepers from their own shop (at another shop). Cards are issued, unlocked
+and replaced by administrators; a card is blocked by an administrator or its own member, and read
+(printed, its QR) by administrators, auditors and its member. A receipt is for the payer's owner,
+the shop's owner, administrators and auditors. Spending limits are set by administrators.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import pytest
@@ -31,8 +42,16 @@ from tests.api.helpers import (
     earning_snapshot,
     snapshot,
 )
-from tests.support import PASSWORD
+from tests.support import PASSWORD, Actor
+from torekes.domain import errors
 from torekes.domain.access import Role
+from torekes.domain.accounts import AccountKind
+from torekes.domain.cards import CardStatus
+from torekes.services import cards, payment_requests
+from torekes.services.cards import ChargeCommand
+from torekes.services.payment_requests import PayCommand, RequestCommand
+from torekes.services.unit_of_work import write
+from torekes.services.views import AccountView, CardView, PaymentRequestView, ReceiptView
 
 ALL = frozenset(Role)
 ADMIN = frozenset({Role.ADMIN})
@@ -69,6 +88,8 @@ class Case:
     writes: bool = False
     scoped: bool = False  # acts inside the world's project: refused to another's coordinator
     expect: Callable[[HttpResponse], object] | None = None  # checks a permitted call's response
+    # The exact refusal some roles must get, where it is narrower than ``denied_codes``.
+    denied_for: dict[Role, tuple[str, ...]] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return self.name
@@ -249,6 +270,510 @@ def _all_resolved(status: str) -> Callable[[HttpResponse], object]:
 
     return check
 
+
+# --- spending -----------------------------------------------------------------------------------
+
+PIN = "4711"
+WRONG_PIN = "1174"
+PAYER_FUNDS = 50
+SHOP_ONLY = frozenset({Role.ADMIN, Role.SHOPKEEPER})
+PAYERS = frozenset({Role.MEMBER, Role.SHOPKEEPER})
+RECEIPT_READERS = frozenset({Role.ADMIN, Role.AUDITOR, Role.SHOPKEEPER, Role.MEMBER})
+MEMBER_READERS = frozenset({Role.ADMIN, Role.AUDITOR, Role.MEMBER})  # and the member it concerns
+CARD_BLOCKERS = frozenset({Role.ADMIN, Role.MEMBER})
+SHOP_READERS = frozenset({Role.ADMIN, Role.AUDITOR, Role.SHOPKEEPER})
+KEEPER_NOT_OWNER: dict[Role, tuple[str, ...]] = {Role.SHOPKEEPER: NOT_OWNER}
+PAYER_NOT_OWNER: dict[Role, tuple[str, ...]] = {Role.MEMBER: NOT_OWNER, Role.SHOPKEEPER: NOT_OWNER}
+
+
+def _world_shop(world: World) -> AccountView:
+    return world.own[Role.SHOPKEEPER]
+
+
+def _other_shop(world: World) -> AccountView:
+    """A shop account kept by another shopkeeper than the world's."""
+    return world.ledger.account(AccountKind.SHOP, world.ledger.user(Role.SHOPKEEPER))
+
+
+def _new_request(world: World, shop: AccountView | None = None) -> PaymentRequestView:
+    """A fresh open one-off request for 5 at ``shop`` (the world's shop unless named)."""
+    command = RequestCommand((shop or _world_shop(world)).id, amount=5, memo="Bread")
+    return write(
+        world.ledger.db,
+        world.admin.principal,
+        lambda ctx: payment_requests.create_request(ctx, world.ledger.settings, command),
+    )
+
+
+def _funded_member(world: World) -> Actor:
+    """A further member with a member account holding ``PAYER_FUNDS``."""
+    member = world.ledger.user(Role.MEMBER)
+    account = world.ledger.account(AccountKind.MEMBER, member)
+    world.ledger.transfer(world.budget.id, account.id, PAYER_FUNDS)
+    return member
+
+
+def _payment(world: World, payer: Actor, shop: AccountView | None = None) -> ReceiptView:
+    """A payment of 5 by ``payer`` (from their first member account) into ``shop``."""
+    request = _new_request(world, shop)
+    return write(
+        world.ledger.db,
+        payer.principal,
+        lambda ctx: payment_requests.pay(ctx, world.ledger.settings, request.code, PayCommand()),
+    )
+
+
+def _card(world: World, holder: Actor) -> CardView:
+    """A fresh active card of ``holder`` with ``PIN``; any active card they had is blocked."""
+    db, settings, admin = world.ledger.db, world.ledger.settings, world.admin.principal
+    active = cards.list_cards(db, settings, admin, holder.id, CardStatus.ACTIVE, None, 10)
+    for old in active.items:
+        write(db, admin, partial(cards.block_card, settings=settings, card_id=old.id, reason=""))
+    return write(db, admin, lambda ctx: cards.issue_card(ctx, settings, holder.id, PIN))
+
+
+def _locked_card(world: World) -> CardView:
+    """A card locked by five wrong PINs, tried by an administrator at a shop of its own (so no
+    shop reaches its limit of wrong PINs)."""
+    card = _card(world, _funded_member(world))
+    admin = world.admin.principal
+    db, settings = world.ledger.db, world.ledger.settings
+    command = ChargeCommand(_other_shop(world).id, card.number, WRONG_PIN, 1)
+    for _attempt in range(5):
+        with pytest.raises(errors.WrongPin):
+            cards.charge(db, settings, admin, command, lambda op: write(db, admin, op))
+    return card
+
+
+def _request_path(suffix: str, own_shop: bool = True) -> Callable[[World, Role], Call]:
+    def build(world: World, _role: Role) -> Call:
+        request = _new_request(world, None if own_shop else _other_shop(world))
+        return Call(f"{API}/payment-requests/{request.code}{suffix}")
+
+    return build
+
+
+def _create_request(own_shop: bool) -> Callable[[World, Role], Call]:
+    def build(world: World, _role: Role) -> Call:
+        shop = _world_shop(world) if own_shop else _other_shop(world)
+        body = {"shop_account_id": shop.id, "amount": 5, "memo": "Bread"}
+        return Call(f"{API}/payment-requests", {"json": body})
+
+    return build
+
+
+def _list_requests(own_shop: bool) -> Callable[[World, Role], Call]:
+    def build(world: World, _role: Role) -> Call:
+        shop = _world_shop(world) if own_shop else _other_shop(world)
+        _new_request(world, shop)
+        return Call(f"{API}/payment-requests", {"params": {"shop_account_id": shop.id}})
+
+    return build
+
+
+def _pay(own_account: bool) -> Callable[[World, Role], Call]:
+    """Pay a fresh request at a shop nobody in the world keeps, from the caller's own account
+    (a member account, or the shopkeeper's shop) or from the stranger's."""
+
+    def build(world: World, role: Role) -> Call:
+        request = _new_request(world, _other_shop(world))
+        account = world.own[role] if own_account else world.stranger_account
+        body = {"account_id": account.id}
+        return Call(f"{API}/payment-requests/{request.code}/pay", {"json": body})
+
+    return build
+
+
+def _issue_card(world: World, _role: Role) -> Call:
+    body = {"member_id": world.ledger.user(Role.MEMBER).id, "pin": PIN}
+    return Call(f"{API}/cards", {"json": body})
+
+
+def _card_path(suffix: str, whose: str = "member") -> Callable[[World, Role], Call]:
+    """A fresh card of the world's member (``member``), of the stranger, or locked."""
+
+    def build(world: World, _role: Role) -> Call:
+        if whose == "locked":
+            card = _locked_card(world)
+        else:
+            card = _card(world, world.actors[Role.MEMBER] if whose == "member" else world.stranger)
+        return Call(f"{API}/cards/{card.id}{suffix}")
+
+    return build
+
+
+def _replace_card(world: World, _role: Role) -> Call:
+    card = _card(world, _funded_member(world))
+    return Call(f"{API}/cards/{card.id}/replace", {"json": {"pin": "2580", "reason": "lost"}})
+
+
+def _charge(own_shop: bool) -> Callable[[World, Role], Call]:
+    def build(world: World, _role: Role) -> Call:
+        card = _card(world, _funded_member(world))
+        shop = _world_shop(world) if own_shop else _other_shop(world)
+        body = {"shop_account_id": shop.id, "card": card.number, "pin": PIN, "amount": 5}
+        return Call(f"{API}/card-payments", {"json": body})
+
+    return build
+
+
+def _refund(own_shop: bool) -> Callable[[World, Role], Call]:
+    def build(world: World, _role: Role) -> Call:
+        shop = _world_shop(world) if own_shop else _other_shop(world)
+        payment = _payment(world, _funded_member(world), shop)
+        body = {"amount": 2, "reason": "stale"}
+        return Call(f"{API}/transactions/{payment.transaction_id}/refund", {"json": body})
+
+    return build
+
+
+def _receipt(own: bool) -> Callable[[World, Role], Call]:
+    """The receipt of the world's member's payment at the world's shop, or of the stranger's
+    payment at another shop."""
+
+    def build(world: World, _role: Role) -> Call:
+        if own:
+            payment = _payment(world, world.actors[Role.MEMBER])
+        else:
+            payment = _payment(world, world.stranger, _other_shop(world))
+        return Call(f"{API}/transactions/{payment.transaction_id}/receipt")
+
+    return build
+
+
+def _payments_of(parameter: str) -> Callable[[World, Role], Call]:
+    def build(world: World, _role: Role) -> Call:
+        _payment(world, world.actors[Role.MEMBER])
+        account = world.own[Role.SHOPKEEPER if parameter == "shop_account_id" else Role.MEMBER]
+        return Call(f"{API}/payments", {"params": {parameter: account.id}})
+
+    return build
+
+
+def _has_items(response: HttpResponse) -> None:
+    assert response.json()["items"], response.json()
+
+
+def _receipt_shows_own_side(response: HttpResponse) -> None:
+    body = response.json()
+    assert body["kind"] == "payment", body
+    assert body["amount"] == 5, body
+    assert body["payer"]["balance_after"] is not None or body["shop"]["balance_after"] is not None
+
+
+SPENDING_CASES = [
+    Case(
+        "create payment request",
+        "POST",
+        "/api/v1/payment-requests",
+        _create_request(own_shop=True),
+        SHOP_ONLY,
+        201,
+        ROLE,
+        writes=True,
+    ),
+    Case(
+        "create a request at another's shop",
+        "POST",
+        "/api/v1/payment-requests",
+        _create_request(own_shop=False),
+        ADMIN,
+        201,
+        DENIED,
+        writes=True,
+        denied_for=KEEPER_NOT_OWNER,
+    ),
+    Case(
+        "list own shops' payment requests",
+        "GET",
+        "/api/v1/payment-requests",
+        _fixed(f"{API}/payment-requests"),
+        SHOP_READERS,
+        200,
+        ROLE,
+    ),
+    Case(
+        "list a shop's payment requests",
+        "GET",
+        "/api/v1/payment-requests",
+        _list_requests(own_shop=True),
+        SHOP_READERS,
+        200,
+        NOT_OWNER,
+        expect=_has_items,
+    ),
+    Case(
+        "list another shop's payment requests",
+        "GET",
+        "/api/v1/payment-requests",
+        _list_requests(own_shop=False),
+        READERS,
+        200,
+        NOT_OWNER,
+        expect=_has_items,
+    ),
+    Case(
+        "open payment request",
+        "GET",
+        "/api/v1/payment-requests/{code}",
+        _request_path(""),
+        ALL,
+    ),
+    Case(
+        "payment request QR as SVG",
+        "GET",
+        "/api/v1/payment-requests/{code}/qr.{image_format}",
+        _request_path("/qr.svg"),
+        SHOP_READERS,
+        200,
+        NOT_OWNER,
+    ),
+    Case(
+        "payment request QR as PNG",
+        "GET",
+        "/api/v1/payment-requests/{code}/qr.{image_format}",
+        _request_path("/qr.png"),
+        SHOP_READERS,
+        200,
+        NOT_OWNER,
+    ),
+    Case(
+        "QR of another shop's payment request",
+        "GET",
+        "/api/v1/payment-requests/{code}/qr.{image_format}",
+        _request_path("/qr.svg", own_shop=False),
+        READERS,
+        200,
+        NOT_OWNER,
+    ),
+    Case(
+        "pay a payment request",
+        "POST",
+        "/api/v1/payment-requests/{code}/pay",
+        _pay(own_account=True),
+        PAYERS,
+        201,
+        ROLE,
+        writes=True,
+    ),
+    Case(
+        "pay a payment request from a stranger's account",
+        "POST",
+        "/api/v1/payment-requests/{code}/pay",
+        _pay(own_account=False),
+        frozenset(),
+        201,
+        DENIED,
+        writes=True,
+        denied_for=PAYER_NOT_OWNER,
+    ),
+    Case(
+        "cancel payment request",
+        "POST",
+        "/api/v1/payment-requests/{code}/cancel",
+        _request_path("/cancel"),
+        SHOP_ONLY,
+        200,
+        ROLE,
+        writes=True,
+    ),
+    Case(
+        "cancel another shop's payment request",
+        "POST",
+        "/api/v1/payment-requests/{code}/cancel",
+        _request_path("/cancel", own_shop=False),
+        ADMIN,
+        200,
+        DENIED,
+        writes=True,
+        denied_for=KEEPER_NOT_OWNER,
+    ),
+    Case("issue card", "POST", "/api/v1/cards", _issue_card, ADMIN, 201, ROLE, writes=True),
+    Case("list own cards", "GET", "/api/v1/cards", _fixed(f"{API}/cards"), ALL),
+    Case(
+        "list a member's cards",
+        "GET",
+        "/api/v1/cards",
+        lambda world, _role: Call(
+            f"{API}/cards", {"params": {"member_id": world.actors[Role.MEMBER].id}}
+        ),
+        MEMBER_READERS,
+        200,
+        ROLE,
+    ),
+    Case("read card", "GET", "/api/v1/cards/{card_id}", _card_path(""), MEMBER_READERS, 200, ROLE),
+    Case(
+        "read another member's card",
+        "GET",
+        "/api/v1/cards/{card_id}",
+        _card_path("", whose="stranger"),
+        READERS,
+        200,
+        ROLE,
+    ),
+    Case(
+        "print card",
+        "GET",
+        "/api/v1/cards/{card_id}/print",
+        _card_path("/print"),
+        MEMBER_READERS,
+        200,
+        ROLE,
+    ),
+    Case(
+        "card QR as SVG",
+        "GET",
+        "/api/v1/cards/{card_id}/qr.{image_format}",
+        _card_path("/qr.svg"),
+        MEMBER_READERS,
+        200,
+        ROLE,
+    ),
+    Case(
+        "card QR as PNG",
+        "GET",
+        "/api/v1/cards/{card_id}/qr.{image_format}",
+        _card_path("/qr.png"),
+        MEMBER_READERS,
+        200,
+        ROLE,
+    ),
+    Case(
+        "block card",
+        "POST",
+        "/api/v1/cards/{card_id}/block",
+        _card_path("/block"),
+        CARD_BLOCKERS,
+        200,
+        ROLE,
+        writes=True,
+    ),
+    Case(
+        "block another member's card",
+        "POST",
+        "/api/v1/cards/{card_id}/block",
+        _card_path("/block", whose="stranger"),
+        ADMIN,
+        200,
+        ROLE,
+        writes=True,
+    ),
+    Case(
+        "unlock card",
+        "POST",
+        "/api/v1/cards/{card_id}/unlock",
+        _card_path("/unlock", whose="locked"),
+        ADMIN,
+        200,
+        ROLE,
+        writes=True,
+    ),
+    Case(
+        "replace card",
+        "POST",
+        "/api/v1/cards/{card_id}/replace",
+        _replace_card,
+        ADMIN,
+        201,
+        ROLE,
+        writes=True,
+    ),
+    Case(
+        "charge a card",
+        "POST",
+        "/api/v1/card-payments",
+        _charge(own_shop=True),
+        SHOP_ONLY,
+        201,
+        ROLE,
+        writes=True,
+    ),
+    Case(
+        "charge a card at another's shop",
+        "POST",
+        "/api/v1/card-payments",
+        _charge(own_shop=False),
+        ADMIN,
+        201,
+        DENIED,
+        writes=True,
+        denied_for=KEEPER_NOT_OWNER,
+    ),
+    Case("list own payments", "GET", "/api/v1/payments", _fixed(f"{API}/payments"), ALL),
+    Case(
+        "list a shop's payments",
+        "GET",
+        "/api/v1/payments",
+        _payments_of("shop_account_id"),
+        SHOP_READERS,
+        200,
+        NOT_OWNER,
+        expect=_has_items,
+    ),
+    Case(
+        "list a member account's payments",
+        "GET",
+        "/api/v1/payments",
+        _payments_of("payer_account_id"),
+        MEMBER_READERS,
+        200,
+        NOT_OWNER,
+        expect=_has_items,
+    ),
+    Case(
+        "refund a payment",
+        "POST",
+        "/api/v1/transactions/{transaction_id}/refund",
+        _refund(own_shop=True),
+        SHOP_ONLY,
+        201,
+        ROLE,
+        writes=True,
+    ),
+    Case(
+        "refund another shop's payment",
+        "POST",
+        "/api/v1/transactions/{transaction_id}/refund",
+        _refund(own_shop=False),
+        ADMIN,
+        201,
+        DENIED,
+        writes=True,
+        denied_for=KEEPER_NOT_OWNER,
+    ),
+    Case(
+        "read a receipt",
+        "GET",
+        "/api/v1/transactions/{transaction_id}/receipt",
+        _receipt(own=True),
+        RECEIPT_READERS,
+        200,
+        NOT_OWNER,
+        expect=_receipt_shows_own_side,
+    ),
+    Case(
+        "read a stranger's receipt",
+        "GET",
+        "/api/v1/transactions/{transaction_id}/receipt",
+        _receipt(own=False),
+        READERS,
+        200,
+        NOT_OWNER,
+    ),
+    Case(
+        "set spending limits",
+        "PUT",
+        "/api/v1/currencies/{code}/spending-limits",
+        _fixed(
+            f"{API}/currencies/TRK/spending-limits",
+            json={"max_payment": 50, "daily_spend_limit": 200},
+        ),
+        ADMIN,
+        200,
+        ROLE,
+        writes=True,
+    ),
+]
 
 CASES = [
     Case("sign in", "POST", "/api/v1/auth/token", _sign_in, ALL, public=True),
@@ -661,6 +1186,7 @@ CASES = [
         scoped=True,
         expect=_all_resolved("rejected"),
     ),
+    *SPENDING_CASES,
 ]
 
 PRIVATE_CASES = [case for case in CASES if not case.public]
@@ -668,8 +1194,44 @@ SCOPED_CASES = [case for case in CASES if case.scoped]
 BULK_ROUTES = {"/api/v1/claims/approve", "/api/v1/claims/reject"}
 
 
+CURRENCY_CODE = r"[A-Z][A-Z0-9]{1,11}"
+REQUEST_CODE = r"[A-Za-z0-9_-]{27}"  # derived, 27 base64url characters
+IMAGE_FORMAT = r"(?:svg|png)"
+
+
+def _param_pattern(route: str, name: str) -> str:
+    """What a path parameter may look like in a call: ids are numbers; a ``code`` is a currency's
+    or a payment request's; an image format is svg or png."""
+    if name == "image_format":
+        return IMAGE_FORMAT
+    if name == "code":
+        return CURRENCY_CODE if route.startswith(f"{API}/currencies/") else REQUEST_CODE
+    return r"[0-9]+"
+
+
 def _route_pattern(route: str) -> re.Pattern[str]:
-    return re.compile("^" + re.sub(r"\\\{[a-z_]+\\\}", r"[0-9]+", re.escape(route)) + "$")
+    def param(match: re.Match[str]) -> str:
+        return _param_pattern(route, match.group(1))
+
+    return re.compile("^" + re.sub(r"\\\{([a-z_]+)\\\}", param, re.escape(route)) + "$")
+
+
+def test_route_patterns_tell_parameters_apart() -> None:
+    code = "A" * 26 + "_"
+    request = _route_pattern("/api/v1/payment-requests/{code}")
+    assert request.match(f"{API}/payment-requests/{code}")
+    assert not request.match(f"{API}/payment-requests/{code}/pay")
+    assert not request.match(f"{API}/payment-requests/short")
+    image = _route_pattern("/api/v1/payment-requests/{code}/qr.{image_format}")
+    assert image.match(f"{API}/payment-requests/{code}/qr.png")
+    assert not image.match(f"{API}/payment-requests/{code}/qr.gif")
+    assert not image.match(f"{API}/payment-requests/{code}/qrXsvg")
+    limits = _route_pattern("/api/v1/currencies/{code}/spending-limits")
+    assert limits.match(f"{API}/currencies/TRK/spending-limits")
+    assert not limits.match(f"{API}/currencies/{code}/spending-limits")
+    card = _route_pattern("/api/v1/cards/{card_id}/qr.{image_format}")
+    assert card.match(f"{API}/cards/12/qr.svg")
+    assert not card.match(f"{API}/cards/twelve/qr.svg")
 
 
 def test_every_route_is_covered(client: TestClient) -> None:
@@ -698,18 +1260,34 @@ def _outcome(client: TestClient, world: World, case: Case, role: Role) -> str | 
             except AssertionError as error:
                 return f"unexpected response: {error}"
         return None
+    denied_codes = case.denied_for.get(role, case.denied_codes)
     try:
-        assert_problem(response, 403, *case.denied_codes)
+        assert_problem(response, 403, *denied_codes)
     except AssertionError:
-        return f"expected 403 {case.denied_codes}, got {response.status_code}: {response.text}"
+        return f"expected 403 {denied_codes}, got {response.status_code}: {response.text}"
     if before is not None and _state(client, world) != before:
         return "a refused write changed the ledger or the earning state"
     return None
 
 
-def _state(client: TestClient, world: World) -> tuple[object, object]:
+def _state(client: TestClient, world: World) -> tuple[object, object, object]:
     headers = world.admin.headers
-    return snapshot(client, headers), earning_snapshot(client, headers, [world.earning.batch.id])
+    return (
+        snapshot(client, headers),
+        earning_snapshot(client, headers, [world.earning.batch.id]),
+        _spending_state(client, headers),
+    )
+
+
+def _spending_state(client: TestClient, headers: dict[str, str]) -> tuple[str, ...]:
+    """Every payment request, card and payment, and the currencies with their limits, as an
+    administrator reads them."""
+    state = []
+    for path in ("/payment-requests", "/cards", "/payments", "/currencies"):
+        response = client.get(f"{API}{path}", headers=headers, params={"limit": 500})
+        assert response.status_code == 200, response.text
+        state.append(json.dumps(response.json(), sort_keys=True))
+    return tuple(state)
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)

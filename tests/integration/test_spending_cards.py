@@ -222,8 +222,8 @@ def test_a_card_is_issued_once_to_a_member_and_only_by_an_admin(scene: SpendingS
     assert card.url.endswith(f"/k/{card.code}")
     assert PIN not in (card.code, card.url, card.number)
     assert_refused(scene.db, errors.MemberHasCard, lambda: scene.card(holder.id))
-    assert_refused(scene.db, errors.RoleNotAllowed, lambda: scene.card(keeper.user_id))
-    assert_refused(scene.db, errors.RoleNotAllowed, lambda: scene.card(scene.admin.user_id))
+    assert_refused(scene.db, errors.NotAMember, lambda: scene.card(keeper.user_id))
+    assert_refused(scene.db, errors.NotAMember, lambda: scene.card(scene.admin.user_id))
     assert_refused(scene.db, errors.UserNotFound, lambda: scene.card(999_999))
 
 

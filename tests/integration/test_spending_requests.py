@@ -258,7 +258,7 @@ def test_a_standing_request_needs_the_amount_from_the_member_never_from_the_shop
     )
     assert_refused(
         scene.db,
-        errors.AmountNotExpected,
+        errors.InvalidExpiry,
         lambda: scene.request(shop, None, RequestKind.STANDING, lifetime=timedelta(minutes=5)),
     )
     till = scene.standing(shop)

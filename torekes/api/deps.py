@@ -17,8 +17,10 @@ from torekes.domain import errors
 from torekes.domain.access import Principal
 from torekes.services import auth
 from torekes.services.unit_of_work import (
+    StoredResponse,
     WriteContext,
     request_fingerprint,
+    stored_response,
     write,
     write_idempotently,
 )
@@ -90,8 +92,19 @@ class Writer:
         stored = write_idempotently(
             self.db, self.actor, self.idempotency_key, self.fingerprint, operation, render
         )
-        headers = {"Idempotent-Replayed": "true"} if stored.replayed else {}
-        return JSONResponse(stored.body, status_code=stored.status_code, headers=headers)
+        return _respond(stored)
+
+    def replay(self) -> JSONResponse | None:
+        """The stored response when this request retries an earlier one with its key."""
+        if self.idempotency_key is None:
+            return None
+        stored = stored_response(self.db, self.actor, self.idempotency_key, self.fingerprint)
+        return None if stored is None else _respond(stored)
+
+
+def _respond(stored: StoredResponse) -> JSONResponse:
+    headers = {"Idempotent-Replayed": "true"} if stored.replayed else {}
+    return JSONResponse(stored.body, status_code=stored.status_code, headers=headers)
 
 
 async def get_writer(

@@ -602,7 +602,8 @@ class ReceiptOut(Response):
     payment_transaction_id: int
     payment_amount: int
     refunded_amount: int
-    refundable: int
+    refundable: int = Field(description="What can still be refunded of the payment.")
+    payment_reversed: bool = Field(description="An admin reversed the payment: nothing to refund.")
     shop: PartyOut
     payer: PartyOut
     card_number: str | None

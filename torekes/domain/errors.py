@@ -405,6 +405,11 @@ class CardNotLocked(Conflict):
     title = "This card is not locked"
 
 
+class NotAMember(Conflict):
+    code = "not_a_member"
+    title = "Cards are issued to members only"
+
+
 class MemberHasCard(Conflict):
     code = "member_has_card"
     title = "The member already has an active card; block or replace it first"

@@ -26,7 +26,6 @@ from sqlalchemy.orm import Session
 
 from torekes.db import models as m
 from torekes.db import spending as repo
-from torekes.db.earning import member_accounts
 from torekes.db.engine import Database
 from torekes.db.locking import PIN_ATTEMPTS_AT_SHOP, lock, lock_number
 from torekes.domain import access, errors
@@ -43,7 +42,12 @@ from torekes.domain.cards import (
 )
 from torekes.domain.spending import PaymentChannel
 from torekes.services import clock, pagination, security
-from torekes.services.payments import PaymentOrder, receipt_in, record_payment
+from torekes.services.payments import (
+    PaymentOrder,
+    default_member_account,
+    receipt_in,
+    record_payment,
+)
 from torekes.services.shops import shop_for_writing
 from torekes.services.unit_of_work import WriteContext, write
 from torekes.services.views import CardView, Page, ReceiptView
@@ -79,7 +83,7 @@ def issue_card(ctx: WriteContext, settings: Settings, member_id: int, pin: str) 
     if member is None:
         raise errors.UserNotFound(user_id=member_id)
     if member.role != Role.MEMBER:
-        raise errors.RoleNotAllowed("Cards are issued to members only", user_id=member_id)
+        raise errors.NotAMember(user_id=member_id)
     if repo.active_card_of(ctx.session, member_id) is not None:
         raise errors.MemberHasCard(user_id=member_id)
     return _issue(ctx, settings, member, pin, replaces_id=None)
@@ -299,17 +303,13 @@ def pay_with_card(
         raise errors.CardBlocked(card_id=card.id)
     if is_locked(card.pin_failures):
         raise errors.CardLocked(card_id=card.id)
-    accounts = member_accounts(session, card.member_id, shop.currency_id)
-    if not accounts:
-        raise errors.NoMemberAccount(
-            "The card's member has no open member account in the shop's currency"
-        )
+    payer = default_member_account(session, card.member_id, shop.currency_id)
     payment = record_payment(
         ctx,
         settings,
         PaymentOrder(
             shop_account_id=shop.id,
-            payer_account_id=accounts[0].id,
+            payer_account_id=payer.id,
             amount=command.amount,
             channel=PaymentChannel.CARD,
             memo=command.memo,

@@ -74,10 +74,10 @@ def create_request(
         lifetime = DEFAULT_REQUEST_LIFETIME if command.lifetime is None else command.lifetime
         check_lifetime(lifetime)
         expires_at = now + lifetime
-    elif command.amount is not None or command.lifetime is not None:
-        raise errors.AmountNotExpected(
-            "A standing QR has no amount and no expiry: the member types the amount"
-        )
+    elif command.amount is not None:
+        raise errors.AmountNotExpected("A standing QR has no amount: the member types it")
+    elif command.lifetime is not None:
+        raise errors.InvalidExpiry("A standing QR does not expire; cancel it to retire it")
     nonce = security.new_nonce()
     request = m.PaymentRequest(
         shop_account_id=shop.id,

@@ -26,7 +26,7 @@ from torekes.db.engine import Database
 from torekes.db.locking import lock
 from torekes.domain import access, errors
 from torekes.domain.access import Principal, Role
-from torekes.domain.accounts import AccountKind
+from torekes.domain.accounts import AccountKind, AccountStatus
 from torekes.domain.cards import format_card_number
 from torekes.domain.earning import LimitPeriod, period_start
 from torekes.domain.entries import TransactionKind, transfer_postings
@@ -106,7 +106,7 @@ def record_payment(ctx: WriteContext, settings: Settings, order: PaymentOrder) -
         refunded_amount=0,
         payment_request_id=order.payment_request_id,
         card_id=order.card_id,
-        created_at=transaction.created_at,
+        created_at=now,
     )
     session.add(payment)
     session.flush()
@@ -147,7 +147,7 @@ def refund(ctx: WriteContext, transaction_id: int, amount: int | None, reason: s
             transaction_id=transaction.id,
             amount=amount,
             reason=reason,
-            created_at=transaction.created_at,
+            created_at=clock.now(),
         )
     )
     session.flush()
@@ -188,6 +188,7 @@ def receipt_in(session: Session, actor: Principal, transaction_id: int) -> Recei
     currency = session.get(m.Currency, transaction.currency_id)
     assert currency is not None
     card = None if payment.card_id is None else session.get(m.MemberCard, payment.card_id)
+    payment_reversed = bool(journal.reversal_ids_of(session, [payment.transaction_id]))
     return ReceiptView(
         transaction_id=transaction.id,
         kind=transaction.kind,
@@ -200,7 +201,8 @@ def receipt_in(session: Session, actor: Principal, transaction_id: int) -> Recei
         payment_transaction_id=payment.transaction_id,
         payment_amount=payment.amount,
         refunded_amount=payment.refunded_amount,
-        refundable=payment.amount - payment.refunded_amount,
+        refundable=0 if payment_reversed else payment.amount - payment.refunded_amount,
+        payment_reversed=payment_reversed,
         shop=_party(session, actor, shop, balances),
         payer=_party(session, actor, payer, balances),
         card_number=None if card is None else format_card_number(card.number),
@@ -282,16 +284,23 @@ def payer_account(
     the currency."""
     access.require_role(actor, Role.MEMBER, Role.SHOPKEEPER)
     if requested is None:
-        accounts = member_accounts(session, actor.user_id, currency_id)
-        if not accounts:
-            raise errors.NoMemberAccount()
-        return accounts[0]
+        return default_member_account(session, actor.user_id, currency_id)
     account = _account(session, requested)
     if account.owner_id != actor.user_id:
         raise errors.NotAccountOwner(
             f"You may pay only from your own accounts, not {requested}", account_id=requested
         )
     return account
+
+
+def default_member_account(session: Session, member_id: int, currency_id: int) -> m.Account:
+    """The member's first active member account in the currency (a frozen one only when all are
+    frozen, so the refusal says why)."""
+    accounts = member_accounts(session, member_id, currency_id)
+    if not accounts:
+        raise errors.NoMemberAccount()
+    active = [account for account in accounts if account.status == AccountStatus.ACTIVE]
+    return (active or accounts)[0]
 
 
 def _party(

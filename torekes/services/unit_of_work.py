@@ -102,6 +102,17 @@ def write_idempotently(
             return _replay(winner, fingerprint)
 
 
+def stored_response(
+    db: Database, actor: Principal, key: str, fingerprint: str
+) -> StoredResponse | None:
+    """The outcome of an earlier write with this key, for a use case that must answer a retry
+    before it does anything else (a card payment must not try the PIN again)."""
+    check_idempotency_key(key)
+    with db.read_session() as session:
+        stored = records.find_record(session, actor.user_id, key)
+        return None if stored is None else _replay(stored, fingerprint)
+
+
 def _replay(stored: IdempotencyRecord, fingerprint: str) -> StoredResponse:
     if stored.request_hash != fingerprint:
         raise errors.IdempotencyKeyReused()

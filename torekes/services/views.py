@@ -287,6 +287,7 @@ class ReceiptView:
     payment_amount: int
     refunded_amount: int
     refundable: int
+    payment_reversed: bool
     shop: PartyView
     payer: PartyView
     card_number: str | None

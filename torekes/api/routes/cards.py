@@ -135,6 +135,9 @@ def charge_card(
     """Charge a member's card at your shop: the card (its QR code or number), the PIN the member
     types, the amount. A wrong PIN is 403 `wrong_pin` with `tries_left`; five in a row lock the
     card (409 `card_locked`) until an admin unlocks it; too many wrong PINs at one shop are 429."""
+    replayed = writer.replay()
+    if replayed is not None:  # a retry is answered before the PIN is tried again
+        return replayed
     command = ChargeCommand(body.shop_account_id, body.card, body.pin, body.amount, body.memo)
     return cards.charge(
         db,
