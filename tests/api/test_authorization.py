@@ -1091,7 +1091,7 @@ CASES = [
     Case(
         "QR as SVG",
         "GET",
-        "/api/v1/claim-codes/{code_id}/qr.svg",
+        "/api/v1/claim-codes/{code_id}/qr.{image_format}",
         _code("/qr.svg"),
         PROJECT_WRITERS,
         200,
@@ -1101,7 +1101,7 @@ CASES = [
     Case(
         "QR as PNG",
         "GET",
-        "/api/v1/claim-codes/{code_id}/qr.png",
+        "/api/v1/claim-codes/{code_id}/qr.{image_format}",
         _code("/qr.png"),
         PROJECT_WRITERS,
         200,

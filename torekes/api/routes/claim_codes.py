@@ -6,16 +6,15 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from torekes.api.deps import CurrentPrincipal, DbDep, SettingsDep, WriterDep
+from torekes.api.images import IMAGE_RESPONSES, ImageFormat, qr_image
 from torekes.api.routes.common import READ, WRITE, ActivityId, BatchId, CodeId
 from torekes.api.schemas import BatchIn, BatchOut, CodeOut
 from torekes.api.sheets import render_sheet
-from torekes.services import activities, claim_codes, projects, qr
+from torekes.services import activities, claim_codes, projects
 from torekes.services.claim_codes import BatchCommand
 from torekes.services.views import BatchView
 
 router = APIRouter(tags=["claim codes"])
-
-IMAGE_CACHE = "private, max-age=86400"
 
 
 @router.post(
@@ -58,27 +57,20 @@ def batch_sheet(
     return HTMLResponse(render_sheet(batch, activity, project))
 
 
-def _image_route(kind: str, media_type: str) -> None:
-    def image(
-        code_id: CodeId, actor: CurrentPrincipal, db: DbDep, settings: SettingsDep
-    ) -> Response:
-        code = claim_codes.get_code(db, settings, actor, code_id)
-        content = qr.svg(code.url) if kind == "svg" else qr.png(code.url)
-        return Response(content, media_type=media_type, headers={"Cache-Control": IMAGE_CACHE})
-
-    image.__name__ = f"code_qr_{kind}"
-    router.add_api_route(
-        f"/claim-codes/{{code_id}}/qr.{kind}",
-        image,
-        methods=["GET"],
-        response_class=Response,
-        responses={**READ, 200: {"content": {media_type: {}}, "description": "The QR image"}},
-        summary=f"The code's QR image as {kind.upper()}",
-    )
-
-
-_image_route("svg", "image/svg+xml")
-_image_route("png", "image/png")
+@router.get(
+    "/claim-codes/{code_id}/qr.{image_format}",
+    response_class=Response,
+    responses=IMAGE_RESPONSES,
+)
+def code_qr(
+    code_id: CodeId,
+    image_format: ImageFormat,
+    actor: CurrentPrincipal,
+    db: DbDep,
+    settings: SettingsDep,
+) -> Response:
+    """The code's QR image (its `url`), as SVG or PNG."""
+    return qr_image(claim_codes.get_code(db, settings, actor, code_id).url, image_format)
 
 
 @router.post("/claim-codes/{code_id}/revoke", response_model=CodeOut, responses=WRITE)
