@@ -953,6 +953,15 @@ CASES = [
         "verify", "GET", "/api/v1/audit/verify", _fixed(f"{API}/audit/verify"), READERS, 200, ROLE
     ),
     Case(
+        "audit trail",
+        "GET",
+        "/api/v1/audit/events",
+        _fixed(f"{API}/audit/events", params={"subject_type": "user"}),
+        READERS,
+        200,
+        ROLE,
+    ),
+    Case(
         "trial balance",
         "GET",
         "/api/v1/audit/trial-balance",

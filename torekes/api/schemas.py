@@ -671,3 +671,17 @@ class CardPaymentIn(Request):
     pin: Pin
     amount: Amount
     memo: ShortMemo = ""
+
+
+# --- the audit trail ----------------------------------------------------------------------------
+
+
+class AuditEventOut(Response):
+    id: int
+    occurred_at: datetime
+    actor_id: int | None = Field(description="Null for the operator's command line")
+    action: str
+    subject_type: str
+    subject_id: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None

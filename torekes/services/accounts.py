@@ -20,11 +20,13 @@ from torekes.domain.accounts import (
     check_can_close,
     next_status,
 )
-from torekes.services import pagination
+from torekes.services import audit_trail, pagination
 from torekes.services.currencies import get_currency_id
 from torekes.services.ledger import account_state
 from torekes.services.unit_of_work import WriteContext
 from torekes.services.views import AccountView, BalanceAt, Page, StatementLine
+
+STATUS_ACTIONS = {"freeze": "frozen", "unfreeze": "unfrozen", "close": "closed"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,13 @@ def open_account(ctx: WriteContext, command: AccountCommand) -> AccountView:
     )
     ctx.session.add(account)
     ctx.session.flush()
+    after = {
+        "currency": command.currency,
+        "kind": account.kind,
+        "name": account.name,
+        "owner_id": account.owner_id,
+    }
+    audit_trail.record(ctx, "account.opened", "account", account.id, None, after)
     return AccountView.of(account, command.currency)
 
 
@@ -75,12 +84,21 @@ def change_status(ctx: WriteContext, account_id: int, action: str) -> AccountVie
     if account is None:
         raise errors.AccountNotFound(f"No account {account_id}", account_id=account_id)
     state = account_state(account)
+    before = {"status": account.status}
     if action == "close":
         check_can_close(state)
         account.status = AccountStatus.CLOSED.value
     else:
         account.status = next_status(state, action).value
     ctx.session.flush()
+    audit_trail.record(
+        ctx,
+        f"account.{STATUS_ACTIONS[action]}",
+        "account",
+        account.id,
+        before,
+        {"status": account.status},
+    )
     return _view(ctx.session, account)
 
 

@@ -15,7 +15,7 @@ from torekes.db import users as repo
 from torekes.db.engine import Database
 from torekes.domain import access, errors
 from torekes.domain.access import Principal, Role
-from torekes.services import security
+from torekes.services import audit_trail, security
 from torekes.services.unit_of_work import WriteContext, write
 from torekes.services.users import IssuedToken, issue_token
 from torekes.settings import Settings
@@ -87,6 +87,7 @@ def revoke_all_tokens(ctx: WriteContext, user_id: int) -> int:
     tokens = repo.live_tokens_of(ctx.session, user_id, m.utcnow())
     for token in tokens:
         token.revoked_at = m.utcnow()
+    audit_trail.record(ctx, "user.tokens_revoked", "user", user_id, None, {"tokens": len(tokens)})
     return len(tokens)
 
 

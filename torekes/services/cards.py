@@ -41,7 +41,7 @@ from torekes.domain.cards import (
     tries_left,
 )
 from torekes.domain.spending import PaymentChannel
-from torekes.services import clock, pagination, security
+from torekes.services import audit_trail, clock, pagination, security
 from torekes.services.payments import (
     PaymentOrder,
     default_member_account,
@@ -130,6 +130,7 @@ def unlock_card(ctx: WriteContext, settings: Settings, card_id: int) -> CardView
     card.pin_failures = 0
     card.locked_at = None
     ctx.session.flush()
+    audit_trail.record(ctx, "card.unlocked", "card", card.id, {"locked": True}, {"locked": False})
     return card_view(ctx.session, settings, card)
 
 
@@ -350,6 +351,12 @@ def _issue(
     )
     ctx.session.add(card)
     ctx.session.flush()
+    after = {
+        "member_id": member.id,
+        "number": format_card_number(card.number),
+        "replaces_id": replaces_id,
+    }
+    audit_trail.record(ctx, "card.issued", "card", card.id, None, after)
     return card_view(ctx.session, settings, card)
 
 
@@ -368,6 +375,14 @@ def _block(ctx: WriteContext, card: m.MemberCard, reason: str) -> None:
     card.blocked_by_id = ctx.actor.user_id
     card.block_reason = reason
     ctx.session.flush()
+    audit_trail.record(
+        ctx,
+        "card.blocked",
+        "card",
+        card.id,
+        {"status": CardStatus.ACTIVE.value},
+        {"status": card.status, "reason": reason},
+    )
 
 
 def _locked_card(session: Session, card_id: int) -> m.MemberCard:

@@ -19,7 +19,7 @@ from torekes.db.locking import lock
 from torekes.domain import errors
 from torekes.domain.access import Principal
 from torekes.domain.earning import ActivityStatus, CodeKind
-from torekes.services import clock, security
+from torekes.services import audit_trail, clock, security
 from torekes.services.activities import readable_activity
 from torekes.services.projects import require_project_coordinator
 from torekes.services.unit_of_work import WriteContext
@@ -111,6 +111,9 @@ def revoke_code(ctx: WriteContext, settings: Settings, code_id: int) -> CodeView
     if code.revoked_at is None:
         code.revoked_at = clock.now()
         ctx.session.flush()
+        audit_trail.record(
+            ctx, "claim_code.revoked", "claim_code", code.id, {"revoked": False}, {"revoked": True}
+        )
     batch = ctx.session.get(m.CodeBatch, code.batch_id)
     assert batch is not None
     return code_view(settings, batch, code)

@@ -16,6 +16,7 @@ from torekes.domain import access, errors
 from torekes.domain.accounts import AccountKind
 from torekes.domain.hashing import GENESIS_HASH
 from torekes.domain.spending import check_positive
+from torekes.services import audit_trail
 from torekes.services.unit_of_work import WriteContext
 from torekes.services.views import CurrencyView
 
@@ -60,6 +61,8 @@ def create_currency(ctx: WriteContext, command: CurrencyCommand) -> CurrencyView
             )
         )
     session.flush()
+    after = {"name": command.name, "decimals": command.decimals, "euro_rate": command.euro_rate}
+    audit_trail.record(ctx, "currency.created", "currency", command.code, None, after)
     return _view(session, currency)
 
 
@@ -74,9 +77,12 @@ def set_spending_limits(
             check_positive(limit)
     currency = journal.lock_currency(ctx.session, get_currency_id(ctx.session, code))
     assert currency is not None
+    before = {"max_payment": currency.max_payment, "daily_spend_limit": currency.daily_spend_limit}
     currency.max_payment = max_payment
     currency.daily_spend_limit = daily_limit
     ctx.session.flush()
+    after = {"max_payment": max_payment, "daily_spend_limit": daily_limit}
+    audit_trail.record(ctx, "currency.limits_changed", "currency", currency.code, before, after)
     return _view(ctx.session, currency)
 
 

@@ -16,6 +16,7 @@ from torekes.db.engine import Database
 from torekes.domain import access, errors
 from torekes.domain.access import Principal, Role
 from torekes.domain.accounts import AccountKind, AccountStatus
+from torekes.services import audit_trail
 from torekes.services.currencies import get_currency_id
 from torekes.services.unit_of_work import WriteContext
 from torekes.services.views import ProjectView
@@ -48,6 +49,8 @@ def create_project(ctx: WriteContext, command: ProjectCommand) -> ProjectView:
     session.flush()
     for user_id in sorted(set(command.coordinator_ids)):
         _add_coordinator(session, project.id, user_id)
+    after = {"name": project.name, "currency": command.currency, "budget_account_id": budget.id}
+    audit_trail.record(ctx, "project.created", "project", project.id, None, after)
     return project_view(session, project)
 
 
@@ -56,6 +59,9 @@ def add_coordinator(ctx: WriteContext, project_id: int, user_id: int) -> Project
     project = _project(ctx.session, project_id)
     if not repo.is_coordinator(ctx.session, project_id, user_id):
         _add_coordinator(ctx.session, project_id, user_id)
+        audit_trail.record(
+            ctx, "project.coordinator_added", "project", project_id, None, {"user_id": user_id}
+        )
     return project_view(ctx.session, project)
 
 

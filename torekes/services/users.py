@@ -17,7 +17,7 @@ from torekes.db.engine import Database
 from torekes.domain import access, errors
 from torekes.domain.access import Principal, Role
 from torekes.domain.users import check_password, check_username
-from torekes.services import pagination, security
+from torekes.services import audit_trail, pagination, security
 from torekes.services.unit_of_work import WriteContext
 from torekes.services.views import Page, UserView
 from torekes.settings import Settings
@@ -64,6 +64,8 @@ def add_user(ctx: WriteContext, command: UserCommand) -> UserView:
         raise errors.UsernameTaken(
             f"{command.username} is taken", username=command.username
         ) from None
+    after = {"username": user.username, "display_name": user.display_name, "role": user.role}
+    audit_trail.record(ctx, "user.created", "user", user.id, None, after)
     return UserView.of(user)
 
 

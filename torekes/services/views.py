@@ -329,3 +329,28 @@ class CardView:
     blocked_at: datetime | None
     block_reason: str | None
     replaces_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEventView:
+    id: int
+    occurred_at: datetime
+    actor_id: int | None
+    action: str
+    subject_type: str
+    subject_id: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+    @classmethod
+    def of(cls, event: models.AuditEvent) -> AuditEventView:
+        return cls(
+            event.id,
+            event.occurred_at,
+            event.actor_id,
+            event.action,
+            event.subject_type,
+            event.subject_id,
+            event.before,
+            event.after,
+        )
