@@ -179,7 +179,7 @@ class SpendingLimitsIn(Request):
 class AccountIn(Request):
     currency: CurrencyCode
     kind: AccountKind = Field(
-        description="budget, member or shop; system accounts come with the currency."
+        description="budget, member, shop or partner; system accounts come with the currency."
     )
     name: Name
     owner_id: Id | None = None

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -140,8 +141,10 @@ class Account(Base):
         CheckConstraint("kind = 'issuance' OR balance - held >= 0", name="floor"),
         CheckConstraint("status IN ('active', 'frozen', 'closed')", name="status_known"),
         CheckConstraint(
-            "kind IN ('issuance', 'budget', 'member', 'shop', 'redemption')", name="kind_known"
+            "kind IN ('issuance', 'budget', 'member', 'shop', 'partner', 'redemption')",
+            name="kind_known",
         ),
+        CheckConstraint("NOT redeemable OR kind = 'partner'", name="redeemable_partner"),
         Index(
             "uq_accounts_system_kind",
             "currency_id",
@@ -162,6 +165,11 @@ class Account(Base):
     balance: Mapped[int] = mapped_column(BigInteger, default=0)
     held: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Shops always redeem; a partner account only once an administrator marks it redeemable.
+    redeemable: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Where redeemed tokens are paid out in euros (shops and partners).
+    iban: Mapped[str | None] = mapped_column(String(34))
+    payout_name: Mapped[str | None] = mapped_column(String(70))
 
 
 class Transaction(Base):
@@ -504,3 +512,82 @@ class AuditEvent(Base):
     subject_id: Mapped[str] = mapped_column(String(64))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class CurrencyRate(Base):
+    """The euro value of one whole unit of a currency from ``valid_from`` on; the newest rate not
+    after a moment is the rate in force then. Rows are only ever added."""
+
+    __tablename__ = "currency_rates"
+    __table_args__ = (
+        CheckConstraint("rate >= 0", name="rate_non_negative"),
+        UniqueConstraint("currency_id", "valid_from", name="uq_currency_rates_currency_from"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    currency_id: Mapped[int] = mapped_column(ForeignKey("currencies.id"))
+    rate: Mapped[Decimal] = mapped_column(Numeric(18, 8))
+    valid_from: Mapped[datetime]
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Settlement(Base):
+    """A batch of approved redemptions paid out together: exported for the bookkeeper and the
+    bank, then marked paid in one step."""
+
+    __tablename__ = "settlements"
+    __table_args__ = (CheckConstraint("status IN ('open', 'paid')", name="status_known"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    currency_id: Mapped[int] = mapped_column(ForeignKey("currencies.id"))
+    status: Mapped[str] = mapped_column(String(8), default="open")
+    message_id: Mapped[str] = mapped_column(String(35), unique=True)
+    created_at: Mapped[datetime]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    paid_at: Mapped[datetime | None]
+    paid_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    payout_reference: Mapped[str | None] = mapped_column(String(140))
+
+
+class Redemption(Base):
+    """A shop's (or partner's) request to turn tokens into euros: held at once, then approved
+    (at the rate in force then), paid (posted to the currency's redemption account) or rejected
+    (the hold released). Each step once; who and when are kept."""
+
+    __tablename__ = "redemptions"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint(
+            "status IN ('requested', 'approved', 'paid', 'rejected')", name="status_known"
+        ),
+        CheckConstraint(
+            "(status IN ('approved', 'paid')) = (rate IS NOT NULL AND euro_cents IS NOT NULL)",
+            name="approved_has_rate",
+        ),
+        CheckConstraint("(status = 'paid') = (transaction_id IS NOT NULL)", name="paid_posted"),
+        Index("ix_redemptions_account_status", "account_id", "status"),
+        Index("ix_redemptions_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    currency_id: Mapped[int] = mapped_column(ForeignKey("currencies.id"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    hold_id: Mapped[int] = mapped_column(ForeignKey("holds.id"), unique=True)
+    memo: Mapped[str] = mapped_column(Text)
+    requested_at: Mapped[datetime]
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    rate: Mapped[Decimal | None] = mapped_column(Numeric(18, 8))
+    euro_cents: Mapped[int | None] = mapped_column(BigInteger)
+    approved_at: Mapped[datetime | None]
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    settlement_id: Mapped[int | None] = mapped_column(ForeignKey("settlements.id"), index=True)
+    paid_at: Mapped[datetime | None]
+    paid_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    payout_reference: Mapped[str | None] = mapped_column(String(140))
+    transaction_id: Mapped[int | None] = mapped_column(ForeignKey("transactions.id"), unique=True)
+    rejected_at: Mapped[datetime | None]
+    rejected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reject_reason: Mapped[str | None] = mapped_column(Text)

@@ -22,6 +22,7 @@ class AccountKind(StrEnum):
     BUDGET = "budget"
     MEMBER = "member"
     SHOP = "shop"
+    PARTNER = "partner"
     REDEMPTION = "redemption"
 
     @property
@@ -35,7 +36,17 @@ class AccountKind(StrEnum):
 
 USER_CREATABLE_KINDS = frozenset(kind for kind in AccountKind if not kind.is_system)
 # Ordinary transfers move tokens between these; issuing and redeeming have their own use cases.
-TRANSFERABLE_KINDS = frozenset({AccountKind.BUDGET, AccountKind.MEMBER, AccountKind.SHOP})
+TRANSFERABLE_KINDS = frozenset(
+    {AccountKind.BUDGET, AccountKind.MEMBER, AccountKind.SHOP, AccountKind.PARTNER}
+)
+# Shops and partners (the tram, the cinema, the restaurant) take payments from members.
+PAYEE_KINDS = frozenset({AccountKind.SHOP, AccountKind.PARTNER})
+
+
+def can_redeem(kind: AccountKind, redeemable: bool) -> bool:
+    """Shops redeem tokens for euros; partners only when an administrator allows it; members,
+    budgets and system accounts never (no e-money licence lets individuals cash out)."""
+    return kind is AccountKind.SHOP or (kind is AccountKind.PARTNER and redeemable)
 
 
 class AccountStatus(StrEnum):

@@ -25,7 +25,7 @@ from torekes.db.earning import pending_holds_by_account
 from torekes.db.engine import Database
 from torekes.domain import access
 from torekes.domain.access import Principal
-from torekes.domain.accounts import AccountKind
+from torekes.domain.accounts import PAYEE_KINDS, AccountKind
 from torekes.domain.entries import Posting, TransactionKind
 from torekes.domain.hashing import GENESIS_HASH, transaction_hash
 from torekes.services.accounts import resolve_as_of
@@ -216,7 +216,7 @@ def _spending_breaks(
     reversed_ids: set[int],
 ) -> Iterator[tuple[str, str, int]]:
     """Payments and refunds whose rows disagree with the journal: (check, detail, transaction)."""
-    shop_ids = [a.id for a in accounts.values() if a.kind == AccountKind.SHOP]
+    shop_ids = [a.id for a in accounts.values() if a.kind in PAYEE_KINDS]
     found = spending.payments_into(session, shop_ids)
     refunds = spending.refunds_of_payments(session, [payment.id for payment in found])
     for payment in found:

@@ -26,7 +26,7 @@ from torekes.db.engine import Database
 from torekes.db.locking import lock
 from torekes.domain import access, errors
 from torekes.domain.access import Principal, Role
-from torekes.domain.accounts import AccountKind, AccountStatus
+from torekes.domain.accounts import PAYEE_KINDS, AccountKind, AccountStatus
 from torekes.domain.cards import format_card_number
 from torekes.domain.earning import LimitPeriod, period_start
 from torekes.domain.entries import TransactionKind, transfer_postings
@@ -67,8 +67,10 @@ def record_payment(ctx: WriteContext, settings: Settings, order: PaymentOrder) -
     session = ctx.session
     shop = _account(session, order.shop_account_id)
     payer = _account(session, order.payer_account_id)
-    if shop.kind != AccountKind.SHOP:
-        raise errors.AccountKindNotAllowed("Payments go to shop accounts", account_id=shop.id)
+    if shop.kind not in PAYEE_KINDS:
+        raise errors.AccountKindNotAllowed(
+            "Payments go to shop and partner accounts", account_id=shop.id
+        )
     if payer.kind not in PAYER_KINDS:
         raise errors.AccountKindNotAllowed(
             "Payments come from member or shop accounts", account_id=payer.id

@@ -1,5 +1,6 @@
-"""Who may act for a shop: its owner (a shopkeeper) and administrators take payments, charge cards
-and refund; auditors and the owner read what the shop received."""
+"""Who may act for a shop (or a partner, which takes payments the same way): its owner (a
+shopkeeper) and administrators take payments, charge cards and refund; auditors and the owner read
+what the shop received."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from sqlalchemy.orm import Session
 from torekes.db import models as m
 from torekes.domain import access, errors
 from torekes.domain.access import Principal, Role
-from torekes.domain.accounts import AccountKind, AccountStatus
+from torekes.domain.accounts import PAYEE_KINDS, AccountStatus
 
 
 def shop_for_writing(session: Session, actor: Principal, shop_account_id: int) -> m.Account:
@@ -34,8 +35,8 @@ def _shop(session: Session, shop_account_id: int) -> m.Account:
     shop = session.get(m.Account, shop_account_id)
     if shop is None:
         raise errors.AccountNotFound(account_id=shop_account_id)
-    if shop.kind != AccountKind.SHOP:
+    if shop.kind not in PAYEE_KINDS:
         raise errors.AccountKindNotAllowed(
-            f"Account {shop.id} is not a shop account", account_id=shop.id
+            f"Account {shop.id} is not a shop or partner account", account_id=shop.id
         )
     return shop
