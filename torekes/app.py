@@ -21,6 +21,7 @@ from torekes.api.routes import (
     payment_requests,
     payments,
     projects,
+    redemptions,
     transactions,
     users,
 )
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         payment_requests,
         payments,
         cards,
+        redemptions,
         audit,
     ):
         api.include_router(module.router)

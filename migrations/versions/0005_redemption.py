@@ -147,6 +147,11 @@ def upgrade() -> None:
         )
         batch_op.create_index("ix_redemptions_status", ["status"], unique=False)
 
+    # Every existing currency's rate so far is the first entry of its history.
+    op.execute(
+        "INSERT INTO currency_rates (currency_id, rate, valid_from, set_by_id, created_at) "
+        "SELECT id, euro_rate, created_at, NULL, created_at FROM currencies"
+    )
     # SQLite changes a CHECK constraint only by rebuilding the table (``upgrade_to_head`` runs
     # the rebuild with foreign keys off and checks every reference before committing).
     with op.batch_alter_table("accounts", recreate="auto") as batch_op:

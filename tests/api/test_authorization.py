@@ -47,11 +47,17 @@ from torekes.domain import errors
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
 from torekes.domain.cards import CardStatus
-from torekes.services import cards, payment_requests
+from torekes.services import cards, payment_requests, payouts, redemptions
 from torekes.services.cards import ChargeCommand
 from torekes.services.payment_requests import PayCommand, RequestCommand
 from torekes.services.unit_of_work import write
-from torekes.services.views import AccountView, CardView, PaymentRequestView, ReceiptView
+from torekes.services.views import (
+    AccountView,
+    CardView,
+    PaymentRequestView,
+    ReceiptView,
+    RedemptionView,
+)
 
 ALL = frozenset(Role)
 ADMIN = frozenset({Role.ADMIN})
@@ -450,6 +456,62 @@ def _payments_of(parameter: str) -> Callable[[World, Role], Call]:
     return build
 
 
+IBAN = "BE71096123456769"
+
+
+def _with_payout(world: World, shop: AccountView) -> AccountView:
+    write(
+        world.ledger.db,
+        world.admin.principal,
+        lambda ctx: payouts.set_payout_details(ctx, shop.id, IBAN, "Shop"),
+    )
+    return shop
+
+
+def _redemption(world: World, approved: bool = False) -> RedemptionView:
+    """A fresh redemption of 3 by the world's shop, requested (or approved)."""
+    shop = _with_payout(world, _world_shop(world))
+    admin = world.admin.principal
+    row = write(world.ledger.db, admin, lambda ctx: redemptions.request(ctx, shop.id, 3, ""))
+    if approved:
+        row = write(world.ledger.db, admin, lambda ctx: redemptions.approve(ctx, row.id))
+    return row
+
+
+def _set_payout(own_shop: bool) -> Callable[[World, Role], Call]:
+    def build(world: World, _role: Role) -> Call:
+        shop = _world_shop(world) if own_shop else _other_shop(world)
+        body = {"iban": "NL91 ABNA 0417 1643 00", "payout_name": "The shop"}
+        return Call(f"{API}/accounts/{shop.id}/payout", {"json": body})
+
+    return build
+
+
+def _set_redeemable(world: World, _role: Role) -> Call:
+    partner = world.ledger.account(AccountKind.PARTNER, world.ledger.user(Role.SHOPKEEPER))
+    return Call(f"{API}/accounts/{partner.id}/redeemable", {"json": {"redeemable": True}})
+
+
+def _request_redemption(own_shop: bool) -> Callable[[World, Role], Call]:
+    def build(world: World, _role: Role) -> Call:
+        shop = _world_shop(world) if own_shop else _other_shop(world)
+        if not own_shop:
+            world.ledger.transfer(world.budget.id, shop.id, 10)
+        _with_payout(world, shop)
+        return Call(f"{API}/redemptions", {"json": {"account_id": shop.id, "amount": 2}})
+
+    return build
+
+
+def _redemption_path(suffix: str, approved: bool = False) -> Callable[[World, Role], Call]:
+    def build(world: World, _role: Role) -> Call:
+        row = _redemption(world, approved)
+        body = {"payout_reference": "SEPA 1"} if suffix == "/pay" else None
+        return Call(f"{API}/redemptions/{row.id}{suffix}", {} if body is None else {"json": body})
+
+    return build
+
+
 def _has_items(response: HttpResponse) -> None:
     assert response.json()["items"], response.json()
 
@@ -768,6 +830,116 @@ SPENDING_CASES = [
             f"{API}/currencies/TRK/spending-limits",
             json={"max_payment": 50, "daily_spend_limit": 200},
         ),
+        ADMIN,
+        200,
+        ROLE,
+        writes=True,
+    ),
+]
+
+REDEMPTION_CASES = [
+    Case(
+        "set payout details of own shop",
+        "PUT",
+        "/api/v1/accounts/{account_id}/payout",
+        _set_payout(own_shop=True),
+        SHOP_ONLY,
+        200,
+        writes=True,
+    ),
+    Case(
+        "set payout details of another shop",
+        "PUT",
+        "/api/v1/accounts/{account_id}/payout",
+        _set_payout(own_shop=False),
+        ADMIN,
+        200,
+        writes=True,
+        denied_for=KEEPER_NOT_OWNER,
+    ),
+    Case(
+        "mark a partner redeemable",
+        "PUT",
+        "/api/v1/accounts/{account_id}/redeemable",
+        _set_redeemable,
+        ADMIN,
+        200,
+        ROLE,
+        writes=True,
+    ),
+    Case(
+        "set the euro rate",
+        "PUT",
+        "/api/v1/currencies/{code}/euro-rate",
+        _fixed(f"{API}/currencies/TRK/euro-rate", json={"rate": "0.11"}),
+        ADMIN,
+        200,
+        ROLE,
+        writes=True,
+    ),
+    Case(
+        "rate history",
+        "GET",
+        "/api/v1/currencies/{code}/rates",
+        _fixed(f"{API}/currencies/TRK/rates"),
+        READERS,
+        200,
+        ROLE,
+    ),
+    Case(
+        "request a redemption for own shop",
+        "POST",
+        "/api/v1/redemptions",
+        _request_redemption(own_shop=True),
+        SHOP_ONLY,
+        201,
+        writes=True,
+    ),
+    Case(
+        "request a redemption for another shop",
+        "POST",
+        "/api/v1/redemptions",
+        _request_redemption(own_shop=False),
+        ADMIN,
+        201,
+        writes=True,
+        denied_for=KEEPER_NOT_OWNER,
+    ),
+    Case("list redemptions", "GET", "/api/v1/redemptions", _fixed(f"{API}/redemptions"), ALL),
+    Case(
+        "read a redemption",
+        "GET",
+        "/api/v1/redemptions/{redemption_id}",
+        _redemption_path(""),
+        SHOP_READERS,
+        200,
+        NOT_OWNER,
+    ),
+    Case(
+        "approve a redemption",
+        "POST",
+        "/api/v1/redemptions/{redemption_id}/approve",
+        _redemption_path("/approve"),
+        ADMIN,
+        200,
+        ROLE,
+        writes=True,
+    ),
+    Case(
+        "pay a redemption",
+        "POST",
+        "/api/v1/redemptions/{redemption_id}/pay",
+        _redemption_path("/pay", approved=True),
+        ADMIN,
+        200,
+        ROLE,
+        writes=True,
+    ),
+    Case(
+        "reject a redemption",
+        "POST",
+        "/api/v1/redemptions/{redemption_id}/reject",
+        _redemption_path("/reject"),
         ADMIN,
         200,
         ROLE,
@@ -1196,6 +1368,7 @@ CASES = [
         expect=_all_resolved("rejected"),
     ),
     *SPENDING_CASES,
+    *REDEMPTION_CASES,
 ]
 
 PRIVATE_CASES = [case for case in CASES if not case.public]
@@ -1289,13 +1462,16 @@ def _state(client: TestClient, world: World) -> tuple[object, object, object]:
 
 
 def _spending_state(client: TestClient, headers: dict[str, str]) -> tuple[str, ...]:
-    """Every payment request, card and payment, and the currencies with their limits, as an
-    administrator reads them."""
+    """Every payment request, card, payment and redemption, and the currencies with their limits
+    and rates, as an administrator reads them."""
     state = []
-    for path in ("/payment-requests", "/cards", "/payments", "/currencies"):
+    for path in ("/payment-requests", "/cards", "/payments", "/currencies", "/redemptions"):
         response = client.get(f"{API}{path}", headers=headers, params={"limit": 500})
         assert response.status_code == 200, response.text
         state.append(json.dumps(response.json(), sort_keys=True))
+    rates = client.get(f"{API}/currencies/TRK/rates", headers=headers)
+    assert rates.status_code == 200, rates.text
+    state.append(json.dumps(rates.json(), sort_keys=True))
     return tuple(state)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from tests.support import Ledger
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
-from torekes.services import audit, payment_requests, payments
+from torekes.services import audit, payment_requests, payments, redemptions
 from torekes.services.payment_requests import PayCommand, RequestCommand
 from torekes.services.unit_of_work import write
 from torekes.services.views import CurrencyView, ReceiptView
@@ -90,3 +90,24 @@ def test_a_refund_row_that_disagrees_with_its_transaction_is_reported(
             {"id": sale.paid.transaction_id},
         )
     assert _breaks(ledger) == [("refund", sale.refunded.transaction_id)]
+
+
+def test_a_redemption_whose_hold_disagrees_is_reported(ledger: Ledger, sale: Sale) -> None:
+    keeper_shop = sale.paid.shop.account_id
+    admin = ledger.admin.principal
+    with ledger.db.write_engine.begin() as connection:
+        connection.execute(
+            text(
+                "UPDATE accounts SET iban = 'BE71096123456769', payout_name = 'Shop' WHERE id = :id"
+            ),
+            {"id": keeper_shop},
+        )
+    asked = write(ledger.db, admin, lambda ctx: redemptions.request(ctx, keeper_shop, 10, ""))
+    write(ledger.db, admin, lambda ctx: redemptions.approve(ctx, asked.id))
+    assert audit.verify(ledger.db).ok
+    with ledger.db.write_engine.begin() as connection:
+        connection.execute(
+            text("UPDATE redemptions SET amount = 11 WHERE id = :id"), {"id": asked.id}
+        )
+    report = audit.verify(ledger.db)
+    assert [(p.check, p.account_id) for p in report.problems] == [("redemption_hold", keeper_shop)]

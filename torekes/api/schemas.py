@@ -35,6 +35,7 @@ from torekes.domain.entries import (
     TransactionKind,
     check_metadata,
 )
+from torekes.domain.redemption import RedemptionStatus
 from torekes.domain.spending import (
     MAX_REQUEST_LIFETIME,
     MIN_REQUEST_LIFETIME,
@@ -196,6 +197,9 @@ class AccountOut(Response):
     held: int
     available: int
     created_at: datetime
+    redeemable: bool = Field(description="Whether the account may redeem tokens for euros")
+    iban: str | None = Field(description="Where redeemed tokens are paid (shops and partners)")
+    payout_name: str | None
 
 
 class StatementLineOut(Response):
@@ -685,3 +689,81 @@ class AuditEventOut(Response):
     subject_id: str
     before: dict[str, Any] | None
     after: dict[str, Any] | None
+
+
+# --- redemption ---------------------------------------------------------------------------------
+
+Rate = Annotated[Decimal, Field(ge=0, le=1_000_000, max_digits=18, decimal_places=8)]
+PayoutReference = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=140, strip_whitespace=True),
+    AfterValidator(_printable),
+]
+
+
+class RateIn(Request):
+    rate: Rate = Field(description="Euros for one whole unit of the currency, from now on.")
+
+
+class RateOut(Response):
+    currency: str
+    rate: Decimal
+    valid_from: datetime
+    set_by_id: int | None
+
+
+class PayoutIn(Request):
+    iban: Annotated[str, StringConstraints(min_length=15, max_length=42)] = Field(
+        description="Spaces allowed; checked by its check digits."
+    )
+    payout_name: Annotated[
+        str,
+        StringConstraints(min_length=1, max_length=70, strip_whitespace=True),
+        AfterValidator(_printable),
+    ]
+
+
+class RedeemableIn(Request):
+    redeemable: bool
+
+
+class PayoutOut(Response):
+    account_id: int
+    kind: AccountKind
+    redeemable: bool = Field(description="Whether the account may redeem tokens for euros")
+    iban: str | None
+    payout_name: str | None
+
+
+class RedemptionIn(Request):
+    account_id: Id
+    amount: Amount
+    memo: ShortMemo = ""
+
+
+class PayRedemptionIn(Request):
+    payout_reference: PayoutReference = Field(description="The bank transfer's reference")
+
+
+class RedemptionOut(Response):
+    id: int
+    account_id: int
+    account_name: str
+    currency: str
+    amount: int
+    status: RedemptionStatus
+    memo: str
+    requested_at: datetime
+    requested_by_id: int | None
+    rate: Decimal | None = Field(description="The euro rate in force when it was approved")
+    euro_cents: int | None
+    approved_at: datetime | None
+    approved_by_id: int | None
+    settlement_id: int | None
+    paid_at: datetime | None
+    paid_by_id: int | None
+    payout_reference: str | None
+    transaction_id: int | None
+    rejected_at: datetime | None
+    rejected_by_id: int | None
+    reject_reason: str | None

@@ -149,6 +149,16 @@ class AmountNotExpected(InvalidInput):
     title = "This payment request fixes its amount: do not send one"
 
 
+class InvalidIban(InvalidInput):
+    code = "invalid_iban"
+    title = "The IBAN is not valid (country, length or check digits)"
+
+
+class InvalidRate(InvalidInput):
+    code = "invalid_rate"
+    title = "A euro rate is a non-negative number with at most eight decimals"
+
+
 class InvalidExpiry(InvalidInput):
     code = "invalid_expiry"
     title = "The expiry is outside what a payment request allows"
@@ -205,6 +215,11 @@ class PaymentRequestNotFound(NotFound):
 class CardNotFound(NotFound):
     code = "card_not_found"
     title = "No such card"
+
+
+class RedemptionNotFound(NotFound):
+    code = "redemption_not_found"
+    title = "No such redemption"
 
 
 class PaymentNotFound(NotFound):
@@ -423,6 +438,36 @@ class NotAPayment(Conflict):
 class RefundExceedsPayment(Conflict):
     code = "refund_exceeds_payment"
     title = "The refunds of a payment cannot add up to more than the payment"
+
+
+class AccountNotRedeemable(Conflict):
+    code = "account_not_redeemable"
+    title = "Only shops, and partners an administrator allows, redeem tokens for euros"
+
+
+class PayoutDetailsMissing(Conflict):
+    code = "payout_details_missing"
+    title = "The account has no IBAN and name to pay euros to"
+
+
+class RedemptionAlreadyApproved(Conflict):
+    code = "redemption_already_approved"
+    title = "The redemption has already been approved"
+
+
+class RedemptionNotApproved(Conflict):
+    code = "redemption_not_approved"
+    title = "The redemption must be approved before it is paid"
+
+
+class RedemptionAlreadyPaid(Conflict):
+    code = "redemption_already_paid"
+    title = "The redemption has already been paid"
+
+
+class RedemptionAlreadyRejected(Conflict):
+    code = "redemption_already_rejected"
+    title = "The redemption has been rejected"
 
 
 class PaymentHasRefunds(Conflict):

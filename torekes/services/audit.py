@@ -6,7 +6,10 @@ chains to its predecessor, every posting's running balance is right, the chain h
 currency matches, every materialised account balance equals the sum of its postings, and
 every held amount equals the account's pending holds. For spending, it checks that every
 payment's transaction moves exactly its amount from payer to shop, every refund's the other way,
-and that what a payment shows as refunded is what its unreversed refunds add up to. It reports
+and that what a payment shows as refunded is what its unreversed refunds add up to. Each
+redemption's hold matches its state (pending while requested or approved, posted once paid,
+released once rejected) and a paid one's transaction moves exactly its amount to the redemption
+account; with issued = in circulation + redeemed, that is the redemption identity. It reports
 each break with the transaction and account it concerns, first break first.
 """
 
@@ -21,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from torekes.db import journal, spending
 from torekes.db import models as m
+from torekes.db import redemption as redemption_repo
 from torekes.db.earning import pending_holds_by_account
 from torekes.db.engine import Database
 from torekes.domain import access
@@ -35,7 +39,11 @@ from torekes.services.ledger import chained_content
 MAX_REPORTED_PROBLEMS = 100
 STREAM_BATCH = 5000
 
-SPENDING_KINDS = frozenset({TransactionKind.PAYMENT, TransactionKind.REFUND})
+# Kinds whose rows outside the journal (payments, refunds, redemptions) are checked against it.
+CHECKED_KINDS = frozenset(
+    {TransactionKind.PAYMENT, TransactionKind.REFUND, TransactionKind.REDEMPTION}
+)
+HOLD_OF_REDEMPTION = {"requested": "pending", "approved": "pending", "paid": "posted"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +180,7 @@ def _verify_currency(session: Session, currency: m.Currency, report: VerifyRepor
         if recomputed != tx.hash:
             problem("hash", "the content no longer matches its hash", tx)
         prev_hash = tx.hash
-        if tx.kind in SPENDING_KINDS:
+        if tx.kind in CHECKED_KINDS:
             moves[tx.id] = {p.account_id: p.amount for p in postings}
         if tx.reverses_id is not None:
             reversed_ids.add(tx.reverses_id)
@@ -204,6 +212,8 @@ def _verify_currency(session: Session, currency: m.Currency, report: VerifyRepor
         problem("issued_identity", "issued differs from in circulation plus redeemed")
     for check, detail, transaction_id in _spending_breaks(session, accounts, moves, reversed_ids):
         report.add(Problem(check, currency.code, detail, transaction_id=transaction_id))
+    for check, detail, account_id in _redemption_breaks(session, currency, accounts, moves):
+        report.add(Problem(check, currency.code, detail, account_id=account_id))
     report.transactions_checked += audit.transactions
     report.accounts_checked += audit.accounts
     return audit
@@ -234,6 +244,27 @@ def _spending_breaks(
         if payment.refunded_amount != unreversed:
             detail = f"shows {payment.refunded_amount} refunded, its refunds add up to {unreversed}"
             yield "refunded", detail, payment.transaction_id
+
+
+def _redemption_breaks(
+    session: Session,
+    currency: m.Currency,
+    accounts: dict[int, m.Account],
+    moves: dict[int, dict[int, int]],
+) -> Iterator[tuple[str, str, int]]:
+    """Redemptions whose hold or transaction disagrees with their state: (check, detail,
+    account)."""
+    target = next(a.id for a in accounts.values() if a.kind == AccountKind.REDEMPTION)
+    for row in redemption_repo.redemptions_of_currency(session, currency.id):
+        hold = session.get(m.Hold, row.hold_id)
+        expected = HOLD_OF_REDEMPTION.get(row.status, "released")
+        if hold is None or hold.amount != row.amount or hold.status != expected:
+            yield "redemption_hold", f"redemption {row.id} is {row.status}", row.account_id
+        if row.status == "paid":
+            moved = {row.account_id: -row.amount, target: row.amount}
+            if row.transaction_id is None or moves.get(row.transaction_id) != moved:
+                detail = f"redemption {row.id}'s transaction does not move it"
+                yield "redemption", detail, row.account_id
 
 
 def _tally(audit: CurrencyAudit, kind: str, balance: int) -> None:

@@ -16,7 +16,7 @@ from torekes.domain import access, errors
 from torekes.domain.accounts import AccountKind
 from torekes.domain.hashing import GENESIS_HASH
 from torekes.domain.spending import check_positive
-from torekes.services import audit_trail
+from torekes.services import audit_trail, clock
 from torekes.services.unit_of_work import WriteContext
 from torekes.services.views import CurrencyView
 
@@ -60,6 +60,14 @@ def create_currency(ctx: WriteContext, command: CurrencyCommand) -> CurrencyView
                 held=0,
             )
         )
+    session.add(
+        m.CurrencyRate(
+            currency_id=currency.id,
+            rate=command.euro_rate,
+            valid_from=clock.now(),
+            set_by_id=ctx.actor.user_id or None,
+        )
+    )
     session.flush()
     after = {"name": command.name, "decimals": command.decimals, "euro_rate": command.euro_rate}
     audit_trail.record(ctx, "currency.created", "currency", command.code, None, after)

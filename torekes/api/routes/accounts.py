@@ -23,10 +23,13 @@ from torekes.api.schemas import (
     BalanceOut,
     CurrencyCode,
     Page,
+    PayoutIn,
+    PayoutOut,
+    RedeemableIn,
     StatementLineOut,
 )
 from torekes.domain.accounts import AccountKind, AccountStatus
-from torekes.services import accounts
+from torekes.services import accounts, payouts
 from torekes.services.accounts import AccountCommand, AccountQuery
 from torekes.services.views import AccountView, BalanceAt
 
@@ -107,3 +110,20 @@ def _status_route(action: Literal["freeze", "unfreeze", "close"]) -> None:
 _ACTIONS: tuple[Literal["freeze", "unfreeze", "close"], ...] = ("freeze", "unfreeze", "close")
 for _action in _ACTIONS:
     _status_route(_action)
+
+
+@router.put("/{account_id}/payout", response_model=PayoutOut, responses=WRITE)
+def set_payout(account_id: AccountId, body: PayoutIn, writer: WriterDep) -> JSONResponse:
+    """Where redeemed tokens are paid in euros: IBAN and name (the shop's keeper or an admin)."""
+    return writer.run(
+        lambda ctx: payouts.set_payout_details(ctx, account_id, body.iban, body.payout_name),
+        PayoutOut,
+    )
+
+
+@router.put("/{account_id}/redeemable", response_model=PayoutOut, responses=WRITE)
+def set_redeemable(account_id: AccountId, body: RedeemableIn, writer: WriterDep) -> JSONResponse:
+    """Allow or stop a partner account's redemptions (admin); shops always redeem."""
+    return writer.run(
+        lambda ctx: payouts.set_redeemable(ctx, account_id, body.redeemable), PayoutOut
+    )

@@ -10,10 +10,10 @@ from fastapi.responses import JSONResponse
 
 from torekes.api.deps import CurrentPrincipal, DbDep, WriterDep
 from torekes.api.routes.common import READ, WRITE
-from torekes.api.schemas import CurrencyIn, CurrencyOut, SpendingLimitsIn
-from torekes.services import currencies
+from torekes.api.schemas import CurrencyIn, CurrencyOut, RateIn, RateOut, SpendingLimitsIn
+from torekes.services import currencies, rates
 from torekes.services.currencies import CurrencyCommand
-from torekes.services.views import CurrencyView
+from torekes.services.views import CurrencyView, RateView
 
 router = APIRouter(prefix="/currencies", tags=["currencies"])
 
@@ -43,3 +43,19 @@ def set_spending_limits(
         ),
         CurrencyOut,
     )
+
+
+@router.put("/{code}/euro-rate", response_model=RateOut, responses=WRITE)
+def set_euro_rate(
+    code: Annotated[str, Path(max_length=12)], body: RateIn, writer: WriterDep
+) -> JSONResponse:
+    """The euro value of one whole unit from now on (admin); earlier rates are kept."""
+    return writer.run(lambda ctx: rates.set_rate(ctx, code, body.rate), RateOut)
+
+
+@router.get("/{code}/rates", response_model=list[RateOut], responses=READ)
+def rate_history(
+    code: Annotated[str, Path(max_length=12)], actor: CurrentPrincipal, db: DbDep
+) -> list[RateView]:
+    """Every euro rate the currency has had, newest first (admins and auditors)."""
+    return rates.history(db, actor, code)
