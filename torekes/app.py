@@ -22,6 +22,7 @@ from torekes.api.routes import (
     payments,
     projects,
     redemptions,
+    settlements,
     transactions,
     users,
 )
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         payments,
         cards,
         redemptions,
+        settlements,
         audit,
     ):
         api.include_router(module.router)

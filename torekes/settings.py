@@ -14,6 +14,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from torekes.domain.errors import InvalidIban
+from torekes.domain.redemption import normalise_iban
+
 DEFAULT_SECRET_KEY = "development-secret-change-me"  # noqa: S105 - refused in production below
 
 
@@ -38,6 +41,10 @@ class Settings(BaseSettings):
     # lock a single card regardless).
     pin_shop_max_failures: int = Field(default=20, ge=1)
     pin_window_seconds: int = Field(default=3600, ge=1)
+    # The organisation's own account, from which redemptions are paid (the debtor in bank files).
+    payout_name: str = Field(default="", max_length=70)
+    payout_iban: str = ""
+    payout_bic: str = Field(default="", pattern=r"^([A-Z0-9]{8}([A-Z0-9]{3})?)?$")
 
     @field_validator("timezone")
     @classmethod
@@ -47,6 +54,16 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
+
+    @field_validator("payout_iban")
+    @classmethod
+    def _valid_iban(cls, value: str) -> str:
+        if not value:
+            return value
+        try:
+            return normalise_iban(value)
+        except InvalidIban:
+            raise ValueError("not a valid IBAN") from None
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Self:

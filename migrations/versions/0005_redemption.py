@@ -95,7 +95,7 @@ def upgrade() -> None:
             name=op.f("ck_redemptions_paid_posted"),
         ),
         sa.CheckConstraint(
-            "(status IN ('approved', 'paid')) = (rate IS NOT NULL AND euro_cents IS NOT NULL)",
+            "status IN ('requested', 'rejected') OR (rate IS NOT NULL AND euro_cents IS NOT NULL)",
             name=op.f("ck_redemptions_approved_has_rate"),
         ),
         sa.CheckConstraint(

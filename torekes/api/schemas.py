@@ -767,3 +767,22 @@ class RedemptionOut(Response):
     rejected_at: datetime | None
     rejected_by_id: int | None
     reject_reason: str | None
+
+
+class SettlementIn(Request):
+    currency: CurrencyCode
+
+
+class SettlementOut(Response):
+    id: int
+    currency: str
+    status: str
+    message_id: str = Field(description="The bank file's message id")
+    created_at: datetime
+    created_by_id: int | None
+    paid_at: datetime | None
+    paid_by_id: int | None
+    payout_reference: str | None
+    redemption_ids: list[int]
+    amount: int = Field(description="Tokens redeemed, in minor units")
+    euro_cents: int

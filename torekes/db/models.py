@@ -562,7 +562,7 @@ class Redemption(Base):
             "status IN ('requested', 'approved', 'paid', 'rejected')", name="status_known"
         ),
         CheckConstraint(
-            "(status IN ('approved', 'paid')) = (rate IS NOT NULL AND euro_cents IS NOT NULL)",
+            "status IN ('requested', 'rejected') OR (rate IS NOT NULL AND euro_cents IS NOT NULL)",
             name="approved_has_rate",
         ),
         CheckConstraint("(status = 'paid') = (transaction_id IS NOT NULL)", name="paid_posted"),

@@ -222,6 +222,11 @@ class RedemptionNotFound(NotFound):
     title = "No such redemption"
 
 
+class SettlementNotFound(NotFound):
+    code = "settlement_not_found"
+    title = "No such settlement"
+
+
 class PaymentNotFound(NotFound):
     code = "payment_not_found"
     title = "No such payment"
@@ -468,6 +473,26 @@ class RedemptionAlreadyPaid(Conflict):
 class RedemptionAlreadyRejected(Conflict):
     code = "redemption_already_rejected"
     title = "The redemption has been rejected"
+
+
+class RedemptionInSettlement(Conflict):
+    code = "redemption_in_settlement"
+    title = "The redemption belongs to a settlement; it is paid with it"
+
+
+class NothingToSettle(Conflict):
+    code = "nothing_to_settle"
+    title = "No approved redemption waits for a settlement in this currency"
+
+
+class SettlementAlreadyPaid(Conflict):
+    code = "settlement_already_paid"
+    title = "The settlement has already been paid"
+
+
+class PayoutAccountNotConfigured(Conflict):
+    code = "payout_account_not_configured"
+    title = "Set TOREKES_PAYOUT_IBAN and TOREKES_PAYOUT_NAME to export bank files"
 
 
 class PaymentHasRefunds(Conflict):

@@ -96,6 +96,7 @@ def reject(ctx: WriteContext, redemption_id: int, reason: str) -> RedemptionView
     row = _locked(ctx.session, redemption_id)
     before = {"status": row.status}
     check_step(RedemptionStatus(row.status), RedemptionStep.REJECT)
+    _check_not_settled(row)
     holds.release(ctx, _hold(ctx.session, row))
     row.status = RedemptionStatus.REJECTED.value
     row.rejected_at = clock.now()
@@ -111,6 +112,8 @@ def pay(ctx: WriteContext, redemption_id: int, payout_reference: str) -> Redempt
     """Record that the euros went out: the held tokens move to the redemption account (admin)."""
     access.require_admin(ctx.actor)
     row = _locked(ctx.session, redemption_id)
+    check_step(RedemptionStatus(row.status), RedemptionStep.PAY)
+    _check_not_settled(row)
     mark_paid(ctx, row, payout_reference)
     return redemption_view(ctx.session, row)
 
@@ -218,6 +221,11 @@ def _locked(session: Session, redemption_id: int) -> m.Redemption:
     if row is None:
         raise errors.RedemptionNotFound(redemption_id=redemption_id)
     return row
+
+
+def _check_not_settled(row: m.Redemption) -> None:
+    if row.settlement_id is not None:
+        raise errors.RedemptionInSettlement(settlement_id=row.settlement_id)
 
 
 def _hold(session: Session, row: m.Redemption) -> m.Hold:

@@ -412,3 +412,19 @@ class PayoutView:
     def of(cls, account: models.Account) -> PayoutView:
         redeemable = can_redeem(AccountKind(account.kind), account.redeemable)
         return cls(account.id, account.kind, redeemable, account.iban, account.payout_name)
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementView:
+    id: int
+    currency: str
+    status: str
+    message_id: str
+    created_at: datetime
+    created_by_id: int | None
+    paid_at: datetime | None
+    paid_by_id: int | None
+    payout_reference: str | None
+    redemption_ids: list[int]
+    amount: int
+    euro_cents: int
