@@ -1,4 +1,6 @@
-"""Fixtures of the integration tests: the administrator's principal and a funded small ledger."""
+"""Fixtures of the integration tests: the administrator's principal, a funded small ledger, engines
+for concurrency tests, and the spending scene (a shop in a funded currency) with its consistency
+check after each test."""
 
 from __future__ import annotations
 
@@ -6,10 +8,17 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from tests.integration.spending_support import (
+    Shop,
+    SpendingScene,
+    assert_spending_consistent,
+    make_scene,
+)
 from tests.support import Ledger
 from torekes.db.engine import Database
 from torekes.domain.access import Principal
 from torekes.services.views import CurrencyView
+from torekes.settings import Settings
 
 
 @pytest.fixture
@@ -45,3 +54,18 @@ def engines(db: Database, database_url: str) -> Iterator[Engines]:
     yield build
     for database in made:
         database.dispose()
+
+
+@pytest.fixture
+def scene(
+    ledger: Ledger, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[SpendingScene]:
+    """The spending scene; afterwards the ledger and the spending tables must agree."""
+    made = make_scene(ledger, settings, monkeypatch)
+    yield made
+    assert_spending_consistent(made.db)
+
+
+@pytest.fixture
+def shop(scene: SpendingScene) -> Shop:
+    return scene.shop()

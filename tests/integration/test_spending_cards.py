@@ -8,7 +8,6 @@ row for row before and after. The attempt window moves the test's clock instead 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from functools import partial
 
@@ -20,10 +19,7 @@ from tests.integration.spending_support import (
     Shop,
     SpendingScene,
     assert_refused,
-    assert_spending_consistent,
-    make_scene,
 )
-from tests.support import Ledger
 from torekes.domain import errors
 from torekes.domain.access import Role
 from torekes.domain.cards import card_number
@@ -33,20 +29,6 @@ from torekes.services.views import CardView
 from torekes.settings import Settings
 
 WINDOW = 3600
-
-
-@pytest.fixture
-def scene(
-    ledger: Ledger, settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[SpendingScene]:
-    made = make_scene(ledger, settings, monkeypatch)
-    yield made
-    assert_spending_consistent(made.db)
-
-
-@pytest.fixture
-def shop(scene: SpendingScene) -> Shop:
-    return scene.shop()
 
 
 def wrong_pin(scene: SpendingScene, shop: Shop, card: str, pin: str = WRONG_PIN) -> errors.WrongPin:

@@ -10,8 +10,6 @@ processes), where no lock inside one ``Database`` object can be what keeps the w
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from tests.integration.conftest import Engines
@@ -19,31 +17,18 @@ from tests.integration.spending_support import (
     PIN,
     WRONG_PIN,
     SpendingScene,
-    assert_spending_consistent,
-    make_scene,
     scalar,
 )
 from tests.integration.threads import Outcome, failures, run_concurrently, successes, unexpected
-from tests.support import Ledger
 from torekes.domain import errors
 from torekes.domain.access import Role
 from torekes.services import cards, payment_requests
 from torekes.services.unit_of_work import write
 from torekes.services.views import CardView, ReceiptView
-from torekes.settings import Settings
 
 separate_param = pytest.mark.parametrize(
     "separate", [False, True], ids=["one-engine", "engine-per-thread"]
 )
-
-
-@pytest.fixture
-def scene(
-    ledger: Ledger, settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[SpendingScene]:
-    made = make_scene(ledger, settings, monkeypatch)
-    yield made
-    assert_spending_consistent(made.db)
 
 
 def errors_of(outcomes: list[Outcome], kind: type[BaseException]) -> list[BaseException]:

@@ -8,7 +8,6 @@ clock; the scene starts at noon in Brussels.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
@@ -22,34 +21,16 @@ from tests.integration.spending_support import (
     Shop,
     SpendingScene,
     assert_refused,
-    assert_spending_consistent,
-    make_scene,
 )
-from tests.support import Ledger
 from torekes.domain import errors
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
 from torekes.services import currencies
 from torekes.services.unit_of_work import write
 from torekes.services.views import PaymentRequestView
-from torekes.settings import Settings
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 MIDNIGHT = datetime.combine(NOON.astimezone(BRUSSELS).date() + timedelta(days=1), time(), BRUSSELS)
-
-
-@pytest.fixture
-def scene(
-    ledger: Ledger, settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[SpendingScene]:
-    made = make_scene(ledger, settings, monkeypatch)
-    yield made
-    assert_spending_consistent(made.db)
-
-
-@pytest.fixture
-def shop(scene: SpendingScene) -> Shop:
-    return scene.shop()
 
 
 @pytest.fixture

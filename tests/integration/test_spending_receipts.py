@@ -5,8 +5,6 @@ is refused.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from tests.integration.earning_support import Member
@@ -15,32 +13,14 @@ from tests.integration.spending_support import (
     PIN,
     Shop,
     SpendingScene,
-    assert_spending_consistent,
-    make_scene,
     scalar,
 )
-from tests.support import Ledger
 from torekes.domain import errors
 from torekes.domain.access import Principal, Role
 from torekes.domain.spending import PaymentChannel
 from torekes.services import payments
 from torekes.services.payments import PaymentQuery
 from torekes.services.views import ReceiptView
-from torekes.settings import Settings
-
-
-@pytest.fixture
-def scene(
-    ledger: Ledger, settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[SpendingScene]:
-    made = make_scene(ledger, settings, monkeypatch)
-    yield made
-    assert_spending_consistent(made.db)
-
-
-@pytest.fixture
-def shop(scene: SpendingScene) -> Shop:
-    return scene.shop()
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ refunds are the same row for row before and after.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from functools import partial
 
 import pytest
@@ -19,29 +18,11 @@ from tests.integration.spending_support import (
     Shop,
     SpendingScene,
     assert_refused,
-    assert_spending_consistent,
-    make_scene,
     rows,
 )
-from tests.support import Ledger
 from torekes.domain import errors
 from torekes.domain.access import Role
 from torekes.services.views import ReceiptView
-from torekes.settings import Settings
-
-
-@pytest.fixture
-def scene(
-    ledger: Ledger, settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[SpendingScene]:
-    made = make_scene(ledger, settings, monkeypatch)
-    yield made
-    assert_spending_consistent(made.db)
-
-
-@pytest.fixture
-def shop(scene: SpendingScene) -> Shop:
-    return scene.shop()
 
 
 @pytest.fixture

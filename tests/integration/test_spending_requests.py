@@ -9,7 +9,6 @@ requests are the same row for row before and after. Expiry moves the test's cloc
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from functools import partial
 
@@ -23,30 +22,12 @@ from tests.integration.spending_support import (
     Shop,
     SpendingScene,
     assert_refused,
-    assert_spending_consistent,
-    make_scene,
 )
-from tests.support import Ledger
 from torekes.domain import errors
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
 from torekes.domain.spending import RequestKind
 from torekes.services import payment_requests
-from torekes.settings import Settings
-
-
-@pytest.fixture
-def scene(
-    ledger: Ledger, settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[SpendingScene]:
-    made = make_scene(ledger, settings, monkeypatch)
-    yield made
-    assert_spending_consistent(made.db)
-
-
-@pytest.fixture
-def shop(scene: SpendingScene) -> Shop:
-    return scene.shop()
 
 
 def status_of(scene: SpendingScene, code: str) -> str:
