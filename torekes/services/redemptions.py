@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from torekes.db import journal
 from torekes.db import models as m
 from torekes.db import redemption as repo
 from torekes.db.accounts import account_ids_owned_by, system_account
@@ -43,7 +44,10 @@ class RedemptionQuery:
 def request(ctx: WriteContext, account_id: int, amount: int, memo: str) -> RedemptionView:
     """Ask to redeem ``amount`` of a shop's tokens (its keeper, or an admin); held at once."""
     session = ctx.session
-    account = session.get(m.Account, account_id)
+    # Locked before the checks, so an administrator's change of the redeemable mark or the payout
+    # details cannot slip between them and the hold.
+    journal.lock_currency_of_account(session, account_id)
+    account = journal.lock_accounts(session, [account_id]).get(account_id)
     if account is None:
         raise errors.AccountNotFound(account_id=account_id)
     if not (ctx.actor.is_admin or account.owner_id == ctx.actor.user_id):
