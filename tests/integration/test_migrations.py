@@ -22,6 +22,7 @@ from torekes.db.migrate import (
 )
 from torekes.db.models import Base
 from torekes.domain.accounts import AccountKind
+from torekes.domain.hashing import GENESIS_HASH
 from torekes.services import audit
 
 
@@ -67,5 +68,62 @@ def test_downgrade_to_base_and_upgrade_again(db: Database, ledger: Ledger) -> No
     with pytest.raises(DBAPIError, match="append-only"), db.write_engine.begin() as connection:
         connection.execute(
             text("DELETE FROM postings WHERE transaction_id = :t"), {"t": payment.id}
+        )
+    assert audit.verify(db).ok
+
+
+def test_upgrading_a_database_with_rows_keeps_them_and_their_rules(db: Database) -> None:
+    """Revision 0005 rebuilds ``accounts`` (on SQLite the only way to change its CHECK), while
+    holds and other tables point at it: the rows, the floor and the partial index survive."""
+    config = alembic_config()
+    with db.write_engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0004")
+    with db.write_engine.begin() as connection:
+        for statement in (
+            "INSERT INTO users (id, username, display_name, role, password_hash, is_active, "
+            "created_at) VALUES (1, 'ada', 'Ada', 'member', 'x', true, '2026-01-01 00:00:00')",
+            "INSERT INTO currencies (id, code, name, decimals, euro_rate, last_seq, last_hash, "
+            f"created_at) VALUES (1, 'TRK', 'Torekes', 0, 0.1, 0, '{GENESIS_HASH}', "
+            "'2026-01-01 00:00:00')",
+            "INSERT INTO accounts (id, currency_id, kind, name, owner_id, status, balance, held, "
+            "created_at) VALUES (1, 1, 'issuance', 'i', NULL, 'active', 0, 0, '2026-01-01'), "
+            "(2, 1, 'member', 'a', 1, 'active', 0, 0, '2026-01-01'), "
+            "(3, 1, 'member', 'b', 1, 'active', 0, 0, '2026-01-01')",
+            "INSERT INTO holds (id, account_id, amount, status, created_at) "
+            "VALUES (1, 2, 5, 'released', '2026-01-01')",
+        ):
+            connection.execute(text(statement))
+
+    upgrade_to_head(db.write_engine)
+
+    assert current_revision(db.write_engine) == head_revision()
+    assert _drift(db) == []
+    with db.read_engine.connect() as connection:
+        accounts = connection.execute(text("SELECT id, kind FROM accounts ORDER BY id")).all()
+        rates = connection.execute(text("SELECT currency_id, rate FROM currency_rates")).all()
+    assert [tuple(row) for row in accounts] == [(1, "issuance"), (2, "member"), (3, "member")]
+    assert [(row[0], float(row[1])) for row in rates] == [(1, 0.1)]
+    with pytest.raises(DBAPIError, match="floor"), db.write_engine.begin() as connection:
+        connection.execute(text("UPDATE accounts SET balance = -1 WHERE id = 2"))
+    # A second issuance account in the currency: the partial unique index survived the rebuild.
+    with (
+        pytest.raises(DBAPIError, match=r"uq_accounts_system_kind|UNIQUE"),
+        db.write_engine.begin() as connection,
+    ):
+        connection.execute(
+            text(
+                "INSERT INTO accounts (id, currency_id, kind, name, status, balance, held, "
+                "created_at, redeemable) "
+                "VALUES (5, 1, 'issuance', 'again', 'active', 0, 0, '2026-01-01', false)"
+            )
+        )
+    with db.write_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO accounts (id, currency_id, kind, name, owner_id, status, balance, "
+                "held, created_at, redeemable) "
+                "VALUES (4, 1, 'partner', 'Tram', 1, 'active', 0, 0, '2026-01-01', true)"
+            )
         )
     assert audit.verify(db).ok
