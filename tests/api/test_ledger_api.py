@@ -327,19 +327,22 @@ def test_transaction_feed_after_seq(client: TestClient, world: World) -> None:
     assert empty == {"items": [], "next_cursor": None}
 
 
+def _redeem(client: TestClient, world: World, shop: int, amount: int) -> dict[str, Any]:
+    """Pay a redemption of ``amount`` from the shop; the redemption's transaction."""
+    keeper, admin = world.headers(Role.SHOPKEEPER), world.admin.headers
+    payout = {"iban": "BE71 0961 2345 6769", "payout_name": "Shop"}
+    assert client.put(f"{API}/accounts/{shop}/payout", json=payout, headers=keeper).is_success
+    asked = _post(client, keeper, "/redemptions", {"account_id": shop, "amount": amount})
+    _post(client, admin, f"/redemptions/{asked['id']}/approve", None)
+    paid = _post(client, admin, f"/redemptions/{asked['id']}/pay", {"payout_reference": "R1"})
+    transaction: dict[str, Any] = _get(client, admin, f"/transactions/{paid['transaction_id']}")
+    return transaction
+
+
 def test_trial_balance(client: TestClient, world: World) -> None:
     admin = world.admin.headers
-    currency = _get(client, admin, "/currencies")[0]
     shop = world.own[Role.SHOPKEEPER].id
-    redeem = {
-        "currency": "TRK",
-        "kind": "redemption",
-        "postings": [
-            {"account_id": shop, "amount": -60},
-            {"account_id": currency["redemption_account_id"], "amount": 60},
-        ],
-    }
-    redeemed = _post(client, admin, "/transactions", redeem)
+    redeemed = _redeem(client, world, shop, 60)
 
     trial = _get(client, admin, "/audit/trial-balance", currency="TRK")
     assert trial["currency"] == "TRK"
@@ -373,6 +376,33 @@ def test_trial_balance(client: TestClient, world: World) -> None:
         BUDGET_FUNDS - 60,
         60,
     )
+    assert (audit["redemptions_paid"], audit["pending_redemption"]) == (60, 0)
+    assert audit["issued_identity_holds"] is True
+    assert audit["redemption_identity_holds"] is True
+
+
+def test_the_redemption_account_moves_only_by_paying_redemptions(
+    client: TestClient, world: World
+) -> None:
+    admin = world.admin.headers
+    shop = world.own[Role.SHOPKEEPER].id
+    redeemed = _redeem(client, world, shop, 25)
+    target = world.currency.redemption_account_id
+    before = _get(client, admin, "/audit/trial-balance", currency="TRK")
+    by_hand = {
+        "currency": "TRK",
+        "kind": "redemption",
+        "postings": [{"account_id": shop, "amount": -5}, {"account_id": target, "amount": 5}],
+    }
+    entry = client.post(f"{API}/transactions", json=by_hand, headers=admin)
+    assert_problem(entry, 409, "account_kind_not_allowed")
+    undo = client.post(
+        f"{API}/transactions/{redeemed['id']}/reverse", json={"reason": "oops"}, headers=admin
+    )
+    assert_problem(undo, 409, "redemption_not_reversible")
+    assert _get(client, admin, "/audit/trial-balance", currency="TRK") == before
+    (audit,) = _get(client, admin, "/audit/verify")["currencies"]
+    assert (audit["redeemed"], audit["redemptions_paid"]) == (25, 25)
 
 
 def test_health_probes(client: TestClient) -> None:

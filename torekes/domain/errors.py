@@ -159,6 +159,11 @@ class InvalidRate(InvalidInput):
     title = "A euro rate is a non-negative number with at most eight decimals"
 
 
+class InvalidPeriod(InvalidInput):
+    code = "invalid_period"
+    title = "The report period is not a valid range of months"
+
+
 class InvalidExpiry(InvalidInput):
     code = "invalid_expiry"
     title = "The expiry is outside what a payment request allows"
@@ -278,6 +283,11 @@ class AlreadyReversed(Conflict):
 class ReversalNotReversible(Conflict):
     code = "reversal_not_reversible"
     title = "A reversal cannot itself be reversed; post a new correcting entry instead"
+
+
+class RedemptionNotReversible(Conflict):
+    code = "redemption_not_reversible"
+    title = "A paid redemption was paid out in euros; its transaction cannot be reversed"
 
 
 class BalanceOutOfRange(Conflict):

@@ -9,8 +9,10 @@ payment's transaction moves exactly its amount from payer to shop, every refund'
 and that what a payment shows as refunded is what its unreversed refunds add up to. Each
 redemption's hold matches its state (pending while requested or approved, posted once paid,
 released once rejected) and a paid one's transaction moves exactly its amount to the redemption
-account; with issued = in circulation + redeemed, that is the redemption identity. It reports
-each break with the transaction and account it concerns, first break first.
+account. Two identities close the audit of each currency: issued = in circulation + redeemed,
+and redeemed (the redemption account's balance) = the paid redemptions, which holds because tokens
+reach that account only by paying a redemption and never leave it. It reports each break with the
+transaction and account it concerns, first break first.
 """
 
 from __future__ import annotations
@@ -64,6 +66,16 @@ class CurrencyAudit:
     issued: int = 0
     in_circulation: int = 0
     redeemed: int = 0
+    pending_redemption: int = 0
+    redemptions_paid: int = 0
+
+    @property
+    def issued_identity_holds(self) -> bool:
+        return self.issued == self.in_circulation + self.redeemed
+
+    @property
+    def redemption_identity_holds(self) -> bool:
+        return self.redeemed == self.redemptions_paid
 
 
 @dataclass(slots=True)
@@ -208,12 +220,15 @@ def _verify_currency(session: Session, currency: m.Currency, report: VerifyRepor
                 "floor", f"available amount {account.balance - account.held}", account=account.id
             )
         _tally(audit, account.kind, summed)
-    if audit.issued != audit.in_circulation + audit.redeemed:
+    if not audit.issued_identity_holds:
         problem("issued_identity", "issued differs from in circulation plus redeemed")
     for check, detail, transaction_id in _spending_breaks(session, accounts, moves, reversed_ids):
         report.add(Problem(check, currency.code, detail, transaction_id=transaction_id))
-    for check, detail, account_id in _redemption_breaks(session, currency, accounts, moves):
+    for check, detail, account_id in _redemption_breaks(session, currency, accounts, moves, audit):
         report.add(Problem(check, currency.code, detail, account_id=account_id))
+    if not audit.redemption_identity_holds:
+        paid = audit.redemptions_paid
+        problem("redemption_identity", f"redeemed is {audit.redeemed}, paid redemptions {paid}")
     report.transactions_checked += audit.transactions
     report.accounts_checked += audit.accounts
     return audit
@@ -251,9 +266,10 @@ def _redemption_breaks(
     currency: m.Currency,
     accounts: dict[int, m.Account],
     moves: dict[int, dict[int, int]],
+    audit: CurrencyAudit,
 ) -> Iterator[tuple[str, str, int]]:
     """Redemptions whose hold or transaction disagrees with their state: (check, detail,
-    account)."""
+    account). Tallies what is pending and what was paid on ``audit`` on the way."""
     # A currency always has its redemption account; an audit still must not trip without one.
     target = next((a.id for a in accounts.values() if a.kind == AccountKind.REDEMPTION), None)
     for row in redemption_repo.redemptions_of_currency(session, currency.id):
@@ -261,7 +277,10 @@ def _redemption_breaks(
         expected = HOLD_OF_REDEMPTION.get(row.status, "released")
         if hold is None or hold.amount != row.amount or hold.status != expected:
             yield "redemption_hold", f"redemption {row.id} is {row.status}", row.account_id
+        if expected == "pending":
+            audit.pending_redemption += row.amount
         if row.status == "paid":
+            audit.redemptions_paid += row.amount
             moved = {row.account_id: -row.amount, target: row.amount}
             if row.transaction_id is None or moves.get(row.transaction_id) != moved:
                 detail = f"redemption {row.id}'s transaction does not move it"

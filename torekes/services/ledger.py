@@ -172,6 +172,14 @@ def post_general_entry(ctx: WriteContext, command: EntryCommand) -> TransactionV
     currency = ctx.session.get(m.Currency, currency_id)
     if currency is None or currency.code != command.currency:
         raise errors.CurrencyMismatch(f"The accounts are not all in {command.currency}")
+    for posting in command.postings:
+        # Tokens reach the redemption account only by paying a redemption, so that what it holds
+        # is always what the paid redemptions add up to.
+        if _get_account(ctx.session, posting.account_id).kind == AccountKind.REDEMPTION:
+            raise errors.AccountKindNotAllowed(
+                "Only a paid redemption moves tokens into the redemption account",
+                account_id=posting.account_id,
+            )
     return post_entry(ctx, command.postings, command.kind, command.memo, command.metadata)
 
 
@@ -183,6 +191,8 @@ def reverse(ctx: WriteContext, transaction_id: int, reason: str) -> TransactionV
         raise errors.TransactionNotFound(transaction_id=transaction_id)
     if original.kind == TransactionKind.REVERSAL:
         raise errors.ReversalNotReversible(transaction_id=transaction_id)
+    if original.kind == TransactionKind.REDEMPTION:
+        raise errors.RedemptionNotReversible(transaction_id=transaction_id)
     _keep_refunds_consistent(ctx.session, original)
     # Holding the chain head lock makes the "not yet reversed" check and the reversal one step.
     journal.lock_currency(ctx.session, original.currency_id)
