@@ -22,6 +22,7 @@ from torekes.api.routes import (
     payments,
     projects,
     redemptions,
+    reports,
     settlements,
     transactions,
     users,
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         cards,
         redemptions,
         settlements,
+        reports,
         audit,
     ):
         api.include_router(module.router)

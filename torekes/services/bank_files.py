@@ -8,13 +8,13 @@ zero euros (a rate of zero) are left out of the bank file but stay in the CSV.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import date, datetime
+
+from torekes.services.csv_text import csv_text, whole_units
 
 PAIN_NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"
 _NOT_SEPA = re.compile(r"[^A-Za-z0-9/\-?:().,'+ ]")
@@ -59,11 +59,9 @@ CSV_COLUMNS = (
 
 
 def settlement_csv(transfers: list[Transfer]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for t in transfers:
-        writer.writerow(
+    return csv_text(
+        CSV_COLUMNS,
+        (
             (
                 t.end_to_end_id,
                 t.redemption_id,
@@ -73,12 +71,13 @@ def settlement_csv(transfers: list[Transfer]) -> str:
                 t.tokens,
                 t.currency,
                 t.rate,
-                euros(t.euro_cents),
-                t.requested_at.isoformat(),
-                t.approved_at.isoformat(),
+                whole_units(t.euro_cents, 2),
+                t.requested_at,
+                t.approved_at,
             )
-        )
-    return out.getvalue()
+            for t in transfers
+        ),
+    )
 
 
 def pain_001(
