@@ -1,4 +1,5 @@
-"""The ``torekes`` command line: serve, migrate, demo, create-admin, verify, openapi."""
+"""The ``torekes`` command line: serve, migrate, demo, create-admin, verify (with signed
+checkpoints), check-checkpoint, openapi."""
 
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from torekes.api.schemas import VerifyOut
+from torekes.api.schemas import CheckpointCheckOut, SignedCheckpointOut, VerifyOut
 from torekes.app import create_app
 from torekes.db.engine import Database
 from torekes.db.migrate import upgrade_to_head
 from torekes.domain.access import Principal, Role
 from torekes.domain.errors import TorekesError
-from torekes.services import audit, demo, users
+from torekes.services import audit, checkpoints, demo, users
 from torekes.services.unit_of_work import write
 from torekes.settings import Environment, Settings, load_settings
 
@@ -122,10 +123,18 @@ def create_admin(
 
 
 @app.command()
-def verify(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def verify(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(help="Write a signed checkpoint of the chain heads here, if intact"),
+    ] = None,
+) -> None:
     """Audit the whole ledger; exit code 0 only when it is intact."""
-    with _database() as database:
+    settings = load_settings()
+    with _database(settings) as database:
         report = audit.verify(database)
+        signed = checkpoints.make(report, database, settings) if checkpoint and report.ok else None
     if as_json:
         typer.echo(json.dumps(_report_dict(report), indent=2))
     else:
@@ -133,7 +142,11 @@ def verify(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
             typer.echo(
                 f"{currency.currency}: {currency.transactions} transactions, "
                 f"{currency.accounts} accounts, issued {currency.issued}, "
-                f"in circulation {currency.in_circulation}, redeemed {currency.redeemed}"
+                f"in circulation {currency.in_circulation}, redeemed {currency.redeemed}, "
+                f"pending redemption {currency.pending_redemption}; "
+                f"issued = in circulation + redeemed: {_holds(currency.issued_identity_holds)}; "
+                f"redeemed = paid redemptions ({currency.redemptions_paid}): "
+                f"{_holds(currency.redemption_identity_holds)}"
             )
         for problem in report.problems:
             typer.echo(
@@ -142,8 +155,45 @@ def verify(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
                 f"account {problem.account_id})"
             )
         typer.echo("Ledger intact." if report.ok else f"{report.problem_count} problem(s) found.")
+    if checkpoint is not None and signed is not None:
+        checkpoint.write_text(json.dumps(_signed_dict(signed), indent=2) + "\n")
+        typer.echo(f"Signed checkpoint written to {checkpoint}", err=as_json)
     if not report.ok:
         raise typer.Exit(1)
+
+
+@app.command("check-checkpoint")
+def check_checkpoint(
+    path: Annotated[Path, typer.Argument(help="A checkpoint written by verify --checkpoint")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Check a signed checkpoint against this installation's key and ledger; exit code 0 only
+    when the signature is ours and the journal up to each head is unchanged."""
+    settings = load_settings()
+    try:
+        signed = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        typer.echo(f"Cannot read {path}: {error}", err=True)
+        raise typer.Exit(2) from None
+    with _refusals_exit(), _database(settings) as database:
+        result = checkpoints.check(
+            database, settings, None, signed if isinstance(signed, dict) else {}
+        )
+    if as_json:
+        typer.echo(
+            json.dumps(CheckpointCheckOut.model_validate(result).model_dump(mode="json"), indent=2)
+        )
+    else:
+        typer.echo(f"Signature: {'valid' if result.signature_valid else 'NOT this installation'}")
+        for head in result.currencies:
+            typer.echo(f"{head.currency} up to {head.seq}: {head.detail}")
+        typer.echo("Checkpoint holds." if result.ok else "Checkpoint does NOT hold.")
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+def _holds(holds: bool) -> str:
+    return "holds" if holds else "BROKEN"
 
 
 @app.command()
@@ -162,3 +212,7 @@ def render_openapi(document: dict[str, object]) -> str:
 
 def _report_dict(report: audit.VerifyReport) -> dict[str, object]:
     return VerifyOut.model_validate(report).model_dump(mode="json")
+
+
+def _signed_dict(signed: checkpoints.SignedCheckpoint) -> dict[str, object]:
+    return SignedCheckpointOut.model_validate(signed).model_dump(mode="json")

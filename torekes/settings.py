@@ -7,6 +7,8 @@ production mode refuses to start with the default secret key.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from enum import StrEnum
 from typing import Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -45,6 +47,9 @@ class Settings(BaseSettings):
     payout_name: str = Field(default="", max_length=70)
     payout_iban: str = ""
     payout_bic: str = Field(default="", pattern=r"^([A-Z0-9]{8}([A-Z0-9]{3})?)?$")
+    # The Ed25519 seed (base64, 32 bytes) that signs audit checkpoints; empty: derived from
+    # the secret key.
+    checkpoint_key: str = ""
 
     @field_validator("timezone")
     @classmethod
@@ -53,6 +58,19 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @field_validator("checkpoint_key")
+    @classmethod
+    def _seed_of_32_bytes(cls, value: str) -> str:
+        if not value:
+            return value
+        try:
+            seed = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("not base64") from None
+        if len(seed) != 32:
+            raise ValueError("an Ed25519 seed is 32 bytes")
         return value
 
     @field_validator("payout_iban")

@@ -309,6 +309,45 @@ class CurrencyAuditOut(Response):
     )
 
 
+class SignedCheckpointOut(Response):
+    checkpoint: dict[str, Any] = Field(
+        description="format, installation, created_at, and per currency its chain head (seq, "
+        "hash) with issued, in_circulation and redeemed"
+    )
+    signature: str = Field(description="Ed25519 over the checkpoint's canonical JSON, base64")
+    public_key: str = Field(description="The installation's public key, base64")
+    key_id: str
+
+
+class SignedCheckpointIn(Request):
+    checkpoint: dict[str, Any]
+    signature: Annotated[str, StringConstraints(max_length=200)]
+    public_key: Annotated[str, StringConstraints(max_length=200)] = ""
+    key_id: Annotated[str, StringConstraints(max_length=64)] = ""
+
+
+class HeadCheckOut(Response):
+    currency: str
+    seq: int
+    hash: str
+    recomputed_hash: str | None
+    matches: bool
+    detail: str
+
+
+class CheckpointCheckOut(Response):
+    ok: bool = Field(description="The signature is this installation's and every head matches")
+    signature_valid: bool
+    key_id: str
+    created_at: str | None
+    currencies: list[HeadCheckOut]
+
+
+class CheckpointKeyOut(Response):
+    public_key: str
+    key_id: str
+
+
 class VerifyOut(Response):
     ok: bool
     transactions_checked: int
@@ -317,6 +356,9 @@ class VerifyOut(Response):
     problem_count: int
     first_break: ProblemOut | None
     problems: list[ProblemOut]
+    checkpoint: SignedCheckpointOut | None = Field(
+        default=None, description="When asked for and the ledger is intact"
+    )
 
 
 class TrialBalanceLineOut(Response):

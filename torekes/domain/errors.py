@@ -164,6 +164,11 @@ class InvalidPeriod(InvalidInput):
     title = "The report period is not a valid range of months"
 
 
+class InvalidCheckpoint(InvalidInput):
+    code = "invalid_checkpoint"
+    title = "This is not a signed checkpoint of Torekes"
+
+
 class InvalidExpiry(InvalidInput):
     code = "invalid_expiry"
     title = "The expiry is outside what a payment request allows"
@@ -288,6 +293,11 @@ class ReversalNotReversible(Conflict):
 class RedemptionNotReversible(Conflict):
     code = "redemption_not_reversible"
     title = "A paid redemption was paid out in euros; its transaction cannot be reversed"
+
+
+class LedgerNotIntact(Conflict):
+    code = "ledger_not_intact"
+    title = "The audit found problems; a checkpoint is signed only of an intact ledger"
 
 
 class BalanceOutOfRange(Conflict):

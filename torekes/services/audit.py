@@ -160,7 +160,7 @@ def _verify_currency(session: Session, currency: m.Currency, report: VerifyRepor
             )
         )
 
-    for tx, postings in _journal_of(session, currency.id):
+    for tx, postings in journal_of(session, currency.id):
         audit.transactions += 1
         if tx.seq != expected_seq:
             problem("sequence", f"expected sequence {expected_seq}, found {tx.seq}", tx)
@@ -296,8 +296,8 @@ def _tally(audit: CurrencyAudit, kind: str, balance: int) -> None:
         audit.in_circulation += balance
 
 
-def _journal_of(
-    session: Session, currency_id: int
+def journal_of(
+    session: Session, currency_id: int, up_to_seq: int | None = None
 ) -> Iterator[tuple[m.Transaction, list[m.Posting]]]:
     """Yield each transaction of the currency with its postings, in sequence order, streaming."""
     statement = (
@@ -307,6 +307,8 @@ def _journal_of(
         .order_by(m.Transaction.seq, m.Posting.id)
         .execution_options(yield_per=STREAM_BATCH)
     )
+    if up_to_seq is not None:
+        statement = statement.where(m.Transaction.seq <= up_to_seq)
     current: m.Transaction | None = None
     postings: list[m.Posting] = []
     for tx, posting in session.execute(statement):

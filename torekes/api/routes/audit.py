@@ -8,27 +8,59 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
-from torekes.api.deps import CurrentPrincipal, DbDep
+from torekes.api.deps import CurrentPrincipal, DbDep, SettingsDep
 from torekes.api.routes.accounts import AsOf
 from torekes.api.routes.common import DEFAULT_LIMIT, READ, Cursor, Limit
 from torekes.api.schemas import (
     MAX_ID,
     AuditEventOut,
+    CheckpointCheckOut,
+    CheckpointKeyOut,
     CurrencyCode,
     Page,
+    SignedCheckpointIn,
+    SignedCheckpointOut,
     TrialBalanceOut,
     VerifyOut,
 )
-from torekes.services import audit, audit_trail
+from torekes.services import audit, audit_trail, checkpoints
 from torekes.services.audit_trail import AuditQuery
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
 
 @router.get("/verify", response_model=VerifyOut, responses=READ)
-def verify(actor: CurrentPrincipal, db: DbDep) -> VerifyOut:
-    """Recompute every balance from the postings and check sums, sequences and the hash chain."""
-    return VerifyOut.model_validate(audit.verify(db, actor))
+def verify(
+    actor: CurrentPrincipal,
+    db: DbDep,
+    settings: SettingsDep,
+    checkpoint: Annotated[bool, Query(description="Also sign the chain heads")] = False,
+) -> VerifyOut:
+    """Recompute every balance from the postings and check sums, sequences, the hash chain, and
+    the identities issued = in circulation + redeemed and redeemed = the paid redemptions. With
+    `checkpoint=true`, an intact ledger's chain heads come back signed (admin, auditor)."""
+    report = audit.verify(db, actor)
+    out = VerifyOut.model_validate(report)
+    if checkpoint and report.ok:
+        signed = checkpoints.make(report, db, settings)
+        out.checkpoint = SignedCheckpointOut.model_validate(signed)
+    return out
+
+
+@router.get("/checkpoint-key", response_model=CheckpointKeyOut, responses=READ)
+def checkpoint_key(actor: CurrentPrincipal, settings: SettingsDep) -> CheckpointKeyOut:
+    """The public key checkpoints are signed with, for auditors to keep (admin, auditor)."""
+    return CheckpointKeyOut.model_validate(checkpoints.public_key_of(settings, actor))
+
+
+@router.post("/checkpoints/check", response_model=CheckpointCheckOut, responses=READ)
+def check_checkpoint(
+    body: SignedCheckpointIn, actor: CurrentPrincipal, db: DbDep, settings: SettingsDep
+) -> CheckpointCheckOut:
+    """Check a signed checkpoint: is the signature this installation's, and does the journal,
+    recomputed from its first transaction, still arrive at each head? Changes nothing."""
+    result = checkpoints.check(db, settings, actor, body.model_dump())
+    return CheckpointCheckOut.model_validate(result)
 
 
 @router.get("/trial-balance", response_model=TrialBalanceOut, responses=READ)
