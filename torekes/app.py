@@ -11,6 +11,7 @@ from torekes import __version__
 from torekes.api.errors import install_error_handlers
 from torekes.api.routes import (
     accounts,
+    approvals,
     audit,
     auth,
     cards,
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         currencies,
         accounts,
         transactions,
+        approvals,
         projects,
         claim_codes,
         claims,

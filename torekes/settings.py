@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from decimal import Decimal
 from enum import StrEnum
 from typing import Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -50,6 +51,9 @@ class Settings(BaseSettings):
     # The Ed25519 seed (base64, 32 bytes) that signs audit checkpoints; empty: derived from
     # the secret key.
     checkpoint_key: str = ""
+    # Issuances, reversals and general entries moving more than this many whole units wait for
+    # a second administrator's approval; unset, every administrator posts alone.
+    four_eyes_above: Decimal | None = Field(default=None, ge=0, max_digits=20, decimal_places=8)
 
     @field_validator("timezone")
     @classmethod

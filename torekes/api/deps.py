@@ -79,10 +79,18 @@ class Writer:
         operation: Callable[[WriteContext], T],
         schema: type[BaseModel] | TypeAdapter[Any],
         status_code: int = 200,
+        deferred: tuple[type[Any], type[BaseModel], int] | None = None,
     ) -> JSONResponse:
+        """Run ``operation`` and render its result with ``schema`` and ``status_code``; a result
+        of the type ``deferred`` names (a request filed for approval, say) is rendered with that
+        schema and status instead."""
         adapter = schema if isinstance(schema, TypeAdapter) else _adapter(schema)
 
         def render(result: T) -> tuple[int, Any]:
+            if deferred is not None and isinstance(result, deferred[0]):
+                other = _adapter(deferred[1])
+                validated = other.validate_python(result, from_attributes=True)
+                return deferred[2], other.dump_python(validated, mode="json")
             validated = adapter.validate_python(result, from_attributes=True)
             return status_code, adapter.dump_python(validated, mode="json")
 

@@ -20,6 +20,7 @@ from pydantic import (
 from torekes.domain import errors
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
+from torekes.domain.approvals import ApprovalKind, ApprovalStatus
 from torekes.domain.cards import CardStatus
 from torekes.domain.earning import (
     MAX_HOURS_PER_CLAIM,
@@ -933,3 +934,25 @@ class AccountStatementOut(Response):
     opening_balance: int
     closing_balance: int
     entries: list[StatementEntryOut]
+
+
+# --- four eyes ----------------------------------------------------------------------------------
+
+
+class ApprovalOut(Response):
+    id: int
+    kind: ApprovalKind
+    currency: str
+    amount: int = Field(description="What the entry moves (its positive postings), minor units")
+    payload: dict[str, Any] = Field(description="The request as it will be posted")
+    status: ApprovalStatus
+    requested_by_id: int
+    requested_at: datetime
+    decided_by_id: int | None
+    decided_at: datetime | None
+    note: str
+    transaction_id: int | None
+
+
+class ApprovalDecisionIn(Request):
+    note: Memo = ""

@@ -591,3 +591,38 @@ class Redemption(Base):
     rejected_at: Mapped[datetime | None]
     rejected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reject_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ApprovalRequest(Base):
+    """An issuance, reversal or general entry above the four-eyes threshold, waiting for a second
+    administrator. The database itself refuses an approval by the one who asked."""
+
+    __tablename__ = "approval_requests"
+    __table_args__ = (
+        CheckConstraint("kind IN ('issuance', 'entry', 'reversal')", name="kind_known"),
+        CheckConstraint("status IN ('pending', 'approved', 'rejected')", name="status_known"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint(
+            "(status = 'approved') = (transaction_id IS NOT NULL)", name="approved_posted"
+        ),
+        CheckConstraint("(status = 'pending') = (decided_at IS NULL)", name="decided_once"),
+        CheckConstraint(
+            "status <> 'approved' OR decided_by_id <> requested_by_id", name="four_eyes"
+        ),
+        Index("ix_approval_requests_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    currency_id: Mapped[int] = mapped_column(ForeignKey("currencies.id"))
+    # What the entry moves (its positive postings), in minor units, when it was asked for.
+    amount: Mapped[int] = mapped_column(BigInteger)
+    # The command to post once approved: the same body the endpoint took.
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    note: Mapped[str] = mapped_column(Text, default="")
+    transaction_id: Mapped[int | None] = mapped_column(ForeignKey("transactions.id"), unique=True)

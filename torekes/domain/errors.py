@@ -237,6 +237,11 @@ class SettlementNotFound(NotFound):
     title = "No such settlement"
 
 
+class ApprovalRequestNotFound(NotFound):
+    code = "approval_request_not_found"
+    title = "No such approval request"
+
+
 class PaymentNotFound(NotFound):
     code = "payment_not_found"
     title = "No such payment"
@@ -293,6 +298,11 @@ class ReversalNotReversible(Conflict):
 class RedemptionNotReversible(Conflict):
     code = "redemption_not_reversible"
     title = "A paid redemption was paid out in euros; its transaction cannot be reversed"
+
+
+class ApprovalRequestResolved(Conflict):
+    code = "approval_request_resolved"
+    title = "The approval request has already been approved or rejected"
 
 
 class LedgerNotIntact(Conflict):
@@ -536,6 +546,11 @@ class InvalidToken(Unauthenticated):
 class NotAccountOwner(Forbidden):
     code = "not_account_owner"
     title = "You do not own this account"
+
+
+class OwnRequestNotApprovable(Forbidden):
+    code = "own_request_not_approvable"
+    title = "A second administrator must approve this request; you asked for it"
 
 
 class NotProjectCoordinator(Forbidden):

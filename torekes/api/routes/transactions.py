@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from torekes.api.deps import CurrentPrincipal, DbDep, WriterDep
+from torekes.api.deps import CurrentPrincipal, DbDep, SettingsDep, WriterDep
 from torekes.api.routes.common import DEFAULT_LIMIT, READ, WRITE, Limit, TransactionId
 from torekes.api.schemas import (
     MAX_SEQ,
+    ApprovalOut,
     CurrencyCode,
     EntryIn,
     IssuanceIn,
@@ -23,18 +24,31 @@ from torekes.api.schemas import (
     TransferIn,
 )
 from torekes.domain.entries import Posting
-from torekes.services import history, ledger, payments
+from torekes.services import approvals, history, ledger, payments
+from torekes.services.approvals import ApprovalView
 from torekes.services.ledger import EntryCommand, IssuanceCommand, TransferCommand
 from torekes.services.views import ReceiptView, TransactionView
 
 router = APIRouter(tags=["ledger"])
 
+DEFERRED = (ApprovalView, ApprovalOut, 202)
 
-@router.post("/issuances", status_code=201, response_model=TransactionOut, responses=WRITE)
-def issue(body: IssuanceIn, writer: WriterDep) -> JSONResponse:
+
+# Entries above TOREKES_FOUR_EYES_ABOVE come back as 202 with the request filed for approval.
+FOUR_EYES = {
+    **WRITE,
+    202: {"model": ApprovalOut, "description": "Above the four-eyes threshold: filed for approval"},
+}
+
+
+@router.post("/issuances", status_code=201, response_model=TransactionOut, responses=FOUR_EYES)
+def issue(body: IssuanceIn, writer: WriterDep, settings: SettingsDep) -> JSONResponse:
     """Issue new tokens from the currency's issuance account into a budget account (admin)."""
     command = IssuanceCommand(**body.model_dump())
-    return writer.run(lambda ctx: ledger.issue(ctx, command), TransactionOut, 201)
+    above = settings.four_eyes_above
+    return writer.run(
+        lambda ctx: approvals.issue(ctx, command, above), TransactionOut, 201, DEFERRED
+    )
 
 
 @router.post("/transfers", status_code=201, response_model=TransactionOut, responses=WRITE)
@@ -44,8 +58,8 @@ def transfer(body: TransferIn, writer: WriterDep) -> JSONResponse:
     return writer.run(lambda ctx: ledger.transfer(ctx, command), TransactionOut, 201)
 
 
-@router.post("/transactions", status_code=201, response_model=TransactionOut, responses=WRITE)
-def post_entry(body: EntryIn, writer: WriterDep) -> JSONResponse:
+@router.post("/transactions", status_code=201, response_model=TransactionOut, responses=FOUR_EYES)
+def post_entry(body: EntryIn, writer: WriterDep, settings: SettingsDep) -> JSONResponse:
     """A general balanced entry of two or more postings (admin)."""
     command = EntryCommand(
         currency=body.currency,
@@ -54,7 +68,10 @@ def post_entry(body: EntryIn, writer: WriterDep) -> JSONResponse:
         memo=body.memo,
         metadata=body.metadata,
     )
-    return writer.run(lambda ctx: ledger.post_general_entry(ctx, command), TransactionOut, 201)
+    above = settings.four_eyes_above
+    return writer.run(
+        lambda ctx: approvals.post_entry(ctx, command, above), TransactionOut, 201, DEFERRED
+    )
 
 
 @router.get("/transactions", response_model=Page[TransactionOut], responses=READ)
@@ -83,12 +100,18 @@ def get_transaction(
     "/transactions/{transaction_id}/reverse",
     status_code=201,
     response_model=TransactionOut,
-    responses=WRITE,
+    responses=FOUR_EYES,
 )
-def reverse(transaction_id: TransactionId, body: ReverseIn, writer: WriterDep) -> JSONResponse:
+def reverse(
+    transaction_id: TransactionId, body: ReverseIn, writer: WriterDep, settings: SettingsDep
+) -> JSONResponse:
     """Post the exact opposite of a transaction, once, with a reason (admin)."""
+    above = settings.four_eyes_above
     return writer.run(
-        lambda ctx: ledger.reverse(ctx, transaction_id, body.reason), TransactionOut, 201
+        lambda ctx: approvals.reverse(ctx, transaction_id, body.reason, above),
+        TransactionOut,
+        201,
+        DEFERRED,
     )
 
 
