@@ -103,10 +103,12 @@ def test_demo_loads_prints_logins_and_verifies(
     [trk] = report["currencies"]
     assert trk["currency"] == "TRK"
     # One issuance, six approved garden claims, three square cleanings, three welcome bonuses,
-    # fourteen purchases.
-    assert trk["transactions"] == 28
+    # fourteen purchases, and one redemption paid (another one waits).
+    assert trk["transactions"] == 29
     assert trk["issued"] == 20_000
     assert trk["issued"] == trk["in_circulation"] + trk["redeemed"]
+    assert (trk["redeemed"], trk["redemptions_paid"], trk["pending_redemption"]) == (20, 20, 10)
+    assert trk["redemption_identity_holds"] is True
 
     # The printed logins work.
     signed_in = api.post(
@@ -121,7 +123,7 @@ def test_demo_if_empty_skips_a_database_with_users(runner: CliRunner, env: dict[
     output = ok(invoke(runner, ["demo", "--if-empty"], env))
     assert "demo data not loaded" in output
     report = json.loads(ok(invoke(runner, ["verify", "--json"], env)))
-    assert [currency["transactions"] for currency in report["currencies"]] == [28]
+    assert [currency["transactions"] for currency in report["currencies"]] == [29]
 
 
 def test_demo_refuses_in_production(

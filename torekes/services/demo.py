@@ -30,7 +30,9 @@ from torekes.services import (
     ledger,
     payment_requests,
     payments,
+    payouts,
     projects,
+    redemptions,
     users,
 )
 from torekes.services.unit_of_work import WriteContext
@@ -123,6 +125,7 @@ def load(
             )
         card = cards.issue_card(admin, settings, people[CARD_HOLDER].id, DEMO_CARD_PIN)
         _purchases(acting, settings, shops, card, rng)
+        _redemptions(acting, shops)
         session.commit()
     logins = [DemoLogin(role.value, u, demo_password(u)) for role, u, _ in PEOPLE]
     return DemoCommunity(logins, CARD_HOLDER, card.number, DEMO_CARD_PIN)
@@ -210,3 +213,19 @@ def _purchases(
         payment_requests.create_request(acting(keepers[shop.id]), settings, standing)
     transaction_id, keeper_name = paid[0]
     payments.refund(acting(keeper_name), transaction_id, 5, "Returned one item")
+
+
+# Example IBANs with valid check digits; the demo pays nobody.
+DEMO_IBANS = ("BE71 0961 2345 6769", "BE68 5390 0754 7034")
+
+
+def _redemptions(acting: Callable[[str], WriteContext], shops: list[AccountView]) -> None:
+    """Both shops give the IBAN to pay them at; the first redeems part of its takings, approved
+    and paid, the second has just asked and waits for an administrator."""
+    admin = acting("admin")
+    for shop, keeper, iban in zip(shops, SHOPS, DEMO_IBANS, strict=True):
+        payouts.set_payout_details(acting(keeper), shop.id, iban, shop.name)
+    first = redemptions.request(acting(SHOPS[0]), shops[0].id, 20, "Takings of the month")
+    redemptions.approve(admin, first.id)
+    redemptions.pay(admin, first.id, "Demo transfer 1")
+    redemptions.request(acting(SHOPS[1]), shops[1].id, 10, "Takings of the month")
