@@ -54,7 +54,8 @@ def upgrade() -> None:
             name=op.f("ck_approval_requests_decided_once"),
         ),
         sa.CheckConstraint(
-            "status <> 'approved' OR decided_by_id <> requested_by_id",
+            "status <> 'approved'"
+            " OR (decided_by_id IS NOT NULL AND decided_by_id <> requested_by_id)",
             name=op.f("ck_approval_requests_four_eyes"),
         ),
         sa.ForeignKeyConstraint(

@@ -607,7 +607,9 @@ class ApprovalRequest(Base):
         ),
         CheckConstraint("(status = 'pending') = (decided_at IS NULL)", name="decided_once"),
         CheckConstraint(
-            "status <> 'approved' OR decided_by_id <> requested_by_id", name="four_eyes"
+            "status <> 'approved'"
+            " OR (decided_by_id IS NOT NULL AND decided_by_id <> requested_by_id)",
+            name="four_eyes",
         ),
         Index("ix_approval_requests_status", "status"),
     )
