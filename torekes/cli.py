@@ -134,7 +134,7 @@ def verify(
     settings = load_settings()
     with _database(settings) as database:
         report = audit.verify(database)
-        signed = checkpoints.make(report, database, settings) if checkpoint and report.ok else None
+        signed = checkpoints.make(report, settings) if checkpoint and report.ok else None
     if as_json:
         typer.echo(json.dumps(_report_dict(report), indent=2))
     else:

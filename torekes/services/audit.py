@@ -68,6 +68,9 @@ class CurrencyAudit:
     redeemed: int = 0
     pending_redemption: int = 0
     redemptions_paid: int = 0
+    # The chain head as the audit walked it: the last sequence number and its hash.
+    last_seq: int = 0
+    last_hash: str = GENESIS_HASH
 
     @property
     def issued_identity_holds(self) -> bool:
@@ -197,6 +200,7 @@ def _verify_currency(session: Session, currency: m.Currency, report: VerifyRepor
         if tx.reverses_id is not None:
             reversed_ids.add(tx.reverses_id)
 
+    audit.last_seq, audit.last_hash = expected_seq - 1, prev_hash
     if currency.last_seq != expected_seq - 1 or currency.last_hash != prev_hash:
         problem("chain_head", f"head says {currency.last_seq}, journal ends at {expected_seq - 1}")
     held = pending_holds_by_account(session, list(accounts))

@@ -92,31 +92,25 @@ def public_key_of(settings: Settings, actor: Principal) -> CheckpointKey:
     return CheckpointKey(base64.b64encode(public).decode(), _key_id(public))
 
 
-def make(report: audit.VerifyReport, db: Database, settings: Settings) -> SignedCheckpoint:
-    """Sign the chain heads of a ledger that ``report`` (just made) found intact."""
+def make(report: audit.VerifyReport, settings: Settings) -> SignedCheckpoint:
+    """Sign the chain heads that ``report`` walked and found intact, with its figures: all of
+    them read in the audit's one snapshot of the database."""
     if not report.ok:
         raise errors.LedgerNotIntact()
-    figures = {c.currency: c for c in report.currencies}
-    with db.read_session() as session:
-        heads = session.execute(
-            select(m.Currency.code, m.Currency.last_seq, m.Currency.last_hash).order_by(
-                m.Currency.code
-            )
-        ).all()
     payload = {
         "format": FORMAT,
         "installation": settings.public_base_url,
         "created_at": clock.now().isoformat(),
         "currencies": [
             {
-                "currency": code,
-                "seq": seq,
-                "hash": head,
-                "issued": figures[code].issued if code in figures else None,
-                "in_circulation": figures[code].in_circulation if code in figures else None,
-                "redeemed": figures[code].redeemed if code in figures else None,
+                "currency": c.currency,
+                "seq": c.last_seq,
+                "hash": c.last_hash,
+                "issued": c.issued,
+                "in_circulation": c.in_circulation,
+                "redeemed": c.redeemed,
             }
-            for code, seq, head in heads
+            for c in sorted(report.currencies, key=lambda c: c.currency)
         ],
     }
     key = signing_key(settings)
@@ -189,6 +183,10 @@ def _parts(signed: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
     except (binascii.Error, ValueError):
         raise errors.InvalidCheckpoint("The signature is not base64") from None
     _entries(payload)
+    try:
+        _canonical(payload)
+    except UnicodeEncodeError:
+        raise errors.InvalidCheckpoint("The checkpoint holds text no encoding can hold") from None
     return payload, signature
 
 

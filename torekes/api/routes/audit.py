@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 
 from torekes.api.deps import CurrentPrincipal, DbDep, SettingsDep
 from torekes.api.routes.accounts import AsOf
@@ -17,6 +16,7 @@ from torekes.api.schemas import (
     CheckpointCheckOut,
     CheckpointKeyOut,
     CurrencyCode,
+    Moment,
     Page,
     SignedCheckpointIn,
     SignedCheckpointOut,
@@ -42,7 +42,7 @@ def verify(
     report = audit.verify(db, actor)
     out = VerifyOut.model_validate(report)
     if checkpoint and report.ok:
-        signed = checkpoints.make(report, db, settings)
+        signed = checkpoints.make(report, settings)
         out.checkpoint = SignedCheckpointOut.model_validate(signed)
     return out
 
@@ -81,8 +81,8 @@ def list_events(
     subject_type: Annotated[str | None, Query(max_length=32, examples=["card"])] = None,
     subject_id: Annotated[str | None, Query(max_length=64)] = None,
     actor_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-    since: Annotated[AwareDatetime | None, Query()] = None,
-    until: Annotated[AwareDatetime | None, Query()] = None,
+    since: Annotated[Moment | None, Query()] = None,
+    until: Annotated[Moment | None, Query()] = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[AuditEventOut]:
