@@ -1,5 +1,5 @@
-"""Reports as CSV: choosing it (``?format=csv``, or ``Accept`` preferring ``text/csv``) and the
-tables, one row per month (per project or shop) or per statement line.
+"""Reports as CSV: choosing it (``?format=csv``, or ``Accept`` ranking ``text/csv`` no lower than
+JSON) and the tables, one row per month (per project or shop) or per statement line.
 
 Amounts in CSV are whole units with the currency's decimals (``12.50``), as a bookkeeper's
 spreadsheet expects; JSON keeps the API's integer minor units.
@@ -29,7 +29,8 @@ CSV_CONTENT: dict[int | str, dict[str, Any]] = {
 
 
 def wants_csv(request: Request, report_format: ReportFormat | None) -> bool:
-    """``format`` decides; without it, the ``Accept`` header, when it ranks CSV above JSON."""
+    """``format`` decides; without it, the ``Accept`` header, when it ranks CSV at least as high
+    as JSON (``text/csv, application/json`` names CSV first, so it gets CSV)."""
     if report_format is not None:
         return report_format == "csv"
     ranked: list[tuple[float, str]] = []

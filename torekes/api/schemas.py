@@ -3,7 +3,7 @@ numbers (no strings, no fractions, no booleans) within the ledger's range."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -70,6 +70,15 @@ def _non_zero(value: int) -> int:
     return value
 
 
+def _within_utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is outside the calendar once converted to UTC") from None
+
+
+# A moment with a time zone, which must still be a date once converted to UTC (as it is stored).
+Moment = Annotated[AwareDatetime, AfterValidator(_within_utc)]
 Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 Amount = Annotated[StrictInt, Field(gt=0, le=MAX_AMOUNT, description="Minor units; positive.")]
 SignedAmount = Annotated[
@@ -308,6 +317,8 @@ class CurrencyAuditOut(Response):
     redemption_identity_holds: bool = Field(
         description="redeemed (the redemption account) = the paid redemptions"
     )
+    last_seq: int = Field(description="The chain head the audit walked to")
+    last_hash: str
 
 
 class SignedCheckpointOut(Response):
@@ -450,8 +461,8 @@ class ActivityIn(Request):
         default=None, description="Most claims per member per period."
     )
     period: LimitPeriod | None = None
-    valid_from: AwareDatetime | None = None
-    valid_until: AwareDatetime | None = None
+    valid_from: Moment | None = None
+    valid_until: Moment | None = None
     requires_approval: bool = False
 
 
@@ -490,7 +501,7 @@ class BatchIn(Request):
     kind: CodeKind
     count: Annotated[StrictInt, Field(ge=1, le=500)] = 1
     max_uses: Annotated[StrictInt, Field(ge=1, le=100_000)] = 1
-    expires_at: AwareDatetime | None = None
+    expires_at: Moment | None = None
 
 
 class CodeOut(Response):

@@ -23,6 +23,16 @@ def rate_at(session: Session, currency_id: int, moment: datetime) -> CurrencyRat
     return session.scalars(statement).first()
 
 
+def first_rate(session: Session, currency_id: int) -> CurrencyRate | None:
+    statement = (
+        select(CurrencyRate)
+        .where(CurrencyRate.currency_id == currency_id)
+        .order_by(CurrencyRate.valid_from, CurrencyRate.id)
+        .limit(1)
+    )
+    return session.scalars(statement).first()
+
+
 def rates_of(session: Session, currency_id: int) -> list[CurrencyRate]:
     statement = (
         select(CurrencyRate)

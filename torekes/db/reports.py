@@ -131,7 +131,7 @@ def first_paid_claims(session: Session, project_id: int) -> dict[int, datetime]:
         .where(Activity.project_id == project_id, Claim.status == "paid")
         .group_by(Claim.member_id)
     )
-    return dict(session.execute(statement).tuples().all())
+    return dict(session.execute(statement).all())
 
 
 def redemptions_of_account(session: Session, account_id: int) -> list[RedemptionMoments]:

@@ -15,6 +15,8 @@ from datetime import UTC, datetime, tzinfo
 from torekes.domain import errors
 
 MAX_MONTHS = 120
+# Years a report may name: any real ledger's, with room on both sides for time zones.
+FIRST_YEAR, LAST_YEAR = 1900, 9998
 DEFAULT_MONTHS = 12
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 
@@ -28,8 +30,10 @@ class Month:
     def parse(cls, text: str) -> Month:
         """``YYYY-MM``, as in ``2026-11``."""
         found = _MONTH.fullmatch(text)
-        if found is None or not 1 <= int(found[2]) <= 12 or int(found[1]) < 1:
+        if found is None or not 1 <= int(found[2]) <= 12:
             raise errors.InvalidPeriod(f"{text!r} is not a month written as YYYY-MM")
+        if not FIRST_YEAR <= int(found[1]) <= LAST_YEAR:
+            raise errors.InvalidPeriod(f"Reports cover the years {FIRST_YEAR} to {LAST_YEAR}")
         return cls(int(found[1]), int(found[2]))
 
     @classmethod

@@ -52,7 +52,8 @@ def record_rate(ctx: WriteContext, currency: m.Currency, rate: Decimal) -> m.Cur
 
 
 def rate_at(session: Session, currency: m.Currency, moment: datetime) -> Decimal:
-    found = repo.rate_at(session, currency.id, moment)
+    """The rate in force at ``moment``; before the first rate was set, the first rate."""
+    found = repo.rate_at(session, currency.id, moment) or repo.first_rate(session, currency.id)
     return currency.euro_rate if found is None else found.rate
 
 

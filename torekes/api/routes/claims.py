@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, TypeAdapter
+from pydantic import TypeAdapter
 
 from torekes.api.deps import CurrentPrincipal, DbDep, SettingsDep, WriterDep
 from torekes.api.routes.common import DEFAULT_LIMIT, READ, WRITE, ClaimId, Cursor, Limit
@@ -15,6 +15,7 @@ from torekes.api.schemas import (
     BulkDecisionIn,
     ClaimIn,
     ClaimOut,
+    Moment,
     Page,
     RejectIn,
     ResolutionOut,
@@ -45,8 +46,8 @@ def list_claims(
     activity_id: OptionalId = None,
     status: ClaimStatus | None = None,
     member_id: OptionalId = None,
-    since: Annotated[AwareDatetime | None, Query()] = None,
-    until: Annotated[AwareDatetime | None, Query()] = None,
+    since: Annotated[Moment | None, Query()] = None,
+    until: Annotated[Moment | None, Query()] = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[ClaimOut]:

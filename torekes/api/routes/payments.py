@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 
 from torekes.api.deps import CurrentPrincipal, DbDep
 from torekes.api.routes.common import DEFAULT_LIMIT, READ, Cursor, Limit
-from torekes.api.schemas import MAX_ID, Page, PaymentOut
+from torekes.api.schemas import MAX_ID, Moment, Page, PaymentOut
 from torekes.domain.spending import PaymentChannel
 from torekes.services import payments
 from torekes.services.payments import PaymentQuery
@@ -26,8 +25,8 @@ def list_payments(
     shop_account_id: OptionalId = None,
     payer_account_id: OptionalId = None,
     channel: PaymentChannel | None = None,
-    since: Annotated[AwareDatetime | None, Query()] = None,
-    until: Annotated[AwareDatetime | None, Query()] = None,
+    since: Annotated[Moment | None, Query()] = None,
+    until: Annotated[Moment | None, Query()] = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[PaymentOut]:

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from pydantic import AwareDatetime
 
 from torekes.api.csv_reports import (
     CSV_CONTENT,
@@ -27,6 +26,7 @@ from torekes.api.schemas import (
     AccountStatementOut,
     CirculationOut,
     CurrencyCode,
+    Moment,
     ProjectReportOut,
     ShopReportOut,
 )
@@ -126,8 +126,8 @@ def statement(
     account_id: AccountId,
     actor: CurrentPrincipal,
     db: DbDep,
-    since: Annotated[AwareDatetime | None, Query()] = None,
-    until: Annotated[AwareDatetime | None, Query(description="Exclusive")] = None,
+    since: Annotated[Moment | None, Query()] = None,
+    until: Annotated[Moment | None, Query(description="Exclusive")] = None,
     report_format: Format = None,
 ) -> AccountStatementOut | Response:
     """The account's entries from `since` until `until`, oldest first, with the opening balance
