@@ -20,6 +20,19 @@ their own accounts, shopkeepers from their own shop (at another shop). Cards are
 and replaced by administrators; a card is blocked by an administrator or its own member, and read
 (printed, its QR) by administrators, auditors and its member. A receipt is for the payer's owner,
 the shop's owner, administrators and auditors. Spending limits are set by administrators.
+
+Reports: circulation and euro liability are for administrators and auditors. The project report
+shows administrators and auditors every project and a coordinator the projects they coordinate;
+naming a project (``project_id``) anyone else is refused with ``not_project_coordinator``, members
+and shopkeepers included, while the list without one is simply empty for them. The shop report
+shows administrators and auditors every shop and partner and a shopkeeper their own; naming an
+account they do not own is refused with ``not_account_owner``, and the list without one is empty
+for everybody who owns no shop. A statement is for whoever may read the account: its owner,
+administrators and auditors. Asking for CSV changes none of this.
+
+Audit: signed checkpoints (made by verify, the public key, checking one) are for administrators
+and auditors. Four eyes: administrators and auditors read approval requests; administrators other
+than the requester approve them, and any administrator rejects them.
 """
 
 from __future__ import annotations
@@ -28,6 +41,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
@@ -47,9 +61,22 @@ from torekes.domain import errors
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
 from torekes.domain.cards import CardStatus
-from torekes.services import cards, payment_requests, payouts, redemptions, settlements
+from torekes.services import (
+    approvals,
+    audit,
+    cards,
+    checkpoints,
+    payment_requests,
+    payouts,
+    projects,
+    redemptions,
+    settlements,
+)
+from torekes.services.approvals import ApprovalView
 from torekes.services.cards import ChargeCommand
+from torekes.services.ledger import IssuanceCommand
 from torekes.services.payment_requests import PayCommand, RequestCommand
+from torekes.services.projects import ProjectCommand
 from torekes.services.unit_of_work import write
 from torekes.services.views import (
     AccountView,
@@ -1021,6 +1048,247 @@ REDEMPTION_CASES = [
     ),
 ]
 
+# --- reports ------------------------------------------------------------------------------------
+
+NOT_PROJECT_COORDINATOR = ("not_project_coordinator",)
+
+
+def _report(path: str, **params: Any) -> Callable[[World, Role], Call]:
+    return _fixed(f"{API}/reports/{path}", params=params)
+
+
+def _project_report(world: World, _role: Role) -> Call:
+    params = {"project_id": world.earning.project.id}
+    return Call(f"{API}/reports/projects", {"params": params})
+
+
+def _shop_report(own_shop: bool) -> Callable[[World, Role], Call]:
+    def build(world: World, _role: Role) -> Call:
+        shop = _world_shop(world) if own_shop else _other_shop(world)
+        return Call(f"{API}/reports/shops", {"params": {"account_id": shop.id}})
+
+    return build
+
+
+def _statement(own: bool, **params: Any) -> Callable[[World, Role], Call]:
+    def build(world: World, role: Role) -> Call:
+        account = world.own[role] if own else world.stranger_account
+        return Call(f"{API}/accounts/{account.id}/statement", {"params": params})
+
+    return build
+
+
+def _one_report(response: HttpResponse) -> None:
+    assert len(response.json()) == 1, response.json()
+
+
+def _csv(response: HttpResponse) -> None:
+    assert response.headers["content-type"].startswith("text/csv"), response.headers
+
+
+REPORT_CASES = [
+    Case(
+        "circulation",
+        "GET",
+        "/api/v1/reports/circulation",
+        _report("circulation", currency="TRK"),
+        READERS,
+        200,
+        ROLE,
+    ),
+    Case(
+        "circulation as CSV",
+        "GET",
+        "/api/v1/reports/circulation",
+        _report("circulation", currency="TRK", format="csv"),
+        READERS,
+        200,
+        ROLE,
+        expect=_csv,
+    ),
+    Case(
+        "project reports",
+        "GET",
+        "/api/v1/reports/projects",
+        _report("projects"),
+        ALL,
+    ),
+    Case(
+        "a project's report",
+        "GET",
+        "/api/v1/reports/projects",
+        _project_report,
+        PROJECT_READERS,
+        200,
+        NOT_PROJECT_COORDINATOR,
+        scoped=True,
+        expect=_one_report,
+    ),
+    Case(
+        "shop reports",
+        "GET",
+        "/api/v1/reports/shops",
+        _report("shops"),
+        ALL,
+    ),
+    Case(
+        "own shop's report",
+        "GET",
+        "/api/v1/reports/shops",
+        _shop_report(own_shop=True),
+        SHOP_READERS,
+        200,
+        NOT_OWNER,
+        expect=_one_report,
+    ),
+    Case(
+        "another shop's report",
+        "GET",
+        "/api/v1/reports/shops",
+        _shop_report(own_shop=False),
+        READERS,
+        200,
+        NOT_OWNER,
+        expect=_one_report,
+    ),
+    Case(
+        "own account's statement",
+        "GET",
+        "/api/v1/accounts/{account_id}/statement",
+        _statement(own=True),
+        ALL,
+    ),
+    Case(
+        "a stranger's account statement",
+        "GET",
+        "/api/v1/accounts/{account_id}/statement",
+        _statement(own=False),
+        READERS,
+        200,
+        NOT_OWNER,
+    ),
+    Case(
+        "a stranger's account statement as CSV",
+        "GET",
+        "/api/v1/accounts/{account_id}/statement",
+        _statement(own=False, format="csv"),
+        READERS,
+        200,
+        NOT_OWNER,
+        expect=_csv,
+    ),
+]
+
+
+def _filed_request(world: World) -> ApprovalView:
+    """An issuance filed for approval by an administrator other than any role's actor."""
+    requester = world.ledger.user(Role.ADMIN)
+    command = IssuanceCommand(world.budget.id, 10)
+    filed = write(
+        world.ledger.db,
+        requester.principal,
+        lambda ctx: approvals.issue(ctx, command, Decimal(0)),
+    )
+    assert isinstance(filed, ApprovalView)
+    return filed
+
+
+def _approval_path(suffix: str) -> Callable[[World, Role], Call]:
+    def build(world: World, _role: Role) -> Call:
+        return Call(f"{API}/approvals/{_filed_request(world).id}{suffix}")
+
+    return build
+
+
+def _signed_checkpoint(world: World, _role: Role) -> Call:
+    signed = checkpoints.make(audit.verify(world.ledger.db), world.ledger.settings)
+    body = {
+        "checkpoint": signed.checkpoint,
+        "signature": signed.signature,
+        "public_key": signed.public_key,
+        "key_id": signed.key_id,
+    }
+    return Call(f"{API}/audit/checkpoints/check", {"json": body})
+
+
+def _checkpoint_holds(response: HttpResponse) -> None:
+    assert response.json()["ok"] is True, response.text
+
+
+def _signed(response: HttpResponse) -> None:
+    assert response.json()["checkpoint"]["signature"], response.text
+
+
+AUDIT_CASES = [
+    Case(
+        "verify with a signed checkpoint",
+        "GET",
+        "/api/v1/audit/verify",
+        _fixed(f"{API}/audit/verify", params={"checkpoint": "true"}),
+        READERS,
+        200,
+        ROLE,
+        expect=_signed,
+    ),
+    Case(
+        "the checkpoint key",
+        "GET",
+        "/api/v1/audit/checkpoint-key",
+        _fixed(f"{API}/audit/checkpoint-key"),
+        READERS,
+        200,
+        ROLE,
+    ),
+    Case(
+        "check a checkpoint",
+        "POST",
+        "/api/v1/audit/checkpoints/check",
+        _signed_checkpoint,
+        READERS,
+        200,
+        ROLE,
+        expect=_checkpoint_holds,
+    ),
+    Case(
+        "list approval requests",
+        "GET",
+        "/api/v1/approvals",
+        _fixed(f"{API}/approvals"),
+        READERS,
+        200,
+        ROLE,
+    ),
+    Case(
+        "read an approval request",
+        "GET",
+        "/api/v1/approvals/{request_id}",
+        _approval_path(""),
+        READERS,
+        200,
+        ROLE,
+    ),
+    Case(
+        "approve another admin's request",
+        "POST",
+        "/api/v1/approvals/{request_id}/approve",
+        _approval_path("/approve"),
+        ADMIN,
+        201,
+        ROLE,
+        writes=True,
+    ),
+    Case(
+        "reject a request",
+        "POST",
+        "/api/v1/approvals/{request_id}/reject",
+        _approval_path("/reject"),
+        ADMIN,
+        200,
+        ROLE,
+        writes=True,
+    ),
+]
+
 CASES = [
     Case("sign in", "POST", "/api/v1/auth/token", _sign_in, ALL, public=True),
     Case("sign out", "POST", "/api/v1/auth/revoke", _fixed(f"{API}/auth/revoke"), ALL, 204),
@@ -1443,6 +1711,8 @@ CASES = [
     ),
     *SPENDING_CASES,
     *REDEMPTION_CASES,
+    *REPORT_CASES,
+    *AUDIT_CASES,
 ]
 
 PRIVATE_CASES = [case for case in CASES if not case.public]
@@ -1607,6 +1877,76 @@ def test_another_projects_coordinator_sees_nothing_of_it(client: TestClient, wor
     assert client.get(f"{API}/claims", headers=outsider).json()["items"] == []
     own = client.get(f"{API}/projects", headers=world.headers(Role.COORDINATOR)).json()
     assert [project["id"] for project in own] == [world.earning.project.id]
+
+
+def test_reports_list_only_what_each_role_may_read(client: TestClient, world: World) -> None:
+    """Without ``project_id`` or ``account_id`` nobody is refused: each sees their own share."""
+    other_keeper = world.ledger.user(Role.SHOPKEEPER)
+    other_shop = world.ledger.account(AccountKind.SHOP, other_keeper)
+    partner = world.ledger.account(AccountKind.PARTNER, world.actors[Role.SHOPKEEPER])
+    other_project = _new_project_of(world, world.outsider)
+    everything = {world.earning.project.id, other_project}
+    every_shop = {_world_shop(world).id, other_shop.id, partner.id}
+    expected_projects = {
+        Role.ADMIN: everything,
+        Role.AUDITOR: everything,
+        Role.COORDINATOR: {world.earning.project.id},
+        Role.SHOPKEEPER: set(),
+        Role.MEMBER: set(),
+    }
+    expected_shops = {
+        Role.ADMIN: every_shop,
+        Role.AUDITOR: every_shop,
+        Role.COORDINATOR: set(),
+        Role.SHOPKEEPER: {_world_shop(world).id, partner.id},
+        Role.MEMBER: set(),
+    }
+    seen_projects: dict[Role, set[int]] = {}
+    seen_shops: dict[Role, set[int]] = {}
+    for role in Role:
+        projects = client.get(f"{API}/reports/projects", headers=world.headers(role))
+        assert projects.status_code == 200, projects.text
+        seen_projects[role] = {report["project_id"] for report in projects.json()}
+        shops = client.get(f"{API}/reports/shops", headers=world.headers(role))
+        assert shops.status_code == 200, shops.text
+        seen_shops[role] = {report["account_id"] for report in shops.json()}
+    assert seen_projects == expected_projects
+    assert seen_shops == expected_shops
+    outsider = client.get(f"{API}/reports/projects", headers=world.outsider.headers)
+    assert [report["project_id"] for report in outsider.json()] == [other_project]
+    keeper = client.get(f"{API}/reports/shops", headers=other_keeper.headers)
+    assert [report["account_id"] for report in keeper.json()] == [other_shop.id]
+
+
+def test_a_coordinator_naming_another_project_is_refused(client: TestClient, world: World) -> None:
+    other_project = _new_project_of(world, world.outsider)
+    refused = client.get(
+        f"{API}/reports/projects",
+        params={"project_id": other_project},
+        headers=world.headers(Role.COORDINATOR),
+    )
+    assert_problem(refused, 403, "not_project_coordinator")
+    csv = client.get(
+        f"{API}/reports/projects",
+        params={"project_id": other_project, "format": "csv"},
+        headers=world.headers(Role.COORDINATOR),
+    )
+    assert_problem(csv, 403, "not_project_coordinator")
+    # A project that does not exist is refused the same way, so ids reveal nothing.
+    missing = client.get(
+        f"{API}/reports/projects",
+        params={"project_id": 999_999},
+        headers=world.headers(Role.COORDINATOR),
+    )
+    assert_problem(missing, 403, "not_project_coordinator")
+
+
+def _new_project_of(world: World, coordinator: Actor) -> int:
+    command = ProjectCommand("Street cleaning", "TRK", [coordinator.id])
+    project = write(
+        world.ledger.db, world.admin.principal, lambda ctx: projects.create_project(ctx, command)
+    )
+    return project.id
 
 
 def test_members_see_only_their_own_claims(client: TestClient, world: World) -> None:

@@ -111,3 +111,46 @@ def test_a_redemption_whose_hold_disagrees_is_reported(ledger: Ledger, sale: Sal
         )
     report = audit.verify(ledger.db)
     assert [(p.check, p.account_id) for p in report.problems] == [("redemption_hold", keeper_shop)]
+
+
+def test_a_paid_redemption_altered_behind_the_ledgers_back_breaks_the_redemption_identity(
+    ledger: Ledger, sale: Sale
+) -> None:
+    """The redemption account holds what the paid redemptions add up to; a paid redemption's row
+    raised by raw SQL makes the paid redemptions exceed what was redeemed, and the audit says so
+    (as well as that the row no longer matches its hold and its transaction)."""
+    keeper_shop = sale.paid.shop.account_id
+    admin = ledger.admin.principal
+    with ledger.db.write_engine.begin() as connection:
+        connection.execute(
+            text(
+                "UPDATE accounts SET iban = 'BE71096123456769', payout_name = 'Shop' WHERE id = :id"
+            ),
+            {"id": keeper_shop},
+        )
+    asked = write(ledger.db, admin, lambda ctx: redemptions.request(ctx, keeper_shop, 10, ""))
+    write(ledger.db, admin, lambda ctx: redemptions.approve(ctx, asked.id))
+    write(ledger.db, admin, lambda ctx: redemptions.pay(ctx, asked.id, "bank-ref-1"))
+    intact = audit.verify(ledger.db)
+    assert intact.ok, intact.problems
+    [before] = intact.currencies
+    assert (before.redeemed, before.redemptions_paid) == (10, 10)
+    assert before.redemption_identity_holds
+
+    with ledger.db.write_engine.begin() as connection:
+        connection.execute(
+            text("UPDATE redemptions SET amount = 25 WHERE id = :id"), {"id": asked.id}
+        )
+
+    report = audit.verify(ledger.db)
+    assert not report.ok
+    [trk] = report.currencies
+    assert (trk.redeemed, trk.redemptions_paid) == (10, 25)
+    assert not trk.redemption_identity_holds
+    assert trk.issued_identity_holds  # the journal itself is untouched
+    checks = [problem.check for problem in report.problems]
+    assert "redemption_identity" in checks
+    [identity] = [p for p in report.problems if p.check == "redemption_identity"]
+    assert identity.currency == "TRK"
+    assert identity.detail == "redeemed is 10, paid redemptions 25"
+    assert set(checks) == {"redemption_hold", "redemption", "redemption_identity"}
