@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from torekes import __version__
 from torekes.api.errors import install_error_handlers
@@ -30,6 +31,7 @@ from torekes.api.routes import (
 )
 from torekes.db.engine import Database
 from torekes.settings import Settings, load_settings
+from torekes.web import pages
 
 API_PREFIX = "/api/v1"
 
@@ -83,4 +85,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(packages=[("torekes.web", "static")]), name="static")
     return app

@@ -548,6 +548,11 @@ class NotAccountOwner(Forbidden):
     title = "You do not own this account"
 
 
+class CsrfFailed(Forbidden):
+    code = "csrf_failed"
+    title = "The form did not come from this site's own page; reload the page and try again"
+
+
 class OwnRequestNotApprovable(Forbidden):
     code = "own_request_not_approvable"
     title = "A second administrator must approve this request; you asked for it"

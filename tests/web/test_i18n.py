@@ -1,0 +1,59 @@
+"""The catalogues: every text on the pages is translated into Dutch, and the language choice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from torekes.web import i18n
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _page_texts() -> set[str]:
+    method_map = [("torekes/web/templates/**.html", "jinja2"), ("torekes/web/**.py", "python")]
+    options = {"torekes/web/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+    found = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        str(ROOT), method_map, options
+    ):
+        found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+def test_every_text_of_the_pages_has_its_dutch_translation() -> None:
+    texts = _page_texts()
+    assert "Sign in" in texts
+    with (i18n.LOCALE_DIR / "nl" / "LC_MESSAGES" / "messages.po").open("rb") as source:
+        catalog = read_po(source)
+    translated = {str(message.id) for message in catalog if message.id and message.string}
+    assert texts - translated == set()
+
+
+@pytest.mark.parametrize(
+    ("chosen", "header", "expected"),
+    [
+        (None, None, "nl"),
+        (None, "en", "en"),
+        (None, "en-US,en;q=0.9", "en"),
+        (None, "fr-BE, nl-BE;q=0.8, en;q=0.7", "nl"),
+        (None, "nl;q=0.2, en;q=0.9", "en"),
+        (None, "en;q=0", "nl"),
+        (None, "en;q=oops", "nl"),
+        ("en", "nl", "en"),
+        ("xx", "en", "en"),
+    ],
+)
+def test_the_language_is_the_choice_then_the_browser_then_dutch(
+    chosen: str | None, header: str | None, expected: str
+) -> None:
+    assert i18n.choose(chosen, header) == expected
+
+
+def test_right_to_left_languages_are_known_by_their_direction() -> None:
+    assert i18n.language("ar").direction == "rtl"
+    assert i18n.language("nl").direction == "ltr"
+    assert i18n.language("nl").name == "Nederlands"

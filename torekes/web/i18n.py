@@ -1,0 +1,76 @@
+"""Languages of the pages: gettext catalogues read with Babel, and the choice of language.
+
+Catalogues are the ``.po`` files under ``locale/<code>/LC_MESSAGES/messages.po``, compiled in
+memory when first needed, so adding a language is adding its catalogue to ``LANGUAGES``. The
+language is the one the person chose (a cookie), else the best match of the browser's
+``Accept-Language``, else Dutch. Each language knows its writing direction, so Arabic pages are
+laid out right to left.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from babel import Locale, negotiate_locale
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+LANGUAGES = ("nl", "en")
+DEFAULT_LANGUAGE = "nl"
+LANGUAGE_COOKIE = "torekes_lang"
+
+
+@dataclass(frozen=True, slots=True)
+class Language:
+    code: str
+    name: str  # in the language itself, for the language switch
+    direction: str  # "ltr" or "rtl"
+
+
+@cache
+def language(code: str) -> Language:
+    locale = Locale.parse(code)
+    return Language(code, locale.get_display_name(locale) or code, locale.text_direction)
+
+
+@cache
+def translations(code: str) -> Translations:
+    """The compiled catalogue of a language (an empty one for the source language's texts)."""
+    path = LOCALE_DIR / code / "LC_MESSAGES" / "messages.po"
+    if not path.exists():
+        return Translations()
+    with path.open("rb") as source:
+        catalog = read_po(source, locale=code)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(compiled)
+
+
+def choose(chosen: str | None, accept_language: str | None) -> str:
+    """The page language: the person's choice if we have it, else the browser's best match."""
+    if chosen in LANGUAGES:
+        return chosen
+    preferred = [tag.replace("-", "_") for tag in _ranked_tags(accept_language or "")]
+    return negotiate_locale(preferred, list(LANGUAGES)) or DEFAULT_LANGUAGE
+
+
+def _ranked_tags(header: str) -> list[str]:
+    ranked: list[tuple[float, int, str]] = []
+    for position, item in enumerate(header.split(",")):
+        tag, _, params = item.strip().partition(";")
+        quality = 1.0
+        name, _, value = params.strip().partition("=")
+        if name.strip() == "q":
+            try:
+                quality = float(value)
+            except ValueError:
+                quality = 0.0
+        if tag and tag != "*" and quality > 0:
+            ranked.append((-quality, position, tag.strip()))
+    return [tag for _, _, tag in sorted(ranked)]

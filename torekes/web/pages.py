@@ -1,0 +1,92 @@
+"""Pages every signed-in person uses: signing in and out, the wallet, and the language switch."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query
+from fastapi.responses import Response
+
+from torekes.domain import errors
+from torekes.services import accounts, auth, currencies
+from torekes.services.accounts import AccountQuery
+from torekes.services.unit_of_work import write
+from torekes.web import i18n
+from torekes.web.csrf import CSRF_FIELD
+from torekes.web.session import LANGUAGE_COOKIE_AGE, SESSION_COOKIE, Page, safe_next
+
+router = APIRouter(include_in_schema=False)
+
+RECENT_ENTRIES = 10
+Text = Annotated[str, Form(max_length=200)]
+NextPath = Annotated[str | None, Query(alias="next", max_length=500)]
+
+
+@router.get("/login")
+def login_form(page: Page, next_path: NextPath = None) -> Response:
+    if page.principal is not None:
+        return page.redirect(safe_next(next_path))
+    return page.render("login.html", next_path=safe_next(next_path))
+
+
+@router.post("/login")
+def login(
+    page: Page,
+    username: Text,
+    password: Text,
+    csrf_token: Annotated[str, Form(alias=CSRF_FIELD, max_length=100)] = "",
+    next_path: Annotated[str, Form(alias="next", max_length=500)] = "/",
+) -> Response:
+    page.require_csrf(csrf_token)
+    try:
+        issued = auth.sign_in(page.db, page.settings, username.strip(), password)
+    except errors.InvalidCredentials:
+        return page.render(
+            "login.html", 401, next_path=safe_next(next_path), username=username, failed="wrong"
+        )
+    except errors.RateLimited:
+        return page.render(
+            "login.html", 429, next_path=safe_next(next_path), username=username, failed="wait"
+        )
+    page.keep(SESSION_COOKIE, issued.access_token, page.settings.token_lifetime_days * 86400)
+    return page.redirect(safe_next(next_path))
+
+
+@router.post("/logout")
+def logout(
+    page: Page, csrf_token: Annotated[str, Form(alias=CSRF_FIELD, max_length=100)] = ""
+) -> Response:
+    page.require_csrf(csrf_token)
+    if page.principal is not None and page.token is not None:
+        token = page.token
+        write(page.db, page.principal, lambda ctx: auth.revoke_token(ctx, page.settings, token))
+    page.keep(SESSION_COOKIE, "", None)
+    return page.redirect("/login")
+
+
+@router.get("/language/{code}")
+def choose_language(page: Page, code: str, next_path: NextPath = None) -> Response:
+    if code in i18n.LANGUAGES:
+        page.keep(i18n.LANGUAGE_COOKIE, code, LANGUAGE_COOKIE_AGE)
+    return page.redirect(safe_next(next_path))
+
+
+@router.get("/")
+def wallet(page: Page) -> Response:
+    """Each of the person's accounts: the balance in large type and the latest entries."""
+    if page.principal is None:
+        return page.redirect("/login?next=/")
+    actor = page.principal
+    decimals = {
+        currency.code: currency.decimals for currency in currencies.list_currencies(page.db)
+    }
+    own = accounts.list_accounts(page.db, actor, AccountQuery(owner_id=actor.user_id)).items
+    wallets = [
+        (
+            account,
+            decimals[account.currency],
+            accounts.statement(page.db, actor, account.id, None, RECENT_ENTRIES).items,
+        )
+        for account in own
+    ]
+    return page.render("wallet.html", wallets=wallets)

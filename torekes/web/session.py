@@ -1,0 +1,120 @@
+"""Who is looking at a page, in which language, and the cookies that say so.
+
+Signing in on a page issues an API token, like the API's own sign-in, and keeps it in an
+HttpOnly cookie (``Secure`` when the public address is https; ``SameSite=Lax`` so that a claim or
+payment link opened from the camera app arrives signed in); signing out revokes it. Every page
+knows its language and its CSRF token, and sets the cookies that are missing on its response.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from torekes.api.deps import DbDep, SettingsDep
+from torekes.db.engine import Database
+from torekes.domain import errors
+from torekes.domain.access import Principal
+from torekes.services import auth
+from torekes.settings import Settings
+from torekes.web import csrf, i18n
+from torekes.web.templating import environment, format_moment
+
+SESSION_COOKIE = "torekes_session"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+
+
+@dataclass
+class PageContext:
+    request: Request
+    db: Database
+    settings: Settings
+    lang: str
+    principal: Principal | None
+    token: str | None
+    csrf_cookie: str
+    cookies: dict[str, tuple[str, int | None, str]] = field(default_factory=dict)
+
+    @property
+    def secure(self) -> bool:
+        return self.settings.public_base_url.startswith("https://")
+
+    @property
+    def csrf_token(self) -> str:
+        return csrf.form_token(self.settings.secret_key, self.csrf_cookie)
+
+    def require_csrf(self, submitted: str | None) -> None:
+        if not csrf.is_valid(
+            self.settings.secret_key, self.request.cookies.get(csrf.CSRF_COOKIE), submitted
+        ):
+            raise errors.CsrfFailed()
+
+    def render(self, template: str, status_code: int = 200, **values: Any) -> Response:
+        page = environment(self.lang).get_template(template)
+        html = page.render(
+            user=self.principal,
+            csrf_token=self.csrf_token,
+            moment=lambda when: format_moment(when, self.lang, self.settings.timezone),
+            path=self.request.url.path,
+            **values,
+        )
+        return self.finish(HTMLResponse(html, status_code))
+
+    def redirect(self, location: str) -> Response:
+        return self.finish(RedirectResponse(location, status_code=303))
+
+    def keep(self, name: str, value: str, max_age: int | None, samesite: str = "lax") -> None:
+        self.cookies[name] = (value, max_age, samesite)
+
+    def finish(self, response: Response) -> Response:
+        if self.request.cookies.get(csrf.CSRF_COOKIE) != self.csrf_cookie:
+            self.keep(csrf.CSRF_COOKIE, self.csrf_cookie, None, "strict")
+        for name, (value, max_age, samesite) in self.cookies.items():
+            if value:
+                response.set_cookie(
+                    name,
+                    value,
+                    max_age=max_age,
+                    path="/",
+                    secure=self.secure,
+                    httponly=True,
+                    samesite=samesite,  # type: ignore[arg-type]
+                )
+            else:
+                response.delete_cookie(name, path="/", secure=self.secure, httponly=True)
+        return response
+
+
+def page_context(request: Request, db: DbDep, settings: SettingsDep) -> PageContext:
+    token = request.cookies.get(SESSION_COOKIE)
+    principal = None
+    if token:
+        try:
+            principal = auth.principal_for_token(db, settings, token)
+        except errors.InvalidToken:
+            token = None
+    lang = i18n.choose(
+        request.cookies.get(i18n.LANGUAGE_COOKIE), request.headers.get("accept-language")
+    )
+    return PageContext(
+        request=request,
+        db=db,
+        settings=settings,
+        lang=lang,
+        principal=principal,
+        token=token,
+        csrf_cookie=request.cookies.get(csrf.CSRF_COOKIE) or csrf.new_cookie_value(),
+    )
+
+
+Page = Annotated[PageContext, Depends(page_context)]
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after signing in: only a path on this site, never another site."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
