@@ -1,0 +1,202 @@
+"""Paying a shop's QR from the phone: the page shows whom and how much, one button pays, the
+receipt shows the new balance, and every refusal is a page in plain words that changed nothing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
+
+from tests.support import PASSWORD, Actor, Ledger
+from torekes.app import create_app
+from torekes.db import models as m
+from torekes.domain.access import Role
+from torekes.domain.accounts import AccountKind
+from torekes.domain.spending import RequestKind
+from torekes.services import clock, payment_requests, security
+from torekes.services.payment_requests import RequestCommand
+from torekes.services.unit_of_work import write
+from torekes.services.views import AccountView
+from torekes.settings import Settings
+
+BASE = "http://127.0.0.1:8000"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        security, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    )
+
+
+@dataclass
+class Shop:
+    keeper: Actor
+    account: AccountView
+    member: Actor
+    wallet: AccountView
+
+
+@pytest.fixture
+def shop(ledger: Ledger) -> Shop:
+    ledger.currency("EUT", decimals=2)
+    keeper = ledger.user(Role.SHOPKEEPER, "bakker")
+    account = ledger.account(AccountKind.SHOP, keeper, "EUT")
+    member = ledger.user(Role.MEMBER, "fatima")
+    wallet = ledger.funded_member(member, 2000, "EUT")
+    return Shop(keeper, account, member, wallet)
+
+
+@pytest.fixture
+def phone(settings: Settings, shop: Shop) -> Iterator[TestClient]:
+    with TestClient(create_app(settings), base_url=BASE) as client:
+        form = client.get("/login")
+        signed_in = client.post(
+            "/login",
+            data={"username": "fatima", "password": PASSWORD, "csrf_token": _csrf(form.text)},
+            follow_redirects=False,
+        )
+        assert signed_in.status_code == 303
+        yield client
+
+
+def _csrf(page: str) -> str:
+    found = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', page)
+    assert found is not None, page
+    return found.group(1)
+
+
+def _request(ledger: Ledger, shop: Shop, amount: int | None = 1250, **more: object) -> str:
+    kind = RequestKind.ONE_OFF if amount is not None else RequestKind.STANDING
+    command = RequestCommand(shop.account.id, kind, amount, "Bread", **more)  # type: ignore[arg-type]
+    view = write(
+        ledger.db,
+        shop.keeper.principal,
+        lambda ctx: payment_requests.create_request(ctx, ledger.settings, command),
+    )
+    assert view.code is not None
+    return view.code
+
+
+def _balance(ledger: Ledger, account_id: int) -> int:
+    with ledger.db.read_session() as session:
+        account = session.get(m.Account, account_id)
+        assert account is not None
+        return account.balance
+
+
+def test_a_member_pays_a_request_with_one_tap(
+    phone: TestClient, ledger: Ledger, shop: Shop
+) -> None:
+    code = _request(ledger, shop)
+    page = phone.get(f"/p/{code}")
+    assert page.status_code == 200
+    assert "Betalen aan" in page.text
+    assert shop.account.name in page.text
+    assert "12,50" in page.text
+    paid = phone.post(f"/p/{code}", data={"csrf_token": _csrf(page.text)})
+    assert paid.status_code == 201, paid.text
+    assert "Betaald" in paid.text
+    assert "7,50" in paid.text  # the new balance: 20,00 - 12,50
+    assert _balance(ledger, shop.wallet.id) == 750
+    assert _balance(ledger, shop.account.id) == 1250
+    again = phone.post(f"/p/{code}", data={"csrf_token": _csrf(page.text)})
+    assert again.status_code == 409
+    assert "al betaald" in again.text
+    assert _balance(ledger, shop.wallet.id) == 750
+
+
+def test_a_standing_qr_takes_the_typed_amount(
+    phone: TestClient, ledger: Ledger, shop: Shop
+) -> None:
+    code = _request(ledger, shop, amount=None)
+    page = phone.get(f"/p/{code}")
+    assert '<label for="amount">' in page.text
+    for typed in ("", "abc", "-1", "0", "1,005"):
+        refused = phone.post(f"/p/{code}", data={"csrf_token": _csrf(page.text), "amount": typed})
+        assert refused.status_code == 422, typed
+        assert 'role="alert"' in refused.text
+    assert _balance(ledger, shop.wallet.id) == 2000
+    paid = phone.post(f"/p/{code}", data={"csrf_token": _csrf(page.text), "amount": "3,25"})
+    assert paid.status_code == 201, paid.text
+    assert _balance(ledger, shop.wallet.id) == 2000 - 325
+
+
+def test_not_enough_tokens_is_explained_and_nothing_moves(
+    phone: TestClient, ledger: Ledger, shop: Shop
+) -> None:
+    code = _request(ledger, shop, amount=5000)
+    page = phone.get(f"/p/{code}")
+    refused = phone.post(f"/p/{code}", data={"csrf_token": _csrf(page.text)})
+    assert refused.status_code == 409
+    assert "niet genoeg" in refused.text
+    assert _balance(ledger, shop.wallet.id) == 2000
+
+
+def test_an_expired_or_cancelled_request_says_so(
+    phone: TestClient, ledger: Ledger, shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cancelled = _request(ledger, shop)
+    write(
+        ledger.db,
+        shop.keeper.principal,
+        lambda ctx: payment_requests.cancel(ctx, ledger.settings, cancelled),
+    )
+    assert "geannuleerd" in phone.get(f"/p/{cancelled}").text
+    expiring = _request(ledger, shop, lifetime=timedelta(minutes=1))
+    later = clock.now() + timedelta(minutes=2)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    page = phone.get(f"/p/{expiring}")
+    assert page.status_code == 409
+    assert "verlopen" in page.text
+
+
+def test_an_unknown_code_is_a_plain_not_found(phone: TestClient) -> None:
+    page = phone.get("/p/not-a-real-code")
+    assert page.status_code == 404
+    assert "kennen we niet" in page.text
+
+
+def test_signed_out_the_page_asks_to_sign_in_and_comes_back(
+    settings: Settings, ledger: Ledger, shop: Shop
+) -> None:
+    code = _request(ledger, shop)
+    with TestClient(create_app(settings), base_url=BASE) as client:
+        away = client.get(f"/p/{code}", follow_redirects=False)
+        assert away.headers["location"] == f"/login?next=/p/{code}"
+        form = client.get(away.headers["location"])
+        back = client.post(
+            "/login",
+            data={
+                "username": "fatima",
+                "password": PASSWORD,
+                "csrf_token": _csrf(form.text),
+                "next": f"/p/{code}",
+            },
+            follow_redirects=False,
+        )
+        assert back.headers["location"] == f"/p/{code}"
+
+
+def test_paying_without_the_pages_csrf_token_is_refused(
+    phone: TestClient, ledger: Ledger, shop: Shop
+) -> None:
+    code = _request(ledger, shop)
+    refused = phone.post(f"/p/{code}", data={"csrf_token": "0" * 64})
+    assert refused.status_code == 403
+    assert _balance(ledger, shop.wallet.id) == 2000
+
+
+def test_the_english_page(phone: TestClient, ledger: Ledger, shop: Shop) -> None:
+    code = _request(ledger, shop)
+    phone.get("/language/en")
+    page = phone.get(f"/p/{code}")
+    assert "Pay " in page.text
+    assert "12.50" in page.text
+    paid = phone.post(f"/p/{code}", data={"csrf_token": _csrf(page.text)})
+    assert "Your new balance" in paid.text

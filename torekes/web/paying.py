@@ -1,0 +1,96 @@
+"""Paying a shop from the phone: the page a payment QR opens (``/p/{code}``), one button, then the
+receipt with the new balance; every refusal explained in plain words."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Path
+from fastapi.responses import Response
+
+from torekes.api.errors import status_of
+from torekes.domain import errors
+from torekes.domain.spending import RequestKind, RequestStatus
+from torekes.services import currencies, payment_requests
+from torekes.services.payment_requests import PayCommand
+from torekes.services.unit_of_work import write
+from torekes.web.csrf import CSRF_FIELD
+from torekes.web.problems import N_, plain_words
+from torekes.web.session import Page
+
+router = APIRouter(include_in_schema=False)
+
+Code = Annotated[str, Path(min_length=1, max_length=100)]
+CsrfToken = Annotated[str, Form(alias=CSRF_FIELD, max_length=100)]
+
+NOT_OPEN = {
+    RequestStatus.PAID.value: N_("This payment request has already been paid."),
+    RequestStatus.EXPIRED.value: N_(
+        "This payment request has expired. Ask the shop for a new one."
+    ),
+    RequestStatus.CANCELLED.value: N_("The shop cancelled this payment request."),
+}
+
+
+@router.get("/p/{code}")
+def payment_page(page: Page, code: Code) -> Response:
+    """Whom and how much, and one button; or why it cannot be paid."""
+    if page.principal is None:
+        return page.redirect(f"/login?next=/p/{code}")
+    try:
+        request = payment_requests.open_request(page.db, page.principal, code)
+    except errors.TorekesError as error:
+        return page.render("problem.html", status_of(error), message=plain_words(error))
+    if request.status != RequestStatus.OPEN.value:
+        return page.render("problem.html", 409, message=NOT_OPEN[request.status])
+    return page.render(
+        "pay.html",
+        code=code,
+        request=request,
+        decimals=_decimals(page, request.currency),
+        standing=request.kind == RequestKind.STANDING.value,
+    )
+
+
+@router.post("/p/{code}")
+def pay(
+    page: Page,
+    code: Code,
+    csrf_token: CsrfToken = "",
+    amount: Annotated[str, Form(max_length=30)] = "",
+) -> Response:
+    page.require_csrf(csrf_token)
+    if page.principal is None:
+        return page.redirect(f"/login?next=/p/{code}")
+    actor = page.principal
+    try:
+        request = payment_requests.open_request(page.db, actor, code)
+        decimals = _decimals(page, request.currency)
+        typed = None if request.amount is not None else _minor_units(amount, decimals)
+        receipt = write(
+            page.db,
+            actor,
+            lambda ctx: payment_requests.pay(ctx, page.settings, code, PayCommand(typed)),
+        )
+    except errors.TorekesError as error:
+        return page.render("problem.html", status_of(error), message=plain_words(error))
+    return page.render("receipt.html", 201, receipt=receipt, decimals=decimals)
+
+
+def _decimals(page: Page, code: str) -> int:
+    return next(c.decimals for c in currencies.list_currencies(page.db) if c.code == code)
+
+
+def _minor_units(typed: str, decimals: int) -> int:
+    """A typed amount (``12,50`` or ``12.50``) in minor units; refused when it is not one."""
+    text = typed.strip().replace(",", ".")
+    if not text:
+        raise errors.AmountRequired()
+    try:
+        value = Decimal(text).scaleb(decimals)
+    except InvalidOperation:
+        raise errors.InvalidAmount() from None
+    if not value.is_finite() or value != value.to_integral_value() or value <= 0:
+        raise errors.InvalidAmount()
+    return int(value)
