@@ -66,6 +66,49 @@ class ClaimQuery:
     limit: int = pagination.DEFAULT_PAGE_SIZE
 
 
+@dataclass(frozen=True, slots=True)
+class ClaimPreview:
+    """What a code pays for, shown to the member before claiming it."""
+
+    title: str
+    description: str
+    project: str
+    currency: str
+    decimals: int
+    reward_kind: str
+    reward_amount: int
+    max_hours: Decimal | None
+    requires_approval: bool
+
+
+def preview(db: Database, actor: Principal, code: str) -> ClaimPreview:
+    """The activity behind a code, refused as claiming it would be refused now (an unknown,
+    revoked, expired or used code; an activity paused, closed or not yet open)."""
+    access.require_role(actor, Role.MEMBER)
+    with db.read_session() as session:
+        found = find_code(session, code)
+        activity = session.get(m.Activity, found.activity_id)
+        assert activity is not None
+        now = clock.now()
+        check_code_usable(_code_state(found), now)
+        check_activity_open(rules_of(activity), now)
+        project = session.get(m.Project, activity.project_id)
+        assert project is not None
+        currency = session.get(m.Currency, project.currency_id)
+        assert currency is not None
+        return ClaimPreview(
+            title=activity.title,
+            description=activity.description,
+            project=project.name,
+            currency=currency.code,
+            decimals=currency.decimals,
+            reward_kind=activity.reward_kind,
+            reward_amount=activity.reward_amount,
+            max_hours=activity.max_hours,
+            requires_approval=activity.requires_approval,
+        )
+
+
 def claim(ctx: WriteContext, settings: Settings, command: ClaimCommand) -> ClaimView:
     access.require_role(ctx.actor, Role.MEMBER)
     session = ctx.session

@@ -1,0 +1,191 @@
+"""Claiming from the phone: the page a claim QR opens says what the activity pays, one button
+claims it, the next page shows the new balance (or that a coordinator approves first), and every
+refusal is a page in plain words that changed nothing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+from functools import partial
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import new_activity, new_batch, new_project
+from tests.support import PASSWORD, Actor, Ledger
+from torekes.app import create_app
+from torekes.db import models as m
+from torekes.domain.access import Role
+from torekes.domain.accounts import AccountKind
+from torekes.domain.earning import RewardKind
+from torekes.services import activities, security
+from torekes.services.unit_of_work import write
+from torekes.services.views import AccountView, ProjectView
+from torekes.settings import Settings
+
+BASE = "http://127.0.0.1:8000"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        security, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    )
+
+
+@pytest.fixture
+def project(ledger: Ledger) -> ProjectView:
+    ledger.currency()
+    return new_project(ledger, 1000)
+
+
+@pytest.fixture
+def volunteer(ledger: Ledger, project: ProjectView) -> tuple[Actor, AccountView]:
+    actor = ledger.user(Role.MEMBER, "jonas")
+    return actor, ledger.account(AccountKind.MEMBER, actor)
+
+
+@pytest.fixture
+def phone(settings: Settings, volunteer: tuple[Actor, AccountView]) -> Iterator[TestClient]:
+    with TestClient(create_app(settings), base_url=BASE) as client:
+        form = client.get("/login")
+        signed_in = client.post(
+            "/login",
+            data={"username": "jonas", "password": PASSWORD, "csrf_token": _csrf(form.text)},
+            follow_redirects=False,
+        )
+        assert signed_in.status_code == 303
+        yield client
+
+
+def _csrf(page: str) -> str:
+    found = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', page)
+    assert found is not None, page
+    return found.group(1)
+
+
+def _balance(ledger: Ledger, account_id: int) -> int:
+    with ledger.db.read_session() as session:
+        account = session.get(m.Account, account_id)
+        assert account is not None
+        return account.balance
+
+
+def _code(ledger: Ledger, project: ProjectView, **activity: Any) -> str:
+    made = new_activity(ledger, project.id, **activity)
+    return new_batch(ledger, made.id).codes[0].code
+
+
+def test_a_volunteer_claims_a_fixed_reward_and_sees_the_new_balance(
+    phone: TestClient, ledger: Ledger, project: ProjectView, volunteer: tuple[Actor, AccountView]
+) -> None:
+    code = _code(ledger, project, requires_approval=False, reward_amount=25, title="Sweeping")
+    page = phone.get(f"/c/{code}")
+    assert page.status_code == 200
+    assert "Sweeping" in page.text
+    assert ">25<" in page.text
+    assert 'name="hours"' not in page.text
+    done = phone.post(f"/c/{code}", data={"csrf_token": _csrf(page.text)})
+    assert done.status_code == 201, done.text
+    assert "Dank je wel" in done.text
+    assert "<strong>25 TRK</strong>" in done.text
+    assert _balance(ledger, volunteer[1].id) == 25
+    again = phone.get(f"/c/{code}")
+    assert again.status_code == 409
+    assert "al gebruikt" in again.text
+    twice = phone.post(f"/c/{code}", data={"csrf_token": _csrf(page.text)})
+    assert twice.status_code == 409
+    assert _balance(ledger, volunteer[1].id) == 25
+
+
+def test_per_hour_asks_the_hours_and_pays_them(
+    phone: TestClient, ledger: Ledger, project: ProjectView, volunteer: tuple[Actor, AccountView]
+) -> None:
+    code = _code(
+        ledger,
+        project,
+        requires_approval=False,
+        reward_kind=RewardKind.PER_HOUR,
+        reward_amount=10,
+        max_hours=Decimal(4),
+    )
+    page = phone.get(f"/c/{code}")
+    assert '<label for="hours">' in page.text
+    assert "per uur" in page.text
+    for typed, expected in (("", "hoeveel uur"), ("abc", "kan niet"), ("9", "kan niet")):
+        refused = phone.post(f"/c/{code}", data={"csrf_token": _csrf(page.text), "hours": typed})
+        assert refused.status_code == 422, typed
+        assert expected in refused.text
+    assert _balance(ledger, volunteer[1].id) == 0
+    done = phone.post(f"/c/{code}", data={"csrf_token": _csrf(page.text), "hours": "1,5"})
+    assert done.status_code == 201, done.text
+    assert _balance(ledger, volunteer[1].id) == 15
+
+
+def test_a_claim_awaiting_approval_says_so(
+    phone: TestClient, ledger: Ledger, project: ProjectView, volunteer: tuple[Actor, AccountView]
+) -> None:
+    code = _code(ledger, project, requires_approval=True)
+    page = phone.get(f"/c/{code}")
+    assert "coördinator bekijkt" in page.text
+    done = phone.post(f"/c/{code}", data={"csrf_token": _csrf(page.text)})
+    assert done.status_code == 201
+    assert "keurt je claim binnenkort goed" in done.text
+    assert _balance(ledger, volunteer[1].id) == 0
+
+
+@pytest.mark.parametrize(("action", "words"), [("pause", "gepauzeerd"), ("close", "afgelopen")])
+def test_a_paused_or_closed_activity_is_explained(
+    phone: TestClient, ledger: Ledger, project: ProjectView, action: str, words: str
+) -> None:
+    made = new_activity(ledger, project.id)
+    code = new_batch(ledger, made.id).codes[0].code
+    for step in {"pause": ["pause"], "close": ["pause", "close"]}[action]:
+        write(
+            ledger.db,
+            ledger.admin.principal,
+            partial(activities.change_status, activity_id=made.id, action=step),
+        )
+    page = phone.get(f"/c/{code}")
+    assert page.status_code == 409
+    assert words in page.text
+
+
+def test_an_unknown_code_and_a_shopkeeper_get_plain_pages(
+    settings: Settings, phone: TestClient, ledger: Ledger, project: ProjectView
+) -> None:
+    unknown = phone.get("/c/nothing-like-a-code")
+    assert unknown.status_code == 404
+    assert "kennen we niet" in unknown.text
+    code = _code(ledger, project)
+    ledger.user(Role.SHOPKEEPER, "bakker")
+    with TestClient(create_app(settings), base_url=BASE) as shop:
+        form = shop.get("/login")
+        shop.post(
+            "/login",
+            data={"username": "bakker", "password": PASSWORD, "csrf_token": _csrf(form.text)},
+        )
+        refused = shop.get(f"/c/{code}")
+        assert refused.status_code == 403
+        assert "kan dat niet" in refused.text
+
+
+def test_signed_out_the_claim_link_signs_in_first(
+    settings: Settings, ledger: Ledger, project: ProjectView
+) -> None:
+    code = _code(ledger, project)
+    with TestClient(create_app(settings), base_url=BASE) as client:
+        away = client.get(f"/c/{code}", follow_redirects=False)
+        assert away.headers["location"] == f"/login?next=/c/{code}"
+
+
+def test_claiming_without_the_pages_csrf_token_is_refused(
+    phone: TestClient, ledger: Ledger, project: ProjectView, volunteer: tuple[Actor, AccountView]
+) -> None:
+    code = _code(ledger, project, requires_approval=False)
+    refused = phone.post(f"/c/{code}", data={"csrf_token": "f" * 64})
+    assert refused.status_code == 403
+    assert _balance(ledger, volunteer[1].id) == 0

@@ -1,0 +1,76 @@
+"""Claiming a reward from the phone: the page a claim QR opens (``/c/{code}``) says what the
+activity is and what it pays (asking the hours when it pays per hour), one button claims, and
+the next page shows the new balance, or that a coordinator will approve it first."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Path
+from fastapi.responses import Response
+
+from torekes.api.errors import status_of
+from torekes.domain import errors
+from torekes.domain.earning import RewardKind
+from torekes.services import accounts, claims
+from torekes.services.claims import ClaimCommand
+from torekes.services.unit_of_work import write
+from torekes.web.csrf import CSRF_FIELD
+from torekes.web.problems import plain_words
+from torekes.web.session import Page
+
+router = APIRouter(include_in_schema=False)
+
+Code = Annotated[str, Path(min_length=1, max_length=100)]
+
+
+@router.get("/c/{code}")
+def claim_page(page: Page, code: Code) -> Response:
+    if page.principal is None:
+        return page.redirect(f"/login?next=/c/{code}")
+    try:
+        activity = claims.preview(page.db, page.principal, code)
+    except errors.TorekesError as error:
+        return page.render("problem.html", status_of(error), message=plain_words(error))
+    return page.render(
+        "claim.html",
+        code=code,
+        activity=activity,
+        per_hour=activity.reward_kind == RewardKind.PER_HOUR.value,
+    )
+
+
+@router.post("/c/{code}")
+def claim(
+    page: Page,
+    code: Code,
+    csrf_token: Annotated[str, Form(alias=CSRF_FIELD, max_length=100)] = "",
+    hours: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    page.require_csrf(csrf_token)
+    if page.principal is None:
+        return page.redirect(f"/login?next=/c/{code}")
+    actor = page.principal
+    try:
+        activity = claims.preview(page.db, actor, code)
+        command = ClaimCommand(code, _hours(hours))
+        made = write(page.db, actor, lambda ctx: claims.claim(ctx, page.settings, command))
+        wallet = accounts.get_account(page.db, actor, made.account_id)
+    except errors.TorekesError as error:
+        return page.render("problem.html", status_of(error), message=plain_words(error))
+    return page.render("claimed.html", 201, claim=made, activity=activity, wallet=wallet)
+
+
+def _hours(typed: str) -> Decimal | None:
+    """Hours as typed (``1,5`` or ``1.5``), or None when the field was left empty."""
+    text = typed.strip().replace(",", ".")
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise errors.HoursOutOfRange("Hours are a number, such as 1.5") from None
+    if not value.is_finite():
+        raise errors.HoursOutOfRange("Hours are a number, such as 1.5")
+    return value
