@@ -4,7 +4,6 @@ the next page shows the new balance, or that a coordinator will approve it first
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Path
@@ -17,6 +16,7 @@ from torekes.services import accounts, claims
 from torekes.services.claims import ClaimCommand
 from torekes.services.unit_of_work import write
 from torekes.web.csrf import CSRF_FIELD
+from torekes.web.forms import hours as parse_hours
 from torekes.web.problems import plain_words
 from torekes.web.session import Page
 
@@ -54,23 +54,9 @@ def claim(
     actor = page.principal
     try:
         activity = claims.preview(page.db, actor, code)
-        command = ClaimCommand(code, _hours(hours))
+        command = ClaimCommand(code, parse_hours(hours))
         made = write(page.db, actor, lambda ctx: claims.claim(ctx, page.settings, command))
         wallet = accounts.get_account(page.db, actor, made.account_id)
     except errors.TorekesError as error:
         return page.render("problem.html", status_of(error), message=plain_words(error))
     return page.render("claimed.html", 201, claim=made, activity=activity, wallet=wallet)
-
-
-def _hours(typed: str) -> Decimal | None:
-    """Hours as typed (``1,5`` or ``1.5``), or None when the field was left empty."""
-    text = typed.strip().replace(",", ".")
-    if not text:
-        return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise errors.HoursOutOfRange("Hours are a number, such as 1.5") from None
-    if not value.is_finite():
-        raise errors.HoursOutOfRange("Hours are a number, such as 1.5")
-    return value

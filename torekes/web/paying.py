@@ -3,7 +3,6 @@ receipt with the new balance; every refusal explained in plain words."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Path
@@ -16,6 +15,7 @@ from torekes.services import currencies, payment_requests
 from torekes.services.payment_requests import PayCommand
 from torekes.services.unit_of_work import write
 from torekes.web.csrf import CSRF_FIELD
+from torekes.web.forms import minor_units
 from torekes.web.problems import N_, plain_words
 from torekes.web.session import Page
 
@@ -67,7 +67,7 @@ def pay(
     try:
         request = payment_requests.open_request(page.db, actor, code)
         decimals = _decimals(page, request.currency)
-        typed = None if request.amount is not None else _minor_units(amount, decimals)
+        typed = None if request.amount is not None else minor_units(amount, decimals)
         receipt = write(
             page.db,
             actor,
@@ -80,17 +80,3 @@ def pay(
 
 def _decimals(page: Page, code: str) -> int:
     return next(c.decimals for c in currencies.list_currencies(page.db) if c.code == code)
-
-
-def _minor_units(typed: str, decimals: int) -> int:
-    """A typed amount (``12,50`` or ``12.50``) in minor units; refused when it is not one."""
-    text = typed.strip().replace(",", ".")
-    if not text:
-        raise errors.AmountRequired()
-    try:
-        value = Decimal(text).scaleb(decimals)
-    except InvalidOperation:
-        raise errors.InvalidAmount() from None
-    if not value.is_finite() or value != value.to_integral_value() or value <= 0:
-        raise errors.InvalidAmount()
-    return int(value)
