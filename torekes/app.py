@@ -31,7 +31,7 @@ from torekes.api.routes import (
 )
 from torekes.db.engine import Database
 from torekes.settings import Settings, load_settings
-from torekes.web import claiming, pages, paying
+from torekes.web import claiming, pages, paying, till
 
 API_PREFIX = "/api/v1"
 
@@ -88,5 +88,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(paying.router)
     app.include_router(claiming.router)
+    app.include_router(till.router)
     app.mount("/static", StaticFiles(packages=[("torekes.web", "static")]), name="static")
     return app

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from torekes.api.errors import status_of
 from torekes.domain import errors
 from torekes.domain.spending import RequestKind, RequestStatus
-from torekes.services import currencies, payment_requests
+from torekes.services import payment_requests
 from torekes.services.payment_requests import PayCommand
 from torekes.services.unit_of_work import write
 from torekes.web.csrf import CSRF_FIELD
@@ -48,7 +48,7 @@ def payment_page(page: Page, code: Code) -> Response:
         "pay.html",
         code=code,
         request=request,
-        decimals=_decimals(page, request.currency),
+        decimals=page.decimals_of(request.currency),
         standing=request.kind == RequestKind.STANDING.value,
     )
 
@@ -66,7 +66,7 @@ def pay(
     actor = page.principal
     try:
         request = payment_requests.open_request(page.db, actor, code)
-        decimals = _decimals(page, request.currency)
+        decimals = page.decimals_of(request.currency)
         typed = None if request.amount is not None else minor_units(amount, decimals)
         receipt = write(
             page.db,
@@ -76,7 +76,3 @@ def pay(
     except errors.TorekesError as error:
         return page.render("problem.html", status_of(error), message=plain_words(error))
     return page.render("receipt.html", 201, receipt=receipt, decimals=decimals)
-
-
-def _decimals(page: Page, code: str) -> int:
-    return next(c.decimals for c in currencies.list_currencies(page.db) if c.code == code)

@@ -18,7 +18,7 @@ from torekes.api.deps import DbDep, SettingsDep
 from torekes.db.engine import Database
 from torekes.domain import errors
 from torekes.domain.access import Principal
-from torekes.services import auth
+from torekes.services import auth, currencies
 from torekes.settings import Settings
 from torekes.web import csrf, i18n
 from torekes.web.templating import environment, format_moment
@@ -45,6 +45,11 @@ class PageContext:
     @property
     def csrf_token(self) -> str:
         return csrf.form_token(self.settings.secret_key, self.csrf_cookie)
+
+    def decimals_of(self, currency_code: str) -> int:
+        return next(
+            c.decimals for c in currencies.list_currencies(self.db) if c.code == currency_code
+        )
 
     def require_csrf(self, submitted: str | None) -> None:
         if not csrf.is_valid(

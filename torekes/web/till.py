@@ -1,0 +1,99 @@
+"""The shop's till: type an amount, show its QR full screen, and see it turn into "paid" the
+moment the member pays, without reloading (a small script long-polls ``/till/{code}/status``;
+without scripts, reloading the page shows the same)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Path, Query
+from fastapi.responses import JSONResponse, Response
+
+from torekes.api.errors import status_of
+from torekes.domain import errors
+from torekes.domain.access import Role
+from torekes.domain.accounts import PAYEE_KINDS
+from torekes.services import accounts, payment_requests, qr
+from torekes.services.accounts import AccountQuery
+from torekes.services.payment_requests import MAX_WAIT_SECONDS, RequestCommand
+from torekes.services.unit_of_work import write
+from torekes.web.csrf import CSRF_FIELD
+from torekes.web.forms import minor_units
+from torekes.web.problems import plain_words
+from torekes.web.session import Page
+
+router = APIRouter(include_in_schema=False)
+
+Code = Annotated[str, Path(min_length=1, max_length=100)]
+
+
+@router.get("/till")
+def till(page: Page) -> Response:
+    """The shops the signed-in shopkeeper keeps, each with an amount field."""
+    if page.principal is None:
+        return page.redirect("/login?next=/till")
+    if page.principal.role is not Role.SHOPKEEPER:
+        return page.render("problem.html", 403, message=plain_words(errors.RoleNotAllowed()))
+    actor = page.principal
+    owned = accounts.list_accounts(page.db, actor, AccountQuery(owner_id=actor.user_id)).items
+    shops = [account for account in owned if account.kind in PAYEE_KINDS]
+    return page.render("till.html", shops=shops)
+
+
+@router.post("/till")
+def ask(
+    page: Page,
+    shop: Annotated[int, Form(ge=1)],
+    amount: Annotated[str, Form(max_length=30)] = "",
+    memo: Annotated[str, Form(max_length=200)] = "",
+    csrf_token: Annotated[str, Form(alias=CSRF_FIELD, max_length=100)] = "",
+) -> Response:
+    page.require_csrf(csrf_token)
+    if page.principal is None:
+        return page.redirect("/login?next=/till")
+    actor = page.principal
+    try:
+        account = accounts.get_account(page.db, actor, shop)
+        decimals = page.decimals_of(account.currency)
+        command = RequestCommand(shop, amount=minor_units(amount, decimals), memo=memo.strip())
+        made = write(
+            page.db,
+            actor,
+            lambda ctx: payment_requests.create_request(ctx, page.settings, command),
+        )
+    except errors.TorekesError as error:
+        return page.render("problem.html", status_of(error), message=plain_words(error))
+    return page.redirect(f"/till/{made.code}")
+
+
+@router.get("/till/{code}")
+def show(page: Page, code: Code) -> Response:
+    """The request's QR, full screen, and its state."""
+    if page.principal is None:
+        return page.redirect(f"/login?next=/till/{code}")
+    try:
+        request = payment_requests.get_request(page.db, page.settings, page.principal, code)
+    except errors.TorekesError as error:
+        return page.render("problem.html", status_of(error), message=plain_words(error))
+    return page.render(
+        "till_request.html",
+        request=request,
+        decimals=page.decimals_of(request.currency),
+        qr_svg=qr.inline_svg(request.url),
+    )
+
+
+@router.get("/till/{code}/status")
+async def status(
+    page: Page,
+    code: Code,
+    wait: Annotated[float, Query(ge=0, le=MAX_WAIT_SECONDS)] = 0,
+) -> Response:
+    """The request's state as soon as it is no longer open, or when ``wait`` seconds are up."""
+    if page.principal is None:
+        return JSONResponse({"status": "signed_out"}, status_code=401)
+    try:
+        view = await payment_requests.watch(page.db, page.principal, code, wait)
+    except errors.TorekesError as error:
+        return JSONResponse({"status": error.code}, status_code=status_of(error))
+    return JSONResponse({"status": view.status}, headers={"Cache-Control": "no-store"})
