@@ -4,36 +4,26 @@ refusal is a page in plain words that changed nothing."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from decimal import Decimal
 from functools import partial
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import new_activity, new_batch, new_project
 from tests.support import PASSWORD, Actor, Ledger
+from tests.web.conftest import BASE, csrf_of, signed_in
 from torekes.app import create_app
 from torekes.db import models as m
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
 from torekes.domain.earning import RewardKind
-from torekes.services import activities, security
+from torekes.services import activities
 from torekes.services.unit_of_work import write
 from torekes.services.views import AccountView, ProjectView
 from torekes.settings import Settings
-
-BASE = "http://127.0.0.1:8000"
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        security, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
 
 
 @pytest.fixture
@@ -50,21 +40,8 @@ def volunteer(ledger: Ledger, project: ProjectView) -> tuple[Actor, AccountView]
 
 @pytest.fixture
 def phone(settings: Settings, volunteer: tuple[Actor, AccountView]) -> Iterator[TestClient]:
-    with TestClient(create_app(settings), base_url=BASE) as client:
-        form = client.get("/login")
-        signed_in = client.post(
-            "/login",
-            data={"username": "jonas", "password": PASSWORD, "csrf_token": _csrf(form.text)},
-            follow_redirects=False,
-        )
-        assert signed_in.status_code == 303
+    with signed_in(settings, "jonas") as client:
         yield client
-
-
-def _csrf(page: str) -> str:
-    found = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', page)
-    assert found is not None, page
-    return found.group(1)
 
 
 def _balance(ledger: Ledger, account_id: int) -> int:
@@ -88,7 +65,7 @@ def test_a_volunteer_claims_a_fixed_reward_and_sees_the_new_balance(
     assert "Sweeping" in page.text
     assert ">25<" in page.text
     assert 'name="hours"' not in page.text
-    done = phone.post(f"/c/{code}", data={"csrf_token": _csrf(page.text)})
+    done = phone.post(f"/c/{code}", data={"csrf_token": csrf_of(page.text)})
     assert done.status_code == 201, done.text
     assert "Dank je wel" in done.text
     assert "<strong>25 TRK</strong>" in done.text
@@ -96,7 +73,7 @@ def test_a_volunteer_claims_a_fixed_reward_and_sees_the_new_balance(
     again = phone.get(f"/c/{code}")
     assert again.status_code == 409
     assert "al gebruikt" in again.text
-    twice = phone.post(f"/c/{code}", data={"csrf_token": _csrf(page.text)})
+    twice = phone.post(f"/c/{code}", data={"csrf_token": csrf_of(page.text)})
     assert twice.status_code == 409
     assert _balance(ledger, volunteer[1].id) == 25
 
@@ -116,11 +93,11 @@ def test_per_hour_asks_the_hours_and_pays_them(
     assert '<label for="hours">' in page.text
     assert "per uur" in page.text
     for typed, expected in (("", "hoeveel uur"), ("abc", "kan niet"), ("9", "kan niet")):
-        refused = phone.post(f"/c/{code}", data={"csrf_token": _csrf(page.text), "hours": typed})
+        refused = phone.post(f"/c/{code}", data={"csrf_token": csrf_of(page.text), "hours": typed})
         assert refused.status_code == 422, typed
         assert expected in refused.text
     assert _balance(ledger, volunteer[1].id) == 0
-    done = phone.post(f"/c/{code}", data={"csrf_token": _csrf(page.text), "hours": "1,5"})
+    done = phone.post(f"/c/{code}", data={"csrf_token": csrf_of(page.text), "hours": "1,5"})
     assert done.status_code == 201, done.text
     assert _balance(ledger, volunteer[1].id) == 15
 
@@ -131,7 +108,7 @@ def test_a_claim_awaiting_approval_says_so(
     code = _code(ledger, project, requires_approval=True)
     page = phone.get(f"/c/{code}")
     assert "coördinator bekijkt" in page.text
-    done = phone.post(f"/c/{code}", data={"csrf_token": _csrf(page.text)})
+    done = phone.post(f"/c/{code}", data={"csrf_token": csrf_of(page.text)})
     assert done.status_code == 201
     assert "keurt je claim binnenkort goed" in done.text
     assert _balance(ledger, volunteer[1].id) == 0
@@ -166,7 +143,7 @@ def test_an_unknown_code_and_a_shopkeeper_get_plain_pages(
         form = shop.get("/login")
         shop.post(
             "/login",
-            data={"username": "bakker", "password": PASSWORD, "csrf_token": _csrf(form.text)},
+            data={"username": "bakker", "password": PASSWORD, "csrf_token": csrf_of(form.text)},
         )
         refused = shop.get(f"/c/{code}")
         assert refused.status_code == 403

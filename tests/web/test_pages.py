@@ -3,30 +3,19 @@ wallet, and the language of the pages (Dutch by default, English by the browser 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from tests.support import PASSWORD, Actor, Ledger
+from tests.web.conftest import BASE, csrf_of
 from torekes.app import create_app
 from torekes.db import models as m
 from torekes.domain.access import Role
-from torekes.services import security
 from torekes.settings import Settings
 from torekes.web.session import SESSION_COOKIE, safe_next
-
-BASE = "http://127.0.0.1:8000"
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        security, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
 
 
 @pytest.fixture
@@ -42,17 +31,11 @@ def member(ledger: Ledger) -> Actor:
     return actor
 
 
-def _csrf(page: str) -> str:
-    found = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', page)
-    assert found is not None, page
-    return found.group(1)
-
-
 def _sign_in(browser: TestClient, username: str, password: str = PASSWORD) -> None:
     form = browser.get("/login")
     response = browser.post(
         "/login",
-        data={"username": username, "password": password, "csrf_token": _csrf(form.text)},
+        data={"username": username, "password": password, "csrf_token": csrf_of(form.text)},
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
@@ -74,7 +57,7 @@ def test_pages_ask_to_sign_in_first_and_return_where_they_were(
     assert '<label for="password">' in form.text
     signed_in = browser.post(
         "/login",
-        data={"username": "fatima", "password": PASSWORD, "csrf_token": _csrf(form.text)},
+        data={"username": "fatima", "password": PASSWORD, "csrf_token": csrf_of(form.text)},
         follow_redirects=False,
     )
     assert (signed_in.status_code, signed_in.headers["location"]) == (303, "/")
@@ -87,7 +70,7 @@ def test_the_session_cookie_is_httponly_and_samesite(browser: TestClient, member
     form = browser.get("/login")
     response = browser.post(
         "/login",
-        data={"username": "fatima", "password": PASSWORD, "csrf_token": _csrf(form.text)},
+        data={"username": "fatima", "password": PASSWORD, "csrf_token": csrf_of(form.text)},
         follow_redirects=False,
     )
     cookie = next(
@@ -112,7 +95,7 @@ def test_an_https_installation_marks_its_cookies_secure(
         assert "SameSite=strict" in csrf_cookie
         response = client.post(
             "/login",
-            data={"username": "fatima", "password": PASSWORD, "csrf_token": _csrf(form.text)},
+            data={"username": "fatima", "password": PASSWORD, "csrf_token": csrf_of(form.text)},
             follow_redirects=False,
         )
         session = [v for v in response.headers.get_list("set-cookie") if SESSION_COOKIE in v]
@@ -141,7 +124,7 @@ def test_a_token_from_another_browser_does_not_fit_this_one(
     settings: Settings, browser: TestClient, member: Actor
 ) -> None:
     with TestClient(create_app(settings), base_url=BASE) as other:
-        stolen = _csrf(other.get("/login").text)
+        stolen = csrf_of(other.get("/login").text)
     browser.get("/login")
     response = browser.post(
         "/login", data={"username": "fatima", "password": PASSWORD, "csrf_token": stolen}
@@ -153,7 +136,7 @@ def test_a_wrong_password_says_so_in_plain_words(browser: TestClient, member: Ac
     form = browser.get("/login")
     response = browser.post(
         "/login",
-        data={"username": "fatima", "password": "wrong-password", "csrf_token": _csrf(form.text)},
+        data={"username": "fatima", "password": "wrong-password", "csrf_token": csrf_of(form.text)},
     )
     assert response.status_code == 401
     assert "horen niet bij elkaar" in response.text
@@ -167,7 +150,7 @@ def test_sign_in_attempts_are_rate_limited(browser: TestClient, member: Actor) -
         form = browser.get("/login")
         response = browser.post(
             "/login",
-            data={"username": "fatima", "password": "wrong", "csrf_token": _csrf(form.text)},
+            data={"username": "fatima", "password": "wrong", "csrf_token": csrf_of(form.text)},
         )
         statuses.append(response.status_code)
     assert statuses == [401] * 5 + [429]
@@ -181,7 +164,7 @@ def test_signing_out_revokes_the_session(browser: TestClient, member: Actor) -> 
     refused = browser.post("/logout", data={"csrf_token": "0" * 64}, follow_redirects=False)
     assert refused.status_code == 403
     assert browser.get("/api/v1/users/me", headers={"Authorization": f"Bearer {token}"}).is_success
-    out = browser.post("/logout", data={"csrf_token": _csrf(wallet.text)}, follow_redirects=False)
+    out = browser.post("/logout", data={"csrf_token": csrf_of(wallet.text)}, follow_redirects=False)
     assert (out.status_code, out.headers["location"]) == (303, "/login")
     revoked = browser.get("/api/v1/users/me", headers={"Authorization": f"Bearer {token}"})
     assert revoked.status_code == 401

@@ -3,35 +3,25 @@ receipt shows the new balance, and every refusal is a page in plain words that c
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from tests.support import PASSWORD, Actor, Ledger
+from tests.web.conftest import BASE, csrf_of, signed_in
 from torekes.app import create_app
 from torekes.db import models as m
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
 from torekes.domain.spending import RequestKind
-from torekes.services import clock, payment_requests, security
+from torekes.services import clock, payment_requests
 from torekes.services.payment_requests import RequestCommand
 from torekes.services.unit_of_work import write
 from torekes.services.views import AccountView
 from torekes.settings import Settings
-
-BASE = "http://127.0.0.1:8000"
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        security, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
 
 
 @dataclass
@@ -54,21 +44,8 @@ def shop(ledger: Ledger) -> Shop:
 
 @pytest.fixture
 def phone(settings: Settings, shop: Shop) -> Iterator[TestClient]:
-    with TestClient(create_app(settings), base_url=BASE) as client:
-        form = client.get("/login")
-        signed_in = client.post(
-            "/login",
-            data={"username": "fatima", "password": PASSWORD, "csrf_token": _csrf(form.text)},
-            follow_redirects=False,
-        )
-        assert signed_in.status_code == 303
+    with signed_in(settings, "fatima") as client:
         yield client
-
-
-def _csrf(page: str) -> str:
-    found = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', page)
-    assert found is not None, page
-    return found.group(1)
 
 
 def _request(ledger: Ledger, shop: Shop, amount: int | None = 1250, **more: object) -> str:
@@ -99,13 +76,13 @@ def test_a_member_pays_a_request_with_one_tap(
     assert "Betalen aan" in page.text
     assert shop.account.name in page.text
     assert "12,50" in page.text
-    paid = phone.post(f"/p/{code}", data={"csrf_token": _csrf(page.text)})
+    paid = phone.post(f"/p/{code}", data={"csrf_token": csrf_of(page.text)})
     assert paid.status_code == 201, paid.text
     assert "Betaald" in paid.text
     assert "7,50" in paid.text  # the new balance: 20,00 - 12,50
     assert _balance(ledger, shop.wallet.id) == 750
     assert _balance(ledger, shop.account.id) == 1250
-    again = phone.post(f"/p/{code}", data={"csrf_token": _csrf(page.text)})
+    again = phone.post(f"/p/{code}", data={"csrf_token": csrf_of(page.text)})
     assert again.status_code == 409
     assert "al betaald" in again.text
     assert _balance(ledger, shop.wallet.id) == 750
@@ -118,11 +95,11 @@ def test_a_standing_qr_takes_the_typed_amount(
     page = phone.get(f"/p/{code}")
     assert '<label for="amount">' in page.text
     for typed in ("", "abc", "-1", "0", "1,005"):
-        refused = phone.post(f"/p/{code}", data={"csrf_token": _csrf(page.text), "amount": typed})
+        refused = phone.post(f"/p/{code}", data={"csrf_token": csrf_of(page.text), "amount": typed})
         assert refused.status_code == 422, typed
         assert 'role="alert"' in refused.text
     assert _balance(ledger, shop.wallet.id) == 2000
-    paid = phone.post(f"/p/{code}", data={"csrf_token": _csrf(page.text), "amount": "3,25"})
+    paid = phone.post(f"/p/{code}", data={"csrf_token": csrf_of(page.text), "amount": "3,25"})
     assert paid.status_code == 201, paid.text
     assert _balance(ledger, shop.wallet.id) == 2000 - 325
 
@@ -132,7 +109,7 @@ def test_not_enough_tokens_is_explained_and_nothing_moves(
 ) -> None:
     code = _request(ledger, shop, amount=5000)
     page = phone.get(f"/p/{code}")
-    refused = phone.post(f"/p/{code}", data={"csrf_token": _csrf(page.text)})
+    refused = phone.post(f"/p/{code}", data={"csrf_token": csrf_of(page.text)})
     assert refused.status_code == 409
     assert "niet genoeg" in refused.text
     assert _balance(ledger, shop.wallet.id) == 2000
@@ -175,7 +152,7 @@ def test_signed_out_the_page_asks_to_sign_in_and_comes_back(
             data={
                 "username": "fatima",
                 "password": PASSWORD,
-                "csrf_token": _csrf(form.text),
+                "csrf_token": csrf_of(form.text),
                 "next": f"/p/{code}",
             },
             follow_redirects=False,
@@ -198,5 +175,5 @@ def test_the_english_page(phone: TestClient, ledger: Ledger, shop: Shop) -> None
     page = phone.get(f"/p/{code}")
     assert "Pay " in page.text
     assert "12.50" in page.text
-    paid = phone.post(f"/p/{code}", data={"csrf_token": _csrf(page.text)})
+    paid = phone.post(f"/p/{code}", data={"csrf_token": csrf_of(page.text)})
     assert "Your new balance" in paid.text

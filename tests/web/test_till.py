@@ -3,30 +3,20 @@ the page's script long-polls turns to "paid" as soon as a member pays it, from a
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
-from tests.support import PASSWORD, Actor, Ledger
+from tests.support import Actor, Ledger
+from tests.web.conftest import BASE, csrf_of, signed_in
 from torekes.app import create_app
 from torekes.db import models as m
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
-from torekes.services import qr, security
+from torekes.services import qr
 from torekes.services.views import AccountView
 from torekes.settings import Settings
-
-BASE = "http://127.0.0.1:8000"
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        security, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
 
 
 @pytest.fixture
@@ -42,27 +32,9 @@ def member(ledger: Ledger, shop: AccountView) -> Actor:
     return actor
 
 
-def _csrf(page: str) -> str:
-    found = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', page)
-    assert found is not None, page
-    return found.group(1)
-
-
-def _signed_in(settings: Settings, username: str) -> TestClient:
-    client = TestClient(create_app(settings), base_url=BASE)
-    form = client.get("/login")
-    response = client.post(
-        "/login",
-        data={"username": username, "password": PASSWORD, "csrf_token": _csrf(form.text)},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303
-    return client
-
-
 @pytest.fixture
 def till(settings: Settings, shop: AccountView) -> Iterator[TestClient]:
-    with _signed_in(settings, "bakker") as client:
+    with signed_in(settings, "bakker") as client:
         yield client
 
 
@@ -70,7 +42,7 @@ def _ask(till: TestClient, shop: AccountView, amount: str) -> str:
     page = till.get("/till")
     asked = till.post(
         "/till",
-        data={"csrf_token": _csrf(page.text), "shop": str(shop.id), "amount": amount},
+        data={"csrf_token": csrf_of(page.text), "shop": str(shop.id), "amount": amount},
         follow_redirects=False,
     )
     assert asked.status_code == 303, asked.text
@@ -90,9 +62,9 @@ def test_the_till_shows_a_qr_and_turns_paid_when_the_member_pays(
     assert "4,50" in shown.text
     assert "Wachten op de betaling" in shown.text
     assert till.get(f"/till/{code}/status").json() == {"status": "open"}
-    with _signed_in(settings, "fatima") as phone:
+    with signed_in(settings, "fatima") as phone:
         pay_page = phone.get(f"/p/{code}")
-        paid = phone.post(f"/p/{code}", data={"csrf_token": _csrf(pay_page.text)})
+        paid = phone.post(f"/p/{code}", data={"csrf_token": csrf_of(pay_page.text)})
         assert paid.status_code == 201, paid.text
     assert till.get(f"/till/{code}/status?wait=5").json() == {"status": "paid"}
     again = till.get(f"/till/{code}")
@@ -119,7 +91,7 @@ def test_a_wrong_amount_is_refused_in_plain_words(
 ) -> None:
     page = till.get("/till")
     refused = till.post(
-        "/till", data={"csrf_token": _csrf(page.text), "shop": str(shop.id), "amount": typed}
+        "/till", data={"csrf_token": csrf_of(page.text), "shop": str(shop.id), "amount": typed}
     )
     assert refused.status_code == 422
     assert 'role="alert"' in refused.text
@@ -130,11 +102,11 @@ def test_a_wrong_amount_is_refused_in_plain_words(
 def test_only_the_shops_keeper_uses_its_till(
     settings: Settings, ledger: Ledger, shop: AccountView, member: Actor
 ) -> None:
-    with _signed_in(settings, "fatima") as phone:
+    with signed_in(settings, "fatima") as phone:
         assert phone.get("/till").status_code == 403
         page = phone.get("/")
         refused = phone.post(
-            "/till", data={"csrf_token": _csrf(page.text), "shop": str(shop.id), "amount": "1"}
+            "/till", data={"csrf_token": csrf_of(page.text), "shop": str(shop.id), "amount": "1"}
         )
         assert refused.status_code == 403
     with ledger.db.read_session() as session:
