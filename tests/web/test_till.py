@@ -128,3 +128,12 @@ def test_the_status_of_a_request_needs_a_session(
     with TestClient(create_app(settings), base_url=BASE) as stranger:
         assert stranger.get(f"/till/{code}/status").status_code == 401
     assert till.get("/till/unknown-code/status").status_code == 404
+
+
+@pytest.mark.parametrize("shop_id", ["0", str(10**30), "shop"])
+def test_a_shop_id_out_of_range_is_a_422_not_a_server_error(till: TestClient, shop_id: str) -> None:
+    page = till.get("/till")
+    refused = till.post(
+        "/till", data={"csrf_token": csrf_of(page.text), "shop": shop_id, "amount": "1"}
+    )
+    assert refused.status_code == 422

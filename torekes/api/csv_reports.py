@@ -13,6 +13,7 @@ from typing import Any, Literal
 from fastapi import Request
 from fastapi.responses import Response
 
+from torekes.api.negotiation import choices
 from torekes.services.csv_text import Cell, csv_text, whole_units
 from torekes.services.reports import (
     AccountStatement,
@@ -33,20 +34,10 @@ def wants_csv(request: Request, report_format: ReportFormat | None) -> bool:
     as JSON (``text/csv, application/json`` names CSV first, so it gets CSV)."""
     if report_format is not None:
         return report_format == "csv"
-    ranked: list[tuple[float, str]] = []
-    for item in request.headers.get("accept", "").split(","):
-        media, _, params = item.strip().partition(";")
-        quality = 1.0
-        for param in params.split(";"):
-            name, _, value = param.strip().partition("=")
-            if name == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        ranked.append((quality, media.strip().lower()))
-    csv_q = max((q for q, media in ranked if media == "text/csv"), default=0.0)
-    json_q = max((q for q, media in ranked if media in ("application/json", "*/*")), default=0.0)
+    ranked = choices(request.headers.get("accept", ""))
+    csv_q = max((c.quality for c in ranked if c.value == "text/csv"), default=0.0)
+    json_types = ("application/json", "*/*")
+    json_q = max((c.quality for c in ranked if c.value in json_types), default=0.0)
     return csv_q > 0 and csv_q >= json_q
 
 

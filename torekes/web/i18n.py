@@ -19,6 +19,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
+from torekes.api.negotiation import choices
+
 LOCALE_DIR = Path(__file__).parent / "locale"
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
@@ -56,21 +58,9 @@ def choose(chosen: str | None, accept_language: str | None) -> str:
     """The page language: the person's choice if we have it, else the browser's best match."""
     if chosen in LANGUAGES:
         return chosen
-    preferred = [tag.replace("-", "_") for tag in _ranked_tags(accept_language or "")]
+    preferred = [
+        choice.value.replace("-", "_")
+        for choice in choices(accept_language or "")
+        if choice.quality > 0 and choice.value != "*"
+    ]
     return negotiate_locale(preferred, list(LANGUAGES)) or DEFAULT_LANGUAGE
-
-
-def _ranked_tags(header: str) -> list[str]:
-    ranked: list[tuple[float, int, str]] = []
-    for position, item in enumerate(header.split(",")):
-        tag, _, params = item.strip().partition(";")
-        quality = 1.0
-        name, _, value = params.strip().partition("=")
-        if name.strip() == "q":
-            try:
-                quality = float(value)
-            except ValueError:
-                quality = 0.0
-        if tag and tag != "*" and quality > 0:
-            ranked.append((-quality, position, tag.strip()))
-    return [tag for _, _, tag in sorted(ranked)]

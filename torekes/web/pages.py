@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Query
 from fastapi.responses import Response
 
 from torekes.domain import errors
-from torekes.services import accounts, auth, currencies
+from torekes.services import accounts, auth
 from torekes.services.accounts import AccountQuery
 from torekes.services.unit_of_work import write
 from torekes.web import i18n
@@ -77,14 +77,11 @@ def wallet(page: Page) -> Response:
     if page.principal is None:
         return page.redirect("/login?next=/")
     actor = page.principal
-    decimals = {
-        currency.code: currency.decimals for currency in currencies.list_currencies(page.db)
-    }
     own = accounts.list_accounts(page.db, actor, AccountQuery(owner_id=actor.user_id)).items
     wallets = [
         (
             account,
-            decimals[account.currency],
+            page.decimals_of(account.currency),
             accounts.statement(page.db, actor, account.id, None, RECENT_ENTRIES).items,
         )
         for account in own

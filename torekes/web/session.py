@@ -37,6 +37,7 @@ class PageContext:
     token: str | None
     csrf_cookie: str
     cookies: dict[str, tuple[str, int | None, str]] = field(default_factory=dict)
+    _decimals: dict[str, int] | None = None
 
     @property
     def secure(self) -> bool:
@@ -47,9 +48,10 @@ class PageContext:
         return csrf.form_token(self.settings.secret_key, self.csrf_cookie)
 
     def decimals_of(self, currency_code: str) -> int:
-        return next(
-            c.decimals for c in currencies.list_currencies(self.db) if c.code == currency_code
-        )
+        """The currency's decimals (read once per page: a page may show several amounts)."""
+        if self._decimals is None:
+            self._decimals = {c.code: c.decimals for c in currencies.list_currencies(self.db)}
+        return self._decimals[currency_code]
 
     def require_csrf(self, submitted: str | None) -> None:
         if not csrf.is_valid(

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Path, Query
 from fastapi.responses import JSONResponse, Response
 
 from torekes.api.errors import status_of
+from torekes.api.schemas import MAX_ID
 from torekes.domain import errors
 from torekes.domain.access import Role
 from torekes.domain.accounts import PAYEE_KINDS
@@ -43,7 +44,7 @@ def till(page: Page) -> Response:
 @router.post("/till")
 def ask(
     page: Page,
-    shop: Annotated[int, Form(ge=1)],
+    shop: Annotated[int, Form(ge=1, le=MAX_ID)],
     amount: Annotated[str, Form(max_length=30)] = "",
     memo: Annotated[str, Form(max_length=200)] = "",
     csrf_token: Annotated[str, Form(alias=CSRF_FIELD, max_length=100)] = "",
