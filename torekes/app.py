@@ -31,7 +31,7 @@ from torekes.api.routes import (
 )
 from torekes.db.engine import Database
 from torekes.settings import Settings, load_settings
-from torekes.web import claiming, pages, paying, till
+from torekes.web import admin, claiming, coordinating, pages, paying, shop, till
 
 API_PREFIX = "/api/v1"
 
@@ -89,5 +89,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(paying.router)
     app.include_router(claiming.router)
     app.include_router(till.router)
+    app.include_router(shop.router)
+    app.include_router(coordinating.router)
+    app.include_router(admin.router)
     app.mount("/static", StaticFiles(packages=[("torekes.web", "static")]), name="static")
     return app

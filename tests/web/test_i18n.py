@@ -27,9 +27,11 @@ def _page_texts() -> set[str]:
 def test_every_text_of_the_pages_has_its_dutch_translation() -> None:
     texts = _page_texts()
     assert "Sign in" in texts
-    with (i18n.LOCALE_DIR / "nl" / "LC_MESSAGES" / "messages.po").open("rb") as source:
-        catalog = read_po(source)
-    translated = {str(message.id) for message in catalog if message.id and message.string}
+    translated = set()
+    for path in i18n.catalogue_files("nl"):
+        with path.open("rb") as source:
+            catalog = read_po(source)
+        translated |= {str(message.id) for message in catalog if message.id and message.string}
     assert texts - translated == set()
 
 

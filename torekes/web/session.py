@@ -10,17 +10,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from torekes.api.deps import DbDep, SettingsDep
+from torekes.api.errors import status_of
 from torekes.db.engine import Database
 from torekes.domain import errors
-from torekes.domain.access import Principal
+from torekes.domain.access import Principal, Role
 from torekes.services import auth, currencies
 from torekes.settings import Settings
 from torekes.web import csrf, i18n
+from torekes.web.problems import plain_words
 from torekes.web.templating import environment, format_moment
 
 SESSION_COOKIE = "torekes_session"
@@ -58,6 +61,22 @@ class PageContext:
             self.settings.secret_key, self.request.cookies.get(csrf.CSRF_COOKIE), submitted
         ):
             raise errors.CsrfFailed()
+
+    def guard(self, *roles: Role) -> Principal | Response:
+        """The signed-in person when their role may see this page (any role when none are
+        named); otherwise the response to send instead: to sign in first, or a refusal."""
+        if self.principal is None:
+            target = self.request.url.path
+            if self.request.method == "GET" and self.request.url.query:
+                target += "?" + self.request.url.query
+            return self.redirect(f"/login?next={quote(target, safe='/')}")
+        if roles and self.principal.role not in roles:
+            return self.problem(errors.RoleNotAllowed())
+        return self.principal
+
+    def problem(self, error: errors.TorekesError) -> Response:
+        """A refusal as a page in plain words, with the status code the API gives it."""
+        return self.render("problem.html", status_of(error), message=plain_words(error))
 
     def render(self, template: str, status_code: int = 200, **values: Any) -> Response:
         page = environment(self.lang).get_template(template)
