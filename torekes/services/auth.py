@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy.orm import Session
+
 from torekes.db import models as m
 from torekes.db import users as repo
 from torekes.db.engine import Database
@@ -30,13 +32,8 @@ def sign_in(db: Database, settings: Settings, username: str, password: str) -> I
     ):
         # No such user can exist; refuse before touching the database with it.
         raise errors.InvalidCredentials()
-    now = m.utcnow()
-    window_start = now - timedelta(seconds=settings.login_window_seconds)
     with db.read_session() as session:
-        failures = repo.count_failures_since(session, username, window_start)
-        if failures >= settings.login_max_failures:
-            oldest = repo.oldest_failure_since(session, username, window_start)
-            raise errors.RateLimited(retry_after=_seconds_until_free(oldest, settings, now))
+        check_attempts_left(session, settings, username)
         user = repo.user_by_username(session, username)
         password_hash = user.password_hash if user is not None and user.is_active else None
         user_id = user.id if user is not None else None
@@ -58,6 +55,16 @@ def sign_in(db: Database, settings: Settings, username: str, password: str) -> I
         return issue_token(ctx, settings, user_id, name="password sign-in")
 
     return write(db, system, succeed)
+
+
+def check_attempts_left(session: Session, settings: Settings, key: str) -> None:
+    """Refuse (429) while ``key`` has had too many failed sign-ins in the window."""
+    now = m.utcnow()
+    window_start = now - timedelta(seconds=settings.login_window_seconds)
+    failures = repo.count_failures_since(session, key, window_start)
+    if failures >= settings.login_max_failures:
+        oldest = repo.oldest_failure_since(session, key, window_start)
+        raise errors.RateLimited(retry_after=_seconds_until_free(oldest, settings, now))
 
 
 def principal_for_token(db: Database, settings: Settings, token: str) -> Principal:

@@ -7,13 +7,23 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import Response
 
+from torekes.api.errors import status_of
 from torekes.domain import errors
-from torekes.services import accounts, auth
+from torekes.domain.access import Role
+from torekes.domain.cards import CardStatus
+from torekes.services import accounts, auth, card_sign_in, cards, qr
 from torekes.services.accounts import AccountQuery
 from torekes.services.unit_of_work import write
+from torekes.services.views import CardView
 from torekes.web import i18n
 from torekes.web.csrf import CSRF_FIELD
-from torekes.web.session import LANGUAGE_COOKIE_AGE, SESSION_COOKIE, Page, safe_next
+from torekes.web.session import (
+    LANGUAGE_COOKIE_AGE,
+    SESSION_COOKIE,
+    Page,
+    PageContext,
+    safe_next,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -47,6 +57,45 @@ def login(
     except errors.RateLimited:
         return page.render(
             "login.html", 429, next_path=safe_next(next_path), username=username, failed="wait"
+        )
+    page.keep(SESSION_COOKIE, issued.access_token, page.settings.token_lifetime_days * 86400)
+    return page.redirect(safe_next(next_path))
+
+
+@router.get("/login/card")
+def card_login_form(page: Page, next_path: NextPath = None) -> Response:
+    """Signing in at the neighbourhood counter with a member card's number and its PIN."""
+    if page.principal is not None:
+        return page.redirect(safe_next(next_path))
+    return page.render("login_card.html", next_path=safe_next(next_path))
+
+
+@router.post("/login/card")
+def card_login(
+    page: Page,
+    number: Annotated[str, Form(max_length=40)],
+    pin: Annotated[str, Form(max_length=20)],
+    csrf_token: Annotated[str, Form(alias=CSRF_FIELD, max_length=100)] = "",
+    next_path: Annotated[str, Form(alias="next", max_length=500)] = "/",
+) -> Response:
+    page.require_csrf(csrf_token)
+    try:
+        issued = card_sign_in.sign_in_with_card(page.db, page.settings, number, pin)
+    except errors.TorekesError as error:
+        failed = {
+            "wrong_pin": "pin",
+            "invalid_credentials": "number",
+            "too_many_attempts": "wait",
+        }.get(error.code)
+        if failed is None:
+            return page.problem(error)
+        return page.render(
+            "login_card.html",
+            status_of(error),
+            next_path=safe_next(next_path),
+            number=number,
+            failed=failed,
+            tries_left=error.extra.get("tries_left"),
         )
     page.keep(SESSION_COOKIE, issued.access_token, page.settings.token_lifetime_days * 86400)
     return page.redirect(safe_next(next_path))
@@ -86,4 +135,21 @@ def wallet(page: Page) -> Response:
         )
         for account in own
     ]
-    return page.render("wallet.html", wallets=wallets)
+    card = _active_card(page)
+    return page.render(
+        "wallet.html",
+        wallets=wallets,
+        card=card,
+        card_svg=None if card is None else qr.inline_svg(card.url),
+    )
+
+
+def _active_card(page: PageContext) -> CardView | None:
+    """A member's card, whose QR a shop can scan from the phone as from the printed card."""
+    actor = page.principal
+    if actor is None or actor.role is not Role.MEMBER:
+        return None
+    found = cards.list_cards(
+        page.db, page.settings, actor, actor.user_id, CardStatus.ACTIVE, None, 1
+    )
+    return found.items[0] if found.items else None
