@@ -7,8 +7,12 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from fastapi.testclient import TestClient
 
-from torekes.web import i18n
+from tests.web.conftest import BASE
+from torekes.app import create_app
+from torekes.settings import Settings
+from torekes.web import i18n, templating
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -66,3 +70,35 @@ def test_right_to_left_languages_are_known_by_their_direction() -> None:
     assert i18n.language("ar").direction == "rtl"
     assert i18n.language("nl").direction == "ltr"
     assert i18n.language("nl").name == "Nederlands"
+
+
+def test_adding_a_catalogue_adds_a_language_and_arabic_reads_right_to_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
+    for code in ("nl", "en"):
+        (tmp_path / code).symlink_to(i18n.LOCALE_DIR / code)
+    arabic = tmp_path / "ar" / "LC_MESSAGES"
+    arabic.mkdir(parents=True)
+    (arabic / "messages.po").write_text(
+        'msgid ""\nmsgstr ""\n"Language: ar\\n"\n"Content-Type: text/plain; charset=utf-8\\n"\n\n'
+        'msgid "Sign in"\nmsgstr "تسجيل الدخول"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    monkeypatch.setattr(i18n, "LANGUAGES", ("nl", "en", "ar"))
+    _forget_compiled_catalogues()
+    try:
+        with TestClient(create_app(settings), base_url=BASE) as browser:
+            page = browser.get("/login", headers={"Accept-Language": "ar, en;q=0.5"}).text
+            dutch = browser.get("/login").text
+    finally:
+        _forget_compiled_catalogues()
+    assert '<html lang="ar" dir="rtl">' in page
+    assert "<h1>تسجيل الدخول</h1>" in page
+    assert "العربية" in dutch  # offered in the language switch, in its own name
+    assert '<html lang="nl" dir="ltr">' in dutch
+
+
+def _forget_compiled_catalogues() -> None:
+    i18n.translations.cache_clear()
+    templating.environment.cache_clear()
