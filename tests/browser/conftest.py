@@ -1,0 +1,323 @@
+"""Browser tests: Debian's headless Chromium, driven by Playwright, on phone-sized screens against
+a real server process loaded with the demo community.
+
+One server serves the whole session: a fresh database (an SQLite file, or a database of its own
+on the PostgreSQL server of ``TOREKES_TEST_DATABASE_URL``), brought to the newest schema by
+``torekes migrate``, filled by ``torekes demo``, then ``torekes serve`` on a free port with its
+public address pointing at itself, so the QR codes on the pages lead back to it. The browser is
+the system's ``/usr/bin/chromium``; the tests never download one. Each test leaves at least one
+screenshot in ``build/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, Playwright, sync_playwright
+from sqlalchemy import create_engine, make_url, text
+
+from torekes.services.demo import demo_password
+from torekes.web import i18n
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE: dict[str, Any] = {
+    "viewport": {"width": 360, "height": 740},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+}
+LOCALES = ["nl-BE", "en"]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+TOREKES = str(Path(sys.executable).with_name("torekes"))
+SECRET_KEY = "browser-test-secret-key-that-is-long-enough-0123456789"
+STARTUP_DEADLINE_SECONDS = 60.0
+SHUTDOWN_WAIT_SECONDS = 10.0
+# Playwright's waits are in milliseconds; a long poll answers well within this.
+WAIT_MS = 30_000
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.e2e)
+
+
+@dataclass
+class LiveServer:
+    """The running service, what ``torekes demo`` printed, and where it logs."""
+
+    base_url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+    demo_output: str
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}{path}"
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    @property
+    def card_number(self) -> str:
+        found = re.search(r"member card: number (.+?), PIN", self.demo_output)
+        assert found is not None, self.demo_output
+        return found.group(1)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def browser_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An empty database for the session's server, of the family the suite runs on."""
+    postgres = os.environ.get("TOREKES_TEST_DATABASE_URL")
+    if not postgres:
+        yield f"sqlite:///{tmp_path_factory.mktemp('browser') / 'torekes.db'}"
+        return
+    url = make_url(postgres)
+    name = f"{url.database}_browser_{os.getpid()}"
+    admin_url = url.set(database="postgres").render_as_string(hide_password=False)
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _run(command: list[str], env: dict[str, str], cwd: Path) -> str:
+    done = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, f"{command} failed:\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+def _wait_until_ready(server: LiveServer) -> None:
+    deadline = time.monotonic() + STARTUP_DEADLINE_SECONDS
+    with httpx2.Client(base_url=server.base_url, timeout=2.0) as http:
+        while time.monotonic() < deadline:
+            if server.process.poll() is not None:
+                pytest.fail(f"server exited with {server.process.returncode}:\n{server.log_text()}")
+            try:
+                if http.get("/readyz").status_code == 200:
+                    return
+            except httpx2.TransportError:
+                pass
+            time.sleep(0.1)
+    pytest.fail(f"server not ready within {STARTUP_DEADLINE_SECONDS} s:\n{server.log_text()}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=SHUTDOWN_WAIT_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=SHUTDOWN_WAIT_SECONDS)
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    browser_database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """``torekes migrate``, ``torekes demo``, then ``torekes serve``, until the session ends."""
+    workdir = tmp_path_factory.mktemp("server")  # away from any .env file in the project
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = {key: value for key, value in os.environ.items() if not key.startswith("TOREKES_")}
+    env.update(
+        TOREKES_DATABASE_URL=browser_database_url,
+        TOREKES_SECRET_KEY=SECRET_KEY,
+        TOREKES_PUBLIC_BASE_URL=base_url,
+    )
+    _run([TOREKES, "migrate"], env, workdir)
+    demo_output = _run([TOREKES, "demo"], env, workdir)
+    log = workdir / "server.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [TOREKES, "serve", "--port", str(port)],
+            env=env,
+            cwd=workdir,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    server = LiveServer(base_url, process, log, demo_output)
+    try:
+        _wait_until_ready(server)
+        yield server
+    finally:
+        _stop(process)
+    assert "Traceback" not in server.log_text(), server.log_text()
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (.ci/run does)")
+    launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+    yield launched
+    launched.close()
+
+
+@dataclass
+class Phones:
+    """Phone-sized browser contexts, each its own person (cookies are not shared)."""
+
+    browser: Browser
+    base_url: str
+    opened: list[BrowserContext] = field(default_factory=list)
+
+    def open(self, locale: str) -> Page:
+        context = self.browser.new_context(base_url=self.base_url, locale=locale, **PHONE)
+        context.set_default_timeout(WAIT_MS)
+        self.opened.append(context)
+        return context.new_page()
+
+    def close(self) -> None:
+        for context in self.opened:
+            context.close()
+
+
+@pytest.fixture
+def phones(browser: Browser, live_server: LiveServer) -> Iterator[Phones]:
+    opened = Phones(browser, live_server.base_url)
+    yield opened
+    opened.close()
+
+
+Shoot = Callable[..., Path]
+
+
+@pytest.fixture
+def shoot(request: pytest.FixtureRequest) -> Iterator[Shoot]:
+    """``shoot(page)`` saves a full-page screenshot as ``build/screenshots/<test name>.png``,
+    ``shoot(page, step)`` as ``<test name>-<step>.png``; the test fails when it saved none."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    saved: list[Path] = []
+
+    def save(page: Page, step: str = "") -> Path:
+        path = SCREENSHOTS / f"{request.node.name}{'-' + step if step else ''}.png"
+        page.screenshot(path=str(path), full_page=True)
+        saved.append(path)
+        return path
+
+    yield save
+    assert saved, "every browser test saves at least one screenshot"
+
+
+def words(locale: str) -> Callable[[str], str]:
+    """The page's catalogue for a browser locale: ``say("Paid")`` is what the page shows."""
+    catalogue = i18n.translations(locale.split("-")[0])
+    return catalogue.gettext
+
+
+def sign_in(page: Page, locale: str, username: str) -> None:
+    """On the sign-in page (reached directly or by a redirect), sign in with the demo login."""
+    say = words(locale)
+    page.get_by_label(say("Username"), exact=True).fill(username)
+    page.get_by_label(say("Password"), exact=True).fill(demo_password(username))
+    page.get_by_role("button", name=say("Sign in"), exact=True).click()
+
+
+def assert_language(page: Page, locale: str) -> None:
+    assert page.locator("html").get_attribute("lang") == locale.split("-")[0]
+
+
+def read_qr(qr: Locator, tmp_path: Path) -> str:
+    """What the QR image in ``qr`` (an inline SVG or an <img>) says, read back by zbarimg from a
+    screenshot of it with a white margin around (the quiet zone a reader needs)."""
+    qr.scroll_into_view_if_needed()
+    box = qr.bounding_box()
+    assert box is not None, "the QR code is not visible"
+    margin = 24
+    image = tmp_path / f"qr-{time.monotonic_ns()}.png"
+    qr.page.screenshot(
+        path=str(image),
+        clip={
+            "x": max(box["x"] - margin, 0),
+            "y": max(box["y"] - margin, 0),
+            "width": box["width"] + 2 * margin,
+            "height": box["height"] + 2 * margin,
+        },
+    )
+    done = subprocess.run(
+        ["zbarimg", "--raw", "-q", str(image)], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, f"no QR code found in {image}: {done.stderr}"
+    return done.stdout.strip()
+
+
+class Api:
+    """The REST API as one of the demo people, for what a test prepares or checks."""
+
+    def __init__(self, base_url: str, username: str) -> None:
+        self.http = httpx2.Client(base_url=f"{base_url}/api/v1", timeout=30.0)
+        signed_in = self.http.post(
+            "/auth/token", data={"username": username, "password": demo_password(username)}
+        )
+        assert signed_in.status_code == 200, signed_in.text
+        self.http.headers["Authorization"] = f"Bearer {signed_in.json()['access_token']}"
+
+    def get(self, path: str, **params: Any) -> Any:
+        response = self.http.get(path, params=params)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def post(self, path: str, body: dict[str, Any]) -> Any:
+        response = self.http.post(path, json=body)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def close(self) -> None:
+        self.http.close()
+
+
+@pytest.fixture
+def api(live_server: LiveServer) -> Iterator[Callable[[str], Api]]:
+    """``api("coord")``: an API client signed in as that demo person."""
+    clients: list[Api] = []
+
+    def as_user(username: str) -> Api:
+        client = Api(live_server.base_url, username)
+        clients.append(client)
+        return client
+
+    yield as_user
+    for client in clients:
+        client.close()
