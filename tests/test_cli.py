@@ -95,6 +95,10 @@ def test_demo_loads_prints_logins_and_verifies(
     card = re.search(r"elif pays by member card: number ([0-9 ]{12}), PIN (\d{4})", output)
     assert card is not None, output
     assert card.group(2) == demo.DEMO_CARD_PIN
+    claim_url = re.search(
+        r"A claim QR to try \(members, once a day\): (\S+/c/[\w-]{27})$", output, re.M
+    )
+    assert claim_url is not None, output
 
     assert "Ledger intact." in ok(invoke(runner, ["verify"], env))
     report = json.loads(ok(invoke(runner, ["verify", "--json"], env)))

@@ -90,13 +90,17 @@ def load_demo(
     if community is None:
         typer.echo("The database already has users; demo data not loaded.")
         return
-    typer.echo("Demo community loaded. Sign in at /docs (Authorize) with:")
+    typer.echo(
+        f"Demo community loaded. Sign in on the pages at {settings.public_base_url}/ "
+        "(or in the API at /docs, Authorize) with:"
+    )
     for login in community.logins:
         typer.echo(f"  {login.role:<11} {login.username:<10} password: {login.password}")
     typer.echo(
         f"{community.card_holder} pays by member card: number {community.card_number}, "
-        f"PIN {community.card_pin}"
+        f"PIN {community.card_pin} (she signs in at /login/card)"
     )
+    typer.echo(f"A claim QR to try (members, once a day): {community.claim_url}")
 
 
 @app.command("create-admin")
@@ -134,7 +138,11 @@ def verify(
     settings = load_settings()
     with _database(settings) as database:
         report = audit.verify(database)
-        signed = checkpoints.make(report, settings) if checkpoint and report.ok else None
+        signed = (
+            checkpoints.sign(database, settings, OPERATOR, report)
+            if checkpoint and report.ok
+            else None
+        )
     if as_json:
         typer.echo(json.dumps(_report_dict(report), indent=2))
     else:

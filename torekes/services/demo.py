@@ -53,6 +53,7 @@ class DemoCommunity:
     card_holder: str
     card_number: str
     card_pin: str
+    claim_url: str  # the square's poster code: any member may claim it once a day
 
 
 # Elif has no smartphone: she pays with a member card.
@@ -117,7 +118,7 @@ def load(
         )
         ledger.issue(admin, ledger.IssuanceCommand(garden.budget_account_id, 20_000, "Garden 2026"))
         rng = random.Random(seed)  # noqa: S311 - repeatable demo data, not a secret
-        _earning(acting, settings, garden.id, rng)
+        claim_url = _earning(acting, settings, garden.id, rng)
         for member in members.values():
             ledger.transfer(
                 admin,
@@ -128,13 +129,14 @@ def load(
         _redemptions(acting, shops)
         session.commit()
     logins = [DemoLogin(role.value, u, demo_password(u)) for role, u, _ in PEOPLE]
-    return DemoCommunity(logins, CARD_HOLDER, card.number, DEMO_CARD_PIN)
+    return DemoCommunity(logins, CARD_HOLDER, card.number, DEMO_CARD_PIN, claim_url)
 
 
 def _earning(
     acting: Callable[[str], WriteContext], settings: Settings, project_id: int, rng: random.Random
-) -> None:
-    """Garden work paid per hour after approval, and a square cleaned with a poster code."""
+) -> str:
+    """Garden work paid per hour after approval, and a square cleaned with a poster code (whose
+    URL is returned, for a newcomer to try claiming)."""
     coordinator = acting("coord")
     weeding = activities.create_activity(
         coordinator,
@@ -180,6 +182,7 @@ def _earning(
         claims.approve(coordinator, waiting.id)
     for member in MEMBERS:
         claims.claim(acting(member), settings, claims.ClaimCommand(poster.codes[0].code))
+    return poster.codes[0].url
 
 
 def _purchases(
