@@ -24,6 +24,7 @@ from typing import Any
 
 import httpx2
 import pytest
+from babel.support import Translations
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, Playwright, sync_playwright
 from sqlalchemy import create_engine, make_url, text
 
@@ -241,10 +242,14 @@ def shoot(request: pytest.FixtureRequest) -> Iterator[Shoot]:
     assert saved, "every browser test saves at least one screenshot"
 
 
+def catalogue(locale: str) -> Translations:
+    """The pages' catalogue for a browser locale (``nl-BE`` reads the Dutch one)."""
+    return i18n.translations(locale.split("-")[0])
+
+
 def words(locale: str) -> Callable[[str], str]:
-    """The page's catalogue for a browser locale: ``say("Paid")`` is what the page shows."""
-    catalogue = i18n.translations(locale.split("-")[0])
-    return catalogue.gettext
+    """``say = words(locale)``: ``say("Paid")`` is what the page shows in that language."""
+    return catalogue(locale).gettext
 
 
 def sign_in(page: Page, locale: str, username: str) -> None:
