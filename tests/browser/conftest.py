@@ -235,11 +235,19 @@ def shoot(request: pytest.FixtureRequest) -> Iterator[Shoot]:
     def save(page: Page, step: str = "") -> Path:
         path = SCREENSHOTS / f"{request.node.name}{'-' + step if step else ''}.png"
         page.screenshot(path=str(path), full_page=True)
+        assert_fits_the_screen(page)
         saved.append(path)
         return path
 
     yield save
     assert saved, "every browser test saves at least one screenshot"
+
+
+def assert_fits_the_screen(page: Page) -> None:
+    """Nothing on the page is wider than the phone: no sideways scrolling of the whole page
+    (a wide table scrolls inside its own wrapper)."""
+    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], f"{page.url} is {widths[0]} px wide on a {widths[1]} px screen"
 
 
 def catalogue(locale: str) -> Translations:
