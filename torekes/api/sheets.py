@@ -3,6 +3,7 @@ and a member card at bank-card size."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 
@@ -36,19 +37,37 @@ def _plain(number: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def render_sheet(batch: BatchView, activity: ActivityView, project: ProjectView) -> str:
-    cards = [
-        {
-            "qr": Markup(qr.inline_svg(code.url)),  # noqa: S704 - SVG made by qrcode, not user text
-            "short_code": code.short_code,
-            "position": code.position,
-            "revoked": code.revoked,
-            "used_up": code.uses >= code.max_uses,
-            "uses": code.uses,
-            "max_uses": code.max_uses,
-        }
+@dataclass(frozen=True, slots=True)
+class SheetCell:
+    """One code on a printed sheet: its QR (of its claim URL) and what is written under it."""
+
+    qr: Markup
+    short_code: str
+    position: int
+    revoked: bool
+    used_up: bool
+    uses: int
+    max_uses: int
+
+
+def sheet_cells(batch: BatchView) -> list[SheetCell]:
+    """Every code of the batch as a cell, in print order; the API sheet and the coordinator's
+    page both print these."""
+    return [
+        SheetCell(
+            qr=Markup(qr.inline_svg(code.url)),  # noqa: S704 - SVG made by qrcode, not user text
+            short_code=code.short_code,
+            position=code.position,
+            revoked=code.revoked,
+            used_up=code.uses >= code.max_uses,
+            uses=code.uses,
+            max_uses=code.max_uses,
+        )
         for code in batch.codes
     ]
+
+
+def render_sheet(batch: BatchView, activity: ActivityView, project: ProjectView) -> str:
     return (
         _templates()
         .get_template("code_sheet.html")
@@ -57,7 +76,7 @@ def render_sheet(batch: BatchView, activity: ActivityView, project: ProjectView)
             activity=activity,
             project=project,
             reward=reward_text(activity, project.currency),
-            cards=cards,
+            cards=sheet_cells(batch),
         )
     )
 

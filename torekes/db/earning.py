@@ -19,6 +19,7 @@ from torekes.db.models import (
     Hold,
     Project,
     ProjectCoordinator,
+    User,
 )
 
 
@@ -171,3 +172,32 @@ def pending_holds_by_account(session: Session, account_ids: Sequence[int]) -> di
         .group_by(Hold.account_id)
     )
     return {account_id: int(total) for account_id, total in session.execute(statement)}
+
+
+@dataclass(frozen=True, slots=True)
+class WaitingClaimRow:
+    claim: Claim
+    activity_title: str
+    member_name: str
+
+
+def waiting_claims(session: Session, project_id: int, limit: int) -> list[WaitingClaimRow]:
+    """A project's pending claims, oldest first, with the activity's title and who claimed."""
+    statement = (
+        select(Claim, Activity.title, User.display_name)
+        .join(Activity, Activity.id == Claim.activity_id)
+        .join(User, User.id == Claim.member_id)
+        .where(Activity.project_id == project_id, Claim.status == "pending")
+        .order_by(Claim.id)
+        .limit(limit)
+    )
+    return [WaitingClaimRow(c, title, name) for c, title, name in session.execute(statement)]
+
+
+def claim_ids_in_project(session: Session, project_id: int, claim_ids: Sequence[int]) -> set[int]:
+    statement = (
+        select(Claim.id)
+        .join(Activity, Activity.id == Claim.activity_id)
+        .where(Activity.project_id == project_id, Claim.id.in_(claim_ids))
+    )
+    return set(session.scalars(statement))

@@ -42,6 +42,19 @@ PLAIN_WORDS: dict[str, str] = {
     "hours_out_of_range": N_("That number of hours is not possible for this activity."),
     "role_not_allowed": N_("Your account may not do this."),
     "not_account_owner": N_("That is not your account."),
+    "not_project_coordinator": N_("You do not coordinate this project."),
+    "project_not_found": N_("This project is not known."),
+    "activity_not_found": N_("This activity is not known."),
+    "claim_not_found": N_("This claim is not known in this project."),
+    "claim_already_resolved": N_("This claim has already been decided."),
+    "activity_status_unchanged": N_("The activity is already in that state."),
+    "invalid_activity": N_(
+        "These settings do not fit together: a reward per hour needs the most hours per claim, "
+        "a limit per period needs both the number and the period, and the activity must end "
+        "after it starts."
+    ),
+    "invalid_input": N_("Something in the form is not valid. Check it and try again."),
+    "idempotency_key_reused": N_("This form was already sent with other values. Reload the page."),
 }
 SOMETHING_WRONG = N_("That did not work. Try again, or ask at the neighbourhood counter.")
 
