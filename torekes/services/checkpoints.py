@@ -13,6 +13,11 @@ The key is ``TOREKES_CHECKPOINT_KEY`` (a base64 Ed25519 seed of 32 bytes) or, wi
 from ``TOREKES_SECRET_KEY`` with HKDF; an installation that may rotate its secret key sets its own,
 so that older checkpoints keep checking. The public key is published at
 ``GET /audit/checkpoint-key`` for auditors to pin.
+
+Checkpoints themselves are handed out, not kept; ``sign`` records each one in the audit trail
+(``checkpoint.signed``: when, with which key, and each currency's head), so the installation
+knows when it last gave one out. Administrators and auditors may sign: a checkpoint changes
+nothing in the ledger, and its record only says who asked for it.
 """
 
 from __future__ import annotations
@@ -36,8 +41,9 @@ from torekes.domain import access, errors
 from torekes.domain.access import Principal
 from torekes.domain.entries import Posting
 from torekes.domain.hashing import GENESIS_HASH, transaction_hash
-from torekes.services import audit, clock
+from torekes.services import audit, audit_trail, clock
 from torekes.services.ledger import chained_content
+from torekes.services.unit_of_work import WriteContext, write
 from torekes.settings import Settings
 
 FORMAT = "torekes-checkpoint/1"
@@ -121,6 +127,31 @@ def make(report: audit.VerifyReport, settings: Settings) -> SignedCheckpoint:
         public_key=base64.b64encode(public).decode(),
         key_id=_key_id(public),
     )
+
+
+def sign(
+    db: Database, settings: Settings, actor: Principal, report: audit.VerifyReport
+) -> SignedCheckpoint:
+    """Sign the chain heads ``report`` found intact (``make``) and record the signing in the
+    audit trail; every way of signing a checkpoint (API, command line, pages) goes through here."""
+    access.require_reader_of_everything(actor)
+    signed = make(report, settings)
+    write(db, actor, lambda ctx: _record(ctx, signed))
+    return signed
+
+
+def _record(ctx: WriteContext, signed: SignedCheckpoint) -> None:
+    heads = [
+        {"currency": entry["currency"], "seq": entry["seq"], "hash": entry["hash"]}
+        for entry in signed.checkpoint["currencies"]
+    ]
+    after = {
+        "created_at": signed.checkpoint["created_at"],
+        "key_id": signed.key_id,
+        "signature": signed.signature,
+        "currencies": heads,
+    }
+    audit_trail.record(ctx, "checkpoint.signed", "checkpoint", signed.key_id, None, after)
 
 
 def check(

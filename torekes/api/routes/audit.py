@@ -38,11 +38,12 @@ def verify(
 ) -> VerifyOut:
     """Recompute every balance from the postings and check sums, sequences, the hash chain, and
     the identities issued = in circulation + redeemed and redeemed = the paid redemptions. With
-    `checkpoint=true`, an intact ledger's chain heads come back signed (admin, auditor)."""
+    `checkpoint=true`, an intact ledger's chain heads come back signed, and the signing is
+    recorded in the audit trail as `checkpoint.signed` (admin, auditor)."""
     report = audit.verify(db, actor)
     out = VerifyOut.model_validate(report)
     if checkpoint and report.ok:
-        signed = checkpoints.make(report, settings)
+        signed = checkpoints.sign(db, settings, actor, report)
         out.checkpoint = SignedCheckpointOut.model_validate(signed)
     return out
 
