@@ -161,6 +161,12 @@ def receipt(db: Database, actor: Principal, transaction_id: int) -> ReceiptView:
         return receipt_in(session, actor, transaction_id)
 
 
+def receipts(db: Database, actor: Principal, transaction_ids: list[int]) -> list[ReceiptView]:
+    """Several receipts read at once (a shop's payments of a day), each as ``receipt`` gives it."""
+    with db.read_session() as session:
+        return [receipt_in(session, actor, transaction_id) for transaction_id in transaction_ids]
+
+
 def receipt_in(session: Session, actor: Principal, transaction_id: int) -> ReceiptView:
     """The receipt of a payment or a refund, for the payer's owner, the shop's owner, and those
     who read everything; each side's balance after it is shown only to who may read that side."""

@@ -42,6 +42,25 @@ PLAIN_WORDS: dict[str, str] = {
     "hours_out_of_range": N_("That number of hours is not possible for this activity."),
     "role_not_allowed": N_("Your account may not do this."),
     "not_account_owner": N_("That is not your account."),
+    "card_not_found": N_("This card is not known. Check the number, or scan the card again."),
+    "wrong_pin": N_("The PIN is not right."),
+    "card_locked": N_(
+        "This card is locked after too many wrong PINs. An administrator can unlock it."
+    ),
+    "card_blocked": N_("This card is blocked. Its member can ask for a new one."),
+    "too_many_attempts": N_("Too many wrong tries. Wait a while and try again."),
+    "refund_exceeds_payment": N_("That is more than what is left to refund of this payment."),
+    "already_reversed": N_("This payment was reversed by an administrator: nothing to refund."),
+    "not_a_payment": N_("Only payments can be refunded."),
+    "transaction_not_found": N_("This payment is not known."),
+    "payout_details_missing": N_(
+        "No bank account is set to pay the euros to. Set the IBAN and the name first."
+    ),
+    "account_not_redeemable": N_("This account may not redeem tokens for euros."),
+    "invalid_iban": N_("That IBAN is not valid. Check the country, the length and the digits."),
+    "account_not_found": N_("This account is not known."),
+    "account_kind_not_allowed": N_("This account cannot do that."),
+    "invalid_idempotency_key": N_("This form is not complete. Reload the page and try again."),
     "not_project_coordinator": N_("You do not coordinate this project."),
     "project_not_found": N_("This project is not known."),
     "activity_not_found": N_("This activity is not known."),
