@@ -1,9 +1,24 @@
 """The administrator's and auditor's pages: the dashboard (circulation, euro liability and
 monthly activity as charts), accounts and statements, redemptions to settle, the audit status,
-users and cards."""
+users and cards. Each part lives in its own ``admin_*`` module; this router gathers them.
+
+Administrators and auditors see every page; only administrators get forms, and every POST of an
+auditor is refused with a 403 page, save one: signing a checkpoint, which the API also allows
+auditors, since it changes nothing in the ledger (see ``admin_audit``).
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
+from torekes.web import (
+    admin_accounts,
+    admin_audit,
+    admin_dashboard,
+    admin_people,
+    admin_redemptions,
+)
+
 router = APIRouter(include_in_schema=False)
+for _part in (admin_dashboard, admin_accounts, admin_redemptions, admin_audit, admin_people):
+    router.include_router(_part.router)

@@ -74,6 +74,36 @@ PLAIN_WORDS: dict[str, str] = {
     ),
     "invalid_input": N_("Something in the form is not valid. Check it and try again."),
     "idempotency_key_reused": N_("This form was already sent with other values. Reload the page."),
+    "redemption_not_found": N_("This redemption is not known."),
+    "redemption_already_approved": N_("This redemption has already been approved."),
+    "redemption_not_approved": N_("This redemption has not been approved yet."),
+    "redemption_already_paid": N_("This redemption has already been paid."),
+    "redemption_already_rejected": N_("This redemption has already been rejected."),
+    "redemption_in_settlement": N_(
+        "This redemption is part of a settlement; it is paid with the settlement."
+    ),
+    "nothing_to_settle": N_("There is no approved redemption of this currency left to settle."),
+    "settlement_not_found": N_("This settlement is not known."),
+    "settlement_already_paid": N_("This settlement has already been marked as paid."),
+    "payout_account_not_configured": N_(
+        "The bank account the euros are paid from is not set up (TOREKES_PAYOUT_IBAN and "
+        "TOREKES_PAYOUT_NAME), so there is no bank file. The CSV can still be downloaded."
+    ),
+    "currency_not_found": N_("This currency is not known."),
+    "invalid_cursor": N_("This page of the list does not exist. Start from the first page."),
+    "ledger_not_intact": N_(
+        "The ledger is not intact, so no checkpoint can be signed. See the problems found."
+    ),
+    "username_taken": N_("That username is taken. Choose another one."),
+    "invalid_username": N_(
+        "A username has 3 to 64 letters, digits, dots, dashes, underscores or @, no spaces."
+    ),
+    "weak_password": N_("That password is too short. Use at least 8 characters."),
+    "user_not_found": N_("This user is not known."),
+    "invalid_pin": N_("A PIN has 4 to 6 digits."),
+    "not_a_member": N_("Cards are only for members. Check the member's number."),
+    "member_has_card": N_("This member already has a card. Block it first, or replace it."),
+    "card_not_locked": N_("This card is not locked."),
 }
 SOMETHING_WRONG = N_("That did not work. Try again, or ask at the neighbourhood counter.")
 

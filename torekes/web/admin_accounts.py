@@ -1,0 +1,118 @@
+"""Accounts for administrators and auditors: the list (by kind and currency, a page at a time,
+like the API's keyset pages), one account with its statement and running balances, the whole
+statement as CSV (the reports' own CSV writer), and a shop's or partner's payout details."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query
+from fastapi.responses import Response
+
+from torekes.api.csv_reports import csv_response, statement_csv
+from torekes.domain import errors
+from torekes.domain.accounts import PAYEE_KINDS, AccountKind
+from torekes.services import accounts, currencies, payouts, reports
+from torekes.services.accounts import AccountQuery
+from torekes.web.admin_common import NAMES, CsrfToken, Id, actor, can_act, reader, refuse, run
+from torekes.web.problems import N_
+from torekes.web.session import Page
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 50
+Filter = Annotated[str, Query(max_length=20)]
+Cursor = Annotated[str | None, Query(max_length=20)]
+
+
+@router.get("/admin/accounts")
+def account_list(
+    page: Page, kind: Filter = "", currency: Filter = "", cursor: Cursor = None
+) -> Response:
+    who = reader(page)
+    if isinstance(who, Response):
+        return who
+    if kind and kind not in {member.value for member in AccountKind}:
+        return refuse(page, N_("Choose a kind of account from the list."))
+    query = AccountQuery(
+        currency=currency or None,
+        kind=AccountKind(kind) if kind else None,
+        cursor=cursor,
+        limit=PAGE_SIZE,
+    )
+    try:
+        found = accounts.list_accounts(page.db, who, query)
+    except errors.TorekesError as error:
+        return page.problem(error)
+    return page.render(
+        "admin_accounts.html",
+        accounts=found.items,
+        next_cursor=found.next_cursor,
+        kind=kind,
+        currency=currency,
+        kinds=[member.value for member in AccountKind],
+        currencies=currencies.list_currencies(page.db),
+        decimals_of=page.decimals_of,
+        **NAMES,
+    )
+
+
+@router.get("/admin/accounts/{account_id}")
+def account_page(page: Page, account_id: Id, cursor: Cursor = None) -> Response:
+    """The account and its entries, newest first, each with the balance right after it."""
+    who = reader(page)
+    if isinstance(who, Response):
+        return who
+    try:
+        account = accounts.get_account(page.db, who, account_id)
+        lines = accounts.statement(page.db, who, account_id, cursor, PAGE_SIZE)
+    except errors.TorekesError as error:
+        return page.problem(error)
+    return page.render(
+        "admin_account.html",
+        account=account,
+        lines=lines.items,
+        next_cursor=lines.next_cursor,
+        decimals=page.decimals_of(account.currency),
+        payee=account.kind in PAYEE_KINDS,
+        can_act=can_act(who),
+        **NAMES,
+    )
+
+
+@router.get("/admin/accounts/{account_id}/statement.csv")
+def statement_download(page: Page, account_id: Id) -> Response:
+    """Every entry of the account, oldest first, with the running balance: the same CSV as
+    ``GET /api/v1/accounts/{id}/statement?format=csv``."""
+    who = reader(page)
+    if isinstance(who, Response):
+        return who
+    try:
+        found = reports.account_statement(page.db, who, account_id, None, None)
+    except errors.TorekesError as error:
+        return page.problem(error)
+    return csv_response(statement_csv(found), f"statement-{account_id}.csv")
+
+
+@router.post("/admin/accounts/{account_id}/payout")
+def set_payout(
+    page: Page,
+    account_id: Id,
+    csrf_token: CsrfToken = "",
+    iban: Annotated[str, Form(max_length=42)] = "",
+    payout_name: Annotated[str, Form(max_length=70)] = "",
+) -> Response:
+    """Where a shop's or partner's redeemed tokens are paid: IBAN and name."""
+    who = actor(page, csrf_token)
+    if isinstance(who, Response):
+        return who
+    if not payout_name.strip():
+        return refuse(page, N_("Type the name the bank pays to."))
+    done = run(
+        page,
+        who,
+        lambda ctx: payouts.set_payout_details(ctx, account_id, iban, payout_name.strip()),
+    )
+    if isinstance(done, Response):
+        return done
+    return page.redirect(f"/admin/accounts/{account_id}")

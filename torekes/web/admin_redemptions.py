@@ -1,0 +1,151 @@
+"""Redemptions to settle: those asked for and those approved, approving or rejecting each, a
+settlement of every approved one of a currency, its CSV for the bookkeeper and its pain.001 file
+for the bank (the API's exports, read with the session cookie), and marking it paid with the
+bank's reference. Administrators act; auditors see the same lists and download the same files."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+from fastapi.responses import Response
+
+from torekes.domain import errors
+from torekes.domain.redemption import RedemptionStatus
+from torekes.services import currencies, redemptions, settlements
+from torekes.services.redemptions import RedemptionQuery
+from torekes.web.admin_common import (
+    NAMES,
+    CsrfToken,
+    Id,
+    Reason,
+    actor,
+    can_act,
+    reader,
+    refuse,
+    run,
+)
+from torekes.web.problems import N_
+from torekes.web.session import Page
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 100
+HOME = "/admin/redemptions"
+
+
+@router.get(HOME)
+def redemption_list(page: Page) -> Response:
+    who = reader(page)
+    if isinstance(who, Response):
+        return who
+    asked, approved = (
+        redemptions.list_redemptions(
+            page.db, who, RedemptionQuery(status=status, limit=PAGE_SIZE)
+        ).items
+        for status in (RedemptionStatus.REQUESTED, RedemptionStatus.APPROVED)
+    )
+    return page.render(
+        "admin_redemptions.html",
+        asked=asked,
+        approved=approved,
+        settlements=settlements.list_settlements(page.db, who),
+        currencies=currencies.list_currencies(page.db),
+        decimals_of=page.decimals_of,
+        can_act=can_act(who),
+        **NAMES,
+    )
+
+
+@router.post(HOME + "/{redemption_id}/approve")
+def approve(page: Page, redemption_id: Id, csrf_token: CsrfToken = "") -> Response:
+    """Approve at the euro rate in force now."""
+    who = actor(page, csrf_token)
+    if isinstance(who, Response):
+        return who
+    done = run(page, who, lambda ctx: redemptions.approve(ctx, redemption_id))
+    return done if isinstance(done, Response) else page.redirect(HOME)
+
+
+@router.post(HOME + "/{redemption_id}/reject")
+def reject(
+    page: Page, redemption_id: Id, csrf_token: CsrfToken = "", reason: Reason = ""
+) -> Response:
+    """Refuse it; the held tokens are the shop's to spend again."""
+    who = actor(page, csrf_token)
+    if isinstance(who, Response):
+        return who
+    done = run(page, who, lambda ctx: redemptions.reject(ctx, redemption_id, reason.strip()))
+    return done if isinstance(done, Response) else page.redirect(HOME)
+
+
+@router.post("/admin/settlements")
+def settle(
+    page: Page,
+    csrf_token: CsrfToken = "",
+    currency: Annotated[str, Form(max_length=12)] = "",
+) -> Response:
+    """Gather every approved redemption of the currency not yet in a settlement."""
+    who = actor(page, csrf_token)
+    if isinstance(who, Response):
+        return who
+    if not currency:
+        return refuse(page, N_("Choose a currency."))
+    made = run(page, who, lambda ctx: settlements.create(ctx, currency))
+    if isinstance(made, Response):
+        return made
+    return page.redirect(f"{HOME}#settlement-{made.id}")
+
+
+@router.get("/admin/settlements/{settlement_id}/export.csv")
+def settlement_csv(page: Page, settlement_id: Id) -> Response:
+    """One line per redemption, for the bookkeeper (as the API's ``export.csv``)."""
+    who = reader(page)
+    if isinstance(who, Response):
+        return who
+    try:
+        content = settlements.export_csv(page.db, who, settlement_id)
+    except errors.TorekesError as error:
+        return page.problem(error)
+    return _download(content, "text/csv; charset=utf-8", f"settlement-{settlement_id}.csv")
+
+
+@router.get("/admin/settlements/{settlement_id}/pain.001.xml")
+def settlement_pain_001(page: Page, settlement_id: Id) -> Response:
+    """The SEPA credit transfers for the bank: as ``GET /api/v1/settlements/{id}/pain.001.xml``."""
+    who = reader(page)
+    if isinstance(who, Response):
+        return who
+    try:
+        content = settlements.export_pain_001(page.db, page.settings, who, settlement_id)
+    except errors.TorekesError as error:
+        return page.problem(error)
+    return _download(content, "application/xml", f"settlement-{settlement_id}.xml")
+
+
+@router.post("/admin/settlements/{settlement_id}/pay")
+def pay_settlement(
+    page: Page,
+    settlement_id: Id,
+    csrf_token: CsrfToken = "",
+    payout_reference: Annotated[str, Form(max_length=140)] = "",
+) -> Response:
+    """Mark the whole settlement paid, once the bank has paid it."""
+    who = actor(page, csrf_token)
+    if isinstance(who, Response):
+        return who
+    reference = payout_reference.strip()
+    if not reference:
+        return refuse(page, N_("Type the bank's reference of the transfer."))
+    done = run(page, who, lambda ctx: settlements.pay(ctx, settlement_id, reference))
+    return (
+        done if isinstance(done, Response) else page.redirect(f"{HOME}#settlement-{settlement_id}")
+    )
+
+
+def _download(content: str | bytes, media_type: str, filename: str) -> Response:
+    return Response(
+        content,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
