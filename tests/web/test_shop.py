@@ -6,6 +6,7 @@ their own shops; refusals are pages in plain words that change nothing, and a do
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -167,6 +168,35 @@ def test_a_double_tap_charges_once_and_shows_the_same_receipt(
         assert session.query(m.Payment).count() == 1
 
 
+def test_two_taps_at_the_same_moment_charge_once(
+    settings: Settings, ledger: Ledger, counter: Counter
+) -> None:
+    with signed_in(settings, "bakker") as first, signed_in(settings, "bakker") as second:
+        pin_page = _pin_page(first, counter).text
+        other_token = csrf_of(second.get("/shop/card").text)
+        start = threading.Barrier(2)
+        answers: dict[str, httpx2.Response] = {}
+
+        def tap(name: str, browser: TestClient, token: str) -> None:
+            start.wait()
+            answers[name] = _pay(browser, pin_page, csrf_token=token)
+
+        taps = [
+            threading.Thread(target=tap, args=("first", first, csrf_of(pin_page))),
+            threading.Thread(target=tap, args=("second", second, other_token)),
+        ]
+        for thread in taps:
+            thread.start()
+        for thread in taps:
+            thread.join()
+    assert [answer.status_code for answer in answers.values()] == [201, 201]
+    number = re.compile(r"Bonnummer</dt><dd>(\d+)</dd>")
+    assert number.findall(answers["first"].text) == number.findall(answers["second"].text)
+    assert _balance(ledger, counter.wallet.id) == 70
+    with ledger.db.read_session() as session:
+        assert session.query(m.Payment).count() == 1
+
+
 def test_five_wrong_pins_lock_the_card_and_nothing_is_paid(
     till: TestClient, ledger: Ledger, counter: Counter
 ) -> None:
@@ -255,7 +285,7 @@ def test_todays_payments_show_who_paid_how_and_the_day_total(
     page = till.get("/shop")
     assert page.status_code == 200
     assert "Fatima" in page.text
-    assert page.text.index(">12<") < page.text.index(">30<")  # newest first
+    assert re.findall(r'<td class="num">(\d+)', page.text) == ["12", "30"]  # newest first
     assert "Kaart" in page.text
     assert re.search(r'class="day-total">42 TRK', page.text)
     assert page.text.count('action="/shop/payments/') == 2
@@ -433,6 +463,28 @@ def test_signed_out_visitors_sign_in_first(settings: Settings, path: str) -> Non
         sent = browser.get(path, follow_redirects=False)
     assert sent.status_code == 303
     assert sent.headers["location"] == f"/login?next={path}"
+
+
+@pytest.mark.parametrize(
+    ("path", "back"),
+    [
+        ("/shop/card", "/shop/card"),
+        ("/shop/card/pay", "/shop/card"),
+        ("/shop/payments/1/refund", "/shop"),
+        ("/shop/redeem", "/shop/redeem"),
+        ("/shop/redeem/payout", "/shop/redeem"),
+    ],
+)
+def test_a_signed_out_form_signs_in_first_and_comes_back_to_the_page(
+    settings: Settings, path: str, back: str
+) -> None:
+    with TestClient(create_app(settings), base_url=BASE) as browser:
+        token = csrf_of(browser.get("/login").text)
+        sent = browser.post(
+            path, data={"csrf_token": token, "shop": "1", "account": "1"}, follow_redirects=False
+        )
+    assert sent.status_code == 303
+    assert sent.headers["location"] == f"/login?next={back}"
 
 
 def test_a_member_cannot_charge_a_card(

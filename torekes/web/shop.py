@@ -181,7 +181,7 @@ def refund(
 ) -> Response:
     """Give back all that is left of a payment, or the amount typed, as the API's refund does."""
     page.require_csrf(csrf_token)
-    actor = page.guard(Role.SHOPKEEPER)
+    actor = _keeper(page, "/shop")
     if isinstance(actor, Response):
         return actor
     reason = reason.strip()
@@ -226,7 +226,7 @@ def pin_form(
     """The second step: the device goes to the member, who types the PIN. The card itself is
     looked up only with the PIN, where every unknown card counts against the shop."""
     page.require_csrf(csrf_token)
-    actor = page.guard(Role.SHOPKEEPER)
+    actor = _keeper(page, "/shop/card")
     if isinstance(actor, Response):
         return actor
     try:
@@ -250,7 +250,7 @@ def charge(
     """Charge the card with the PIN typed, as ``POST /card-payments`` does; a retry with the same
     key shows the first receipt without trying the PIN again."""
     page.require_csrf(csrf_token)
-    actor = page.guard(Role.SHOPKEEPER)
+    actor = _keeper(page, "/shop/card")
     if isinstance(actor, Response):
         return actor
     try:
@@ -314,7 +314,7 @@ def request_redemption(
 ) -> Response:
     """Ask to redeem an amount, as ``POST /redemptions`` does; it is held at once."""
     page.require_csrf(csrf_token)
-    actor = page.guard(Role.SHOPKEEPER)
+    actor = _keeper(page, "/shop/redeem")
     if isinstance(actor, Response):
         return actor
     memo = memo.strip()
@@ -345,7 +345,7 @@ def set_payout(
 ) -> Response:
     """Set the IBAN and the name the shop's euros are paid to, as ``PUT /accounts/{id}/payout``."""
     page.require_csrf(csrf_token)
-    actor = page.guard(Role.SHOPKEEPER)
+    actor = _keeper(page, "/shop/redeem")
     if isinstance(actor, Response):
         return actor
     name = payout_name.strip()
@@ -363,6 +363,14 @@ def set_payout(
 
 
 # --- helpers ------------------------------------------------------------------------------------
+
+
+def _keeper(page: Page, form_path: str) -> Principal | Response:
+    """The signed-in shopkeeper; signed out, sign in and come back to the form (a POST's own
+    path cannot be opened again)."""
+    if page.principal is None:
+        return page.redirect(f"/login?next={form_path}")
+    return page.guard(Role.SHOPKEEPER)
 
 
 def new_key() -> str:
