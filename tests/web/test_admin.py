@@ -22,7 +22,8 @@ from tests.web.conftest import csrf_of, signed_in
 from torekes.db import models as m
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
-from torekes.services import payouts, redemptions
+from torekes.services import payment_requests, payouts, redemptions
+from torekes.services.payment_requests import PayCommand, RequestCommand
 from torekes.services.unit_of_work import write
 from torekes.services.views import AccountView, RedemptionView
 from torekes.settings import Settings
@@ -165,11 +166,45 @@ def test_the_dashboard_speaks_dutch_by_default(world: World, admin: TestClient) 
     assert "1.000" in page.text
 
 
-def test_the_dashboard_counts_redemptions_and_payments(world: World, admin: TestClient) -> None:
+def _this_month(page: str, chart: str) -> str:
+    """The figure of the current month (the last row) in a chart's table of figures."""
+    table = page.split(f'<figure class="admin-chart" id="{chart}">', 1)[1].split("</figure>")[0]
+    rows: list[str] = re.findall(r'<tr><th scope="row">[^<]*</th><td>([^<]*)</td></tr>', table)
+    assert len(rows) == 12
+    return rows[-1]
+
+
+def test_the_dashboard_counts_payments_and_redemptions_this_month(
+    world: World, admin: TestClient
+) -> None:
+    settings = world.settings
+    asked = write(
+        world.ledger.db,
+        world.keeper.principal,
+        lambda ctx: payment_requests.create_request(
+            ctx, settings, RequestCommand(world.shop.id, amount=120)
+        ),
+    )
+    write(
+        world.ledger.db,
+        world.member.principal,
+        lambda ctx: payment_requests.pay(ctx, settings, asked.code, PayCommand()),
+    )
+    paid = world.redemption(200)
+    write(world.ledger.db, world.admin.principal, lambda ctx: redemptions.approve(ctx, paid.id))
+    write(
+        world.ledger.db,
+        world.admin.principal,
+        lambda ctx: redemptions.pay(ctx, paid.id, "BANK-1"),
+    )
     world.redemption(150)
-    page = admin.get("/admin", headers=EN)
-    figures = dict(re.findall(r'<dd data-figure="(\w+)">([^<]*)</dd>', page.text))
-    assert figures["pending_redemption"] == "150"
+    page = admin.get("/admin", headers=EN).text
+    figures = dict(re.findall(r'<dd data-figure="(\w+)">([^<]*)</dd>', page))
+    assert (figures["pending_redemption"], figures["redeemed"]) == ("150", "200")
+    assert (figures["in_circulation"], figures["issued"]) == ("800", "1,000")
+    assert _this_month(page, "chart-trk-payments") == "120"
+    assert _this_month(page, "chart-trk-redeemed") == "200"
+    assert _this_month(page, "chart-trk-paid") == "0"
 
 
 @pytest.mark.parametrize("path", PAGES)

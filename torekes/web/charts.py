@@ -75,7 +75,7 @@ def _bars(bars: Sequence[Bar]) -> list[str]:
             f'<rect class="bar" x="{_n(x)}" y="{_n(HEIGHT - BOTTOM - height)}" '
             f'width="{_n(width)}" height="{_n(height)}">'
             f"<title>{escape(bar.label)}: {escape(bar.text)}</title></rect>"
-            f'<text x="{_n(middle)}" y="{HEIGHT - 6}" font-size="9" '
+            f'<text x="{_n(middle)}" y="{HEIGHT - 6}" font-size="10" '
             f'text-anchor="middle">{escape(bar.label)}</text>'
         )
     return drawn
