@@ -1,6 +1,7 @@
 """A member without a smartphone: at the neighbourhood counter she signs in with her card's
-number and PIN (a wrong PIN first, then the right one) and her wallet shows the card's QR code,
-in Dutch and in English."""
+number and PIN (a wrong PIN first, then the right one) and her wallet shows the card's QR code;
+at a shop, the shopkeeper charges her card and she types her PIN (wrong, then right); in Dutch
+and in English."""
 
 from __future__ import annotations
 
@@ -19,12 +20,17 @@ from tests.browser.conftest import (
     assert_language,
     catalogue,
     read_qr,
+    sign_in,
     words,
 )
 from torekes.services.demo import CARD_HOLDER, DEMO_CARD_PIN
 
 WRONG_PIN = "0000"
 TRIES = 5  # wrong PINs in a row that lock a card
+SHOPKEEPER = "bakker"
+CARD_HOLDER_NAME = "Elif"
+AMOUNT = 7
+MEMO = "Bread"
 
 
 def card_url(member: Api) -> str:
@@ -71,3 +77,57 @@ def test_a_member_signs_in_with_her_card_and_pin_and_sees_the_card_qr(
     qr = phone.get_by_role("img", name=say("QR code of card %(number)s") % {"number": number})
     assert read_qr(qr, tmp_path) == card_url(api(CARD_HOLDER))
     shoot(phone)
+
+
+@pytest.mark.parametrize(
+    ("locale", "scanned"),
+    [pytest.param("nl-BE", False, id="nl-BE-typed"), pytest.param("en", True, id="en-scanned")],
+)
+def test_a_shop_charges_a_card_after_a_wrong_then_the_right_pin(
+    locale: str,
+    scanned: bool,
+    live_server: LiveServer,
+    phones: Phones,
+    api: Callable[[str], Api],
+    shoot: Shoot,
+) -> None:
+    """The card's number is typed, or (in English) what its QR code says, as a scan fills in."""
+    say = words(locale)
+    holder = api(CARD_HOLDER)
+    (before,) = holder.get("/accounts", kind="member")["items"]
+    card = card_url(holder) if scanned else live_server.card_number
+    till = phones.open(locale)
+    till.goto("/shop/card")
+    sign_in(till, locale, SHOPKEEPER)
+    expect(till).to_have_url(live_server.url("/shop/card"))
+    assert_language(till, locale)
+    expect(till.get_by_role("heading", level=1)).to_have_text(say("Charge a card"))
+    till.get_by_label(say("Amount in %(currency)s") % {"currency": "TRK"}).fill(str(AMOUNT))
+    till.get_by_label(say("What for (optional)")).fill(MEMO)
+    till.get_by_label(say("Card number"), exact=True).fill(card)
+    shoot(till, "card")
+    till.get_by_role("button", name=say("Next: the PIN"), exact=True).click()
+
+    expect(till.get_by_role("heading", level=1)).to_have_text(say("Hand the device to the member"))
+    expect(till.locator(".balance .amount")).to_have_text(str(AMOUNT))
+    till.get_by_label(say("PIN"), exact=True).fill(WRONG_PIN)
+    till.get_by_role("button", name=say("Pay"), exact=True).click()
+    wrong = catalogue(locale).ngettext(
+        "Wrong PIN. You may try %(num)d more time.",
+        "Wrong PIN. You may try %(num)d more times.",
+        TRIES - 1,
+    ) % {"num": TRIES - 1}
+    expect(till.get_by_role("alert")).to_have_text(wrong)
+    shoot(till, "wrong-pin")
+    assert holder.get("/accounts", kind="member")["items"][0]["available"] == before["available"]
+
+    till.get_by_label(say("PIN"), exact=True).fill(DEMO_CARD_PIN)
+    till.get_by_role("button", name=say("Pay"), exact=True).click()
+    expect(till.get_by_role("status")).to_have_text(say("Paid"))
+    receipt = till.locator(".receipt")
+    expect(receipt).to_contain_text(CARD_HOLDER_NAME)
+    expect(receipt).to_contain_text(live_server.card_number)
+    expect(receipt).to_contain_text(MEMO)
+    shoot(till)
+    after = holder.get("/accounts", kind="member")["items"][0]["available"]
+    assert after == before["available"] - AMOUNT
