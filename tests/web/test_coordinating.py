@@ -23,7 +23,7 @@ from torekes.db import models as m
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
 from torekes.domain.earning import RewardKind
-from torekes.services import projects, qr
+from torekes.services import claim_codes, projects, qr
 from torekes.services.projects import ProjectCommand
 from torekes.services.unit_of_work import write
 from torekes.services.views import ActivityView, ProjectView
@@ -479,8 +479,6 @@ def test_a_sheet_prints_every_codes_claim_url_as_a_qr(
     with ledger.db.read_session() as session:
         batch = session.get(m.CodeBatch, int(location.rsplit("/", 1)[1]))
         assert batch is not None
-    from torekes.services import claim_codes
-
     view = claim_codes.get_batch(ledger.db, settings, ledger.admin.principal, batch.id)
     sheet = browser.get(location, headers=ENGLISH)
     assert sheet.status_code == 200
