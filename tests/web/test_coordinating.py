@@ -272,6 +272,7 @@ def test_an_auditor_reads_but_sees_no_codes_and_changes_nothing(
         activity = auditor.get(f"/activities/{scene.weeding.id}", headers=ENGLISH)
         assert activity.status_code == 200
         assert 'id="new-sheet"' not in activity.text
+        assert f'href="/sheets/{batch.id}"' not in activity.text
         claims = auditor.get(f"/projects/{scene.garden.id}/claims", headers=ENGLISH)
         assert claims.status_code == 200
         assert "Jonas" in claims.text
@@ -480,6 +481,8 @@ def test_a_sheet_prints_every_codes_claim_url_as_a_qr(
         batch = session.get(m.CodeBatch, int(location.rsplit("/", 1)[1]))
         assert batch is not None
     view = claim_codes.get_batch(ledger.db, settings, ledger.admin.principal, batch.id)
+    listed = browser.get(f"/activities/{scene.weeding.id}", headers=ENGLISH)
+    assert f'<a href="{location}">4 codes, made' in listed.text
     sheet = browser.get(location, headers=ENGLISH)
     assert sheet.status_code == 200
     assert sheet.text.count('<li class="code"') == 4

@@ -16,6 +16,7 @@ from torekes.db.models import (
     Activity,
     Claim,
     ClaimCode,
+    CodeBatch,
     Hold,
     Project,
     ProjectCoordinator,
@@ -201,3 +202,11 @@ def claim_ids_in_project(session: Session, project_id: int, claim_ids: Sequence[
         .where(Activity.project_id == project_id, Claim.id.in_(claim_ids))
     )
     return set(session.scalars(statement))
+
+
+def batches_of_activity(session: Session, activity_id: int) -> list[CodeBatch]:
+    """An activity's batches of codes, newest first."""
+    statement = (
+        select(CodeBatch).where(CodeBatch.activity_id == activity_id).order_by(CodeBatch.id.desc())
+    )
+    return list(session.scalars(statement))

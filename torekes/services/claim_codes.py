@@ -89,6 +89,29 @@ def get_batch(db: Database, settings: Settings, actor: Principal, batch_id: int)
         return batch_view(session, settings, batch)
 
 
+@dataclass(frozen=True, slots=True)
+class BatchSummary:
+    """A batch without its codes, to list an activity's sheets for reprinting."""
+
+    id: int
+    kind: str
+    count: int
+    max_uses: int
+    expires_at: datetime | None
+    created_at: datetime
+
+
+def list_batches(db: Database, actor: Principal, activity_id: int) -> list[BatchSummary]:
+    """The activity's batches, newest first (like the codes: its coordinators, administrators)."""
+    with db.read_session() as session:
+        activity = readable_activity(session, actor, activity_id)
+        require_project_coordinator(session, actor, activity.project_id)
+        return [
+            BatchSummary(b.id, b.kind, b.count, b.max_uses, b.expires_at, b.created_at)
+            for b in repo.batches_of_activity(session, activity_id)
+        ]
+
+
 def get_code(db: Database, settings: Settings, actor: Principal, code_id: int) -> CodeView:
     with db.read_session() as session:
         code = session.get(m.ClaimCode, code_id)

@@ -201,6 +201,9 @@ def activity_page(page: Page, activity_id: Id) -> Response:
         activity = activities.get_activity(page.db, actor, activity_id)
         project = projects.get_project(page.db, actor, activity.project_id)
         summary = activities.summary(page.db, actor, activity_id)
+        sheets = (
+            claim_codes.list_batches(page.db, actor, activity_id) if actor.role in ACTORS else []
+        )
     except errors.TorekesError as error:
         return page.problem(error)
     return _render(
@@ -210,6 +213,7 @@ def activity_page(page: Page, activity_id: Id) -> Response:
         activity=activity,
         project=project,
         summary=summary,
+        sheets=sheets,
         decimals=page.decimals_of(project.currency),
     )
 
