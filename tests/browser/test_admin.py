@@ -1,0 +1,73 @@
+"""An administrator on a phone opens the dashboard: the currency's circulation with the same
+figures as the API's report, the identity issued = in circulation + redeemed, and the charts of
+the last twelve months with their figures as tables; in Dutch and in English."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import (
+    LOCALES,
+    Api,
+    LiveServer,
+    Phones,
+    Shoot,
+    assert_language,
+    sign_in,
+    words,
+)
+from torekes.web.templating import format_amount
+
+ADMIN = "admin"
+FIGURES = ("issued", "budgets", "member_wallets", "shops", "redeemed", "in_circulation")
+CHARTS = (
+    "Tokens paid to volunteers",
+    "Hours volunteered",
+    "Payments at shops",
+    "Redeemed",
+)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_an_administrator_sees_the_dashboard(
+    locale: str,
+    live_server: LiveServer,
+    phones: Phones,
+    api: Callable[[str], Api],
+    shoot: Shoot,
+) -> None:
+    say = words(locale)
+    language = locale.split("-")[0]
+    phone = phones.open(locale)
+    phone.goto("/")
+    sign_in(phone, locale, ADMIN)
+    assert_language(phone, locale)
+    phone.get_by_role("navigation", name=say("Menu")).get_by_role(
+        "link", name=say("Dashboard")
+    ).click()
+    expect(phone).to_have_url(live_server.url("/admin"))
+    expect(phone.get_by_role("heading", level=1)).to_have_text(say("Dashboard"))
+
+    report = api(ADMIN).get("/reports/circulation", currency="TRK")
+    assert report["identity_holds"] is True
+    panel = phone.get_by_role("region", name="TRK")
+    for figure in FIGURES:
+        expect(panel.locator(f'[data-figure="{figure}"]')).to_have_text(
+            format_amount(report[figure], report["decimals"], language)
+        )
+    expect(panel).to_contain_text(say("Issued = in circulation + redeemed: holds."))
+    shoot(phone, "circulation")
+
+    for title in CHARTS:
+        chart = panel.get_by_role("img", name=re.compile("^" + re.escape(say(title))))
+        chart.scroll_into_view_if_needed()
+        expect(chart).to_be_visible()
+    first = panel.locator(".admin-chart").first
+    first.get_by_text(say("The figures"), exact=True).click()
+    expect(first.get_by_role("table")).to_be_visible()
+    expect(first.get_by_role("row")).to_have_count(13)  # a header and twelve months
+    shoot(phone)
