@@ -103,7 +103,6 @@ def project_page(page: Page, project_id: Id) -> Response:
         listed = activities.list_activities(page.db, actor, project_id)
         summaries = {a.id: activities.summary(page.db, actor, a.id) for a in listed}
         report = _report(page, actor, project)
-        waiting = claim_queue.waiting(page.db, actor, project_id)
     except errors.TorekesError as error:
         return page.problem(error)
     return _render(
@@ -115,7 +114,7 @@ def project_page(page: Page, project_id: Id) -> Response:
         summaries=summaries,
         this_month=report.months[-1],
         total=report.total,
-        waiting=len(waiting),
+        waiting=sum(summary.claims_pending for summary in summaries.values()),
         decimals=page.decimals_of(project.currency),
     )
 
