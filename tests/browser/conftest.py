@@ -1,11 +1,12 @@
 """Browser tests: Debian's headless Chromium, driven by Playwright, on phone-sized screens against
 a real server process loaded with the demo community.
 
-One server serves the whole session: a fresh database (an SQLite file, or a database of its own
-on the PostgreSQL server of ``TOREKES_TEST_DATABASE_URL``), brought to the newest schema by
-``torekes migrate``, filled by ``torekes demo``, then ``torekes serve`` on a free port with its
-public address pointing at itself, so the QR codes on the pages lead back to it. The browser is
-the system's ``/usr/bin/chromium``; the tests never download one. Each test leaves at least one
+One server serves the tests of this package and stops before any other test runs: a fresh
+database (an SQLite file, or a database of its own on the PostgreSQL server of
+``TOREKES_TEST_DATABASE_URL``), brought to the newest schema by ``torekes migrate``, filled by
+``torekes demo``, then ``torekes serve`` on a free port with its public address pointing at
+itself, so the QR codes on the pages lead back to it. The browser is the system's
+``/usr/bin/chromium``; the tests never download one. Each test leaves at least one
 screenshot in ``build/screenshots/``.
 """
 
@@ -94,7 +95,7 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """An empty database for the session's server, of the family the suite runs on."""
     postgres = os.environ.get("TOREKES_TEST_DATABASE_URL")
@@ -147,11 +148,11 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=SHUTDOWN_WAIT_SECONDS)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def live_server(
     browser_database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
-    """``torekes migrate``, ``torekes demo``, then ``torekes serve``, until the session ends."""
+    """``torekes migrate``, ``torekes demo``, then ``torekes serve``, until the last test here."""
     workdir = tmp_path_factory.mktemp("server")  # away from any .env file in the project
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
@@ -181,13 +182,13 @@ def live_server(
     assert "Traceback" not in server.log_text(), server.log_text()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (.ci/run does)")
