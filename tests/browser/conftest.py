@@ -237,6 +237,7 @@ def shoot(request: pytest.FixtureRequest) -> Iterator[Shoot]:
         path = SCREENSHOTS / f"{request.node.name}{'-' + step if step else ''}.png"
         page.screenshot(path=str(path), full_page=True)
         assert_fits_the_screen(page)
+        assert_touch_targets(page)
         saved.append(path)
         return path
 
@@ -249,6 +250,22 @@ def assert_fits_the_screen(page: Page) -> None:
     (a wide table scrolls inside its own wrapper)."""
     widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert widths[0] <= widths[1], f"{page.url} is {widths[0]} px wide on a {widths[1]} px screen"
+
+
+# Controls a finger must hit; links inside running text are exempt, as in WCAG's target size.
+TARGETS = (
+    "button, select, textarea, summary, label.choice, nav a, a.button, "
+    "input:not([type=hidden]):not([type=radio]):not([type=checkbox])"
+)
+SMALL_TARGETS = """targets => Array.from(document.querySelectorAll(targets))
+  .filter(e => e.offsetParent !== null && e.getBoundingClientRect().height < 44)
+  .map(e => e.outerHTML.slice(0, 120))"""
+
+
+def assert_touch_targets(page: Page) -> None:
+    """Every visible control is at least 44 CSS pixels high."""
+    small = page.evaluate(SMALL_TARGETS, TARGETS)
+    assert not small, f"{page.url}: touch targets under 44 px: {small}"
 
 
 def catalogue(locale: str) -> Translations:
