@@ -18,7 +18,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,15 @@ from typing import Any
 import httpx2
 import pytest
 from babel.support import Translations
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Locator,
+    Page,
+    Playwright,
+    expect,
+    sync_playwright,
+)
 from sqlalchemy import create_engine, make_url, text
 
 from torekes.services.demo import demo_password
@@ -58,12 +66,26 @@ SHUTDOWN_WAIT_SECONDS = 10.0
 WAIT_MS = 30_000
 
 
+FAILED = pytest.StashKey[bool]()
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     here = Path(__file__).parent
     for item in items:
         if here in item.path.parents:
             item.add_marker(pytest.mark.browser)
             item.add_marker(pytest.mark.e2e)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Remember whether the test itself failed, for the fixtures' teardown."""
+    report = yield
+    if report.when == "call":
+        item.stash[FAILED] = report.failed
+    return report
 
 
 @dataclass
@@ -217,9 +239,19 @@ class Phones:
 
 
 @pytest.fixture
-def phones(browser: Browser, live_server: LiveServer) -> Iterator[Phones]:
+def phones(
+    browser: Browser, live_server: LiveServer, request: pytest.FixtureRequest
+) -> Iterator[Phones]:
+    """Phones for the test; when it fails, each phone's last page is saved as
+    ``build/screenshots/<test name>-failed-<n>.png``."""
     opened = Phones(browser, live_server.base_url)
     yield opened
+    if request.node.stash.get(FAILED, False):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        for number, context in enumerate(opened.opened, 1):
+            for page in context.pages:
+                path = SCREENSHOTS / f"{request.node.name}-failed-{number}.png"
+                page.screenshot(path=str(path), full_page=True)
     opened.close()
 
 
@@ -242,7 +274,8 @@ def shoot(request: pytest.FixtureRequest) -> Iterator[Shoot]:
         return path
 
     yield save
-    assert saved, "every browser test saves at least one screenshot"
+    if not request.node.stash.get(FAILED, False):
+        assert saved, "every browser test saves at least one screenshot"
 
 
 def assert_fits_the_screen(page: Page) -> None:
@@ -287,7 +320,8 @@ def sign_in(page: Page, locale: str, username: str) -> None:
 
 
 def assert_language(page: Page, locale: str) -> None:
-    assert page.locator("html").get_attribute("lang") == locale.split("-")[0]
+    """The page is in the locale's language (waiting for a navigation under way to finish)."""
+    expect(page.locator("html")).to_have_attribute("lang", locale.split("-")[0])
 
 
 def read_qr(qr: Locator, tmp_path: Path) -> str:
