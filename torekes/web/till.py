@@ -18,7 +18,6 @@ from torekes.services import accounts, payment_requests, qr
 from torekes.services.accounts import AccountQuery
 from torekes.services.payment_requests import MAX_WAIT_SECONDS, RequestCommand
 from torekes.services.unit_of_work import write
-from torekes.web.csrf import CSRF_FIELD
 from torekes.web.forms import minor_units
 from torekes.web.problems import plain_words
 from torekes.web.session import Page
@@ -31,11 +30,9 @@ Code = Annotated[str, Path(min_length=1, max_length=100)]
 @router.get("/till")
 def till(page: Page) -> Response:
     """The shops the signed-in shopkeeper keeps, each with an amount field."""
-    if page.principal is None:
-        return page.redirect("/login?next=/till")
-    if page.principal.role is not Role.SHOPKEEPER:
-        return page.render("problem.html", 403, message=plain_words(errors.RoleNotAllowed()))
-    actor = page.principal
+    actor = page.guard(Role.SHOPKEEPER)
+    if isinstance(actor, Response):
+        return actor
     owned = accounts.list_accounts(page.db, actor, AccountQuery(owner_id=actor.user_id)).items
     shops = [account for account in owned if account.kind in PAYEE_KINDS]
     return page.render("till.html", shops=shops)
@@ -47,9 +44,7 @@ def ask(
     shop: Annotated[int, Form(ge=1, le=MAX_ID)],
     amount: Annotated[str, Form(max_length=30)] = "",
     memo: Annotated[str, Form(max_length=200)] = "",
-    csrf_token: Annotated[str, Form(alias=CSRF_FIELD, max_length=100)] = "",
 ) -> Response:
-    page.require_csrf(csrf_token)
     if page.principal is None:
         return page.redirect("/login?next=/till")
     actor = page.principal
@@ -69,13 +64,15 @@ def ask(
 
 @router.get("/till/{code}")
 def show(page: Page, code: Code) -> Response:
-    """The request's QR, full screen, and its state."""
-    if page.principal is None:
-        return page.redirect(f"/login?next=/till/{code}")
+    """The request's QR, full screen, and its state; a standing QR (no amount) is the poster a
+    shop prints, for members to type the amount."""
+    actor = page.guard(Role.SHOPKEEPER)
+    if isinstance(actor, Response):
+        return actor
     try:
-        request = payment_requests.get_request(page.db, page.settings, page.principal, code)
+        request = payment_requests.get_request(page.db, page.settings, actor, code)
     except errors.TorekesError as error:
-        return page.render("problem.html", status_of(error), message=plain_words(error))
+        return page.problem(error)
     return page.render(
         "till_request.html",
         request=request,
