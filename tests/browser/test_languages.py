@@ -32,11 +32,6 @@ def test_a_visitor_switches_the_language_and_it_stays_switched(
     shoot(phone)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the language links carry the page's path without its query (base.html's `path`), "
-    "so switching the language on /login?next=/c/... forgets the claim to come back to",
-)
 @pytest.mark.parametrize(("locale", "chosen"), SWITCHES)
 def test_switching_the_language_keeps_where_signing_in_leads(
     locale: str, chosen: str, live_server: LiveServer, phones: Phones, shoot: Shoot

@@ -222,3 +222,12 @@ def test_static_files_are_served(browser: TestClient) -> None:
     assert css.status_code == 200
     assert css.headers["content-type"].startswith("text/css")
     assert "min-height: 44px" in css.text
+
+
+def test_switching_the_language_comes_back_to_the_same_page_and_its_query(
+    browser: TestClient,
+) -> None:
+    form = browser.get("/login?next=/c/abc", headers={"Accept-Language": "nl"})
+    assert 'href="/language/en?next=/login%3Fnext%3D/c/abc"' in form.text
+    chosen = browser.get("/language/en?next=/login%3Fnext%3D/c/abc", follow_redirects=False)
+    assert chosen.headers["location"] == "/login?next=/c/abc"

@@ -14,7 +14,7 @@ from torekes.domain import errors
 from torekes.domain.accounts import PAYEE_KINDS, AccountKind
 from torekes.services import accounts, currencies, payouts, reports
 from torekes.services.accounts import AccountQuery
-from torekes.web.admin_common import NAMES, CsrfToken, Id, actor, can_act, reader, refuse, run
+from torekes.web.admin_common import NAMES, Id, actor, can_act, reader, refuse, run
 from torekes.web.problems import N_
 from torekes.web.session import Page
 
@@ -98,12 +98,11 @@ def statement_download(page: Page, account_id: Id) -> Response:
 def set_payout(
     page: Page,
     account_id: Id,
-    csrf_token: CsrfToken = "",
     iban: Annotated[str, Form(max_length=42)] = "",
     payout_name: Annotated[str, Form(max_length=70)] = "",
 ) -> Response:
     """Where a shop's or partner's redeemed tokens are paid: IBAN and name."""
-    who = actor(page, csrf_token)
+    who = actor(page)
     if isinstance(who, Response):
         return who
     if not payout_name.strip():

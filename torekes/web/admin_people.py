@@ -19,7 +19,6 @@ from torekes.services.users import UserCommand
 from torekes.services.views import CardView, UserView
 from torekes.web.admin_common import (
     NAMES,
-    CsrfToken,
     Id,
     Reason,
     actor,
@@ -64,13 +63,12 @@ def user_list(page: Page, cursor: Cursor = None, created: OptionalId = None) -> 
 @router.post("/admin/users")
 def create_user(
     page: Page,
-    csrf_token: CsrfToken = "",
     username: Field = "",
     display_name: Field = "",
     role: Field = "",
     password: Field = "",
 ) -> Response:
-    who = actor(page, csrf_token)
+    who = actor(page)
     if isinstance(who, Response):
         return who
     if role not in {member.value for member in Role}:
@@ -107,13 +105,12 @@ def card_list(page: Page, cursor: Cursor = None, member: OptionalId = None) -> R
 @router.post("/admin/cards")
 def issue_card(
     page: Page,
-    csrf_token: CsrfToken = "",
     member_id: Annotated[str, Form(max_length=20)] = "",
     pin: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     """Issue the member a card; without a PIN typed, a random one. The answer shows the PIN
     once; it is not kept anywhere but as a hash, so reloading cannot show it again."""
-    who = actor(page, csrf_token)
+    who = actor(page)
     if isinstance(who, Response):
         return who
     number = member_id.strip()
@@ -130,11 +127,9 @@ def issue_card(
 
 
 @router.post("/admin/cards/{card_id}/block")
-def block_card(
-    page: Page, card_id: Id, csrf_token: CsrfToken = "", reason: Reason = ""
-) -> Response:
+def block_card(page: Page, card_id: Id, reason: Reason = "") -> Response:
     """Block a card for good: its code and number stop working; the balance stays."""
-    who = actor(page, csrf_token)
+    who = actor(page)
     if isinstance(who, Response):
         return who
     done = run(page, who, lambda ctx: cards.block_card(ctx, page.settings, card_id, reason.strip()))
@@ -142,9 +137,9 @@ def block_card(
 
 
 @router.post("/admin/cards/{card_id}/unlock")
-def unlock_card(page: Page, card_id: Id, csrf_token: CsrfToken = "") -> Response:
+def unlock_card(page: Page, card_id: Id) -> Response:
     """Unlock a card locked after five wrong PINs."""
-    who = actor(page, csrf_token)
+    who = actor(page)
     if isinstance(who, Response):
         return who
     done = run(page, who, lambda ctx: cards.unlock_card(ctx, page.settings, card_id))

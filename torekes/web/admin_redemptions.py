@@ -16,7 +16,6 @@ from torekes.services import currencies, redemptions, settlements
 from torekes.services.redemptions import RedemptionQuery
 from torekes.web.admin_common import (
     NAMES,
-    CsrfToken,
     Id,
     Reason,
     actor,
@@ -58,9 +57,9 @@ def redemption_list(page: Page) -> Response:
 
 
 @router.post(HOME + "/{redemption_id}/approve")
-def approve(page: Page, redemption_id: Id, csrf_token: CsrfToken = "") -> Response:
+def approve(page: Page, redemption_id: Id) -> Response:
     """Approve at the euro rate in force now."""
-    who = actor(page, csrf_token)
+    who = actor(page)
     if isinstance(who, Response):
         return who
     done = run(page, who, lambda ctx: redemptions.approve(ctx, redemption_id))
@@ -68,11 +67,9 @@ def approve(page: Page, redemption_id: Id, csrf_token: CsrfToken = "") -> Respon
 
 
 @router.post(HOME + "/{redemption_id}/reject")
-def reject(
-    page: Page, redemption_id: Id, csrf_token: CsrfToken = "", reason: Reason = ""
-) -> Response:
+def reject(page: Page, redemption_id: Id, reason: Reason = "") -> Response:
     """Refuse it; the held tokens are the shop's to spend again."""
-    who = actor(page, csrf_token)
+    who = actor(page)
     if isinstance(who, Response):
         return who
     done = run(page, who, lambda ctx: redemptions.reject(ctx, redemption_id, reason.strip()))
@@ -82,11 +79,10 @@ def reject(
 @router.post("/admin/settlements")
 def settle(
     page: Page,
-    csrf_token: CsrfToken = "",
     currency: Annotated[str, Form(max_length=12)] = "",
 ) -> Response:
     """Gather every approved redemption of the currency not yet in a settlement."""
-    who = actor(page, csrf_token)
+    who = actor(page)
     if isinstance(who, Response):
         return who
     if not currency:
@@ -127,11 +123,10 @@ def settlement_pain_001(page: Page, settlement_id: Id) -> Response:
 def pay_settlement(
     page: Page,
     settlement_id: Id,
-    csrf_token: CsrfToken = "",
     payout_reference: Annotated[str, Form(max_length=140)] = "",
 ) -> Response:
     """Mark the whole settlement paid, once the bank has paid it."""
-    who = actor(page, csrf_token)
+    who = actor(page)
     if isinstance(who, Response):
         return who
     reference = payout_reference.strip()

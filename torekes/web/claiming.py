@@ -15,7 +15,6 @@ from torekes.domain.earning import RewardKind
 from torekes.services import accounts, claims
 from torekes.services.claims import ClaimCommand
 from torekes.services.unit_of_work import write
-from torekes.web.csrf import CSRF_FIELD
 from torekes.web.forms import hours as parse_hours
 from torekes.web.problems import plain_words
 from torekes.web.session import Page
@@ -45,10 +44,8 @@ def claim_page(page: Page, code: Code) -> Response:
 def claim(
     page: Page,
     code: Code,
-    csrf_token: Annotated[str, Form(alias=CSRF_FIELD, max_length=100)] = "",
     hours: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    page.require_csrf(csrf_token)
     if page.principal is None:
         return page.redirect(f"/login?next=/c/{code}")
     actor = page.principal

@@ -38,7 +38,6 @@ from torekes.services.unit_of_work import (
     write_idempotently,
 )
 from torekes.services.views import ProjectView
-from torekes.web.csrf import CSRF_FIELD
 from torekes.web.forms import hours as parse_hours
 from torekes.web.forms import minor_units
 from torekes.web.problems import N_, PLAIN_WORDS, SOMETHING_WRONG
@@ -51,7 +50,6 @@ ACTORS = (Role.ADMIN, Role.COORDINATOR)
 STATUS_ACTIONS = ("pause", "resume", "close")
 
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
-Csrf = Annotated[str, Form(alias=CSRF_FIELD, max_length=100)]
 Typed = Annotated[str, Form(max_length=1000)]
 LongText = Annotated[str, Form(max_length=10_000)]
 T = TypeVar("T")
@@ -134,7 +132,6 @@ def _report(page: PageContext, actor: Principal, project: ProjectView) -> Projec
 def create_activity(
     page: Page,
     project_id: Id,
-    csrf_token: Csrf = "",
     form_key: Typed = "",
     title: Typed = "",
     description: LongText = "",
@@ -149,7 +146,6 @@ def create_activity(
     valid_from: Typed = "",
     valid_until: Typed = "",
 ) -> Response:
-    page.require_csrf(csrf_token)
     actor = page.guard(*ACTORS)
     if isinstance(actor, Response):
         return actor
@@ -232,8 +228,7 @@ def confirm_close(page: Page, activity_id: Id) -> Response:
 
 
 def _status_route(action: str) -> None:
-    def change(page: Page, activity_id: Id, csrf_token: Csrf = "") -> Response:
-        page.require_csrf(csrf_token)
+    def change(page: Page, activity_id: Id) -> Response:
         actor = page.guard(*ACTORS)
         if isinstance(actor, Response):
             return actor
@@ -259,14 +254,12 @@ for _action in STATUS_ACTIONS:
 def create_sheet(
     page: Page,
     activity_id: Id,
-    csrf_token: Csrf = "",
     form_key: Typed = "",
     count: Typed = "",
     kind: Typed = "single",
     max_uses: Typed = "",
     expires_at: Typed = "",
 ) -> Response:
-    page.require_csrf(csrf_token)
     actor = page.guard(*ACTORS)
     if isinstance(actor, Response):
         return actor
@@ -346,14 +339,12 @@ def waiting_claims(page: Page, project_id: Id) -> Response:
 def decide_claims(
     page: Page,
     project_id: Id,
-    csrf_token: Csrf = "",
     form_key: Typed = "",
     decision: Typed = "",
     reason: Typed = "",
     claim: Annotated[list[str] | None, Form(max_length=1000)] = None,
 ) -> Response:
     """Approve or reject the selected claims; each is decided on its own, as the page shows."""
-    page.require_csrf(csrf_token)
     actor = page.guard(*ACTORS)
     if isinstance(actor, Response):
         return actor

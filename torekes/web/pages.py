@@ -16,7 +16,6 @@ from torekes.services.accounts import AccountQuery
 from torekes.services.unit_of_work import write
 from torekes.services.views import CardView
 from torekes.web import i18n
-from torekes.web.csrf import CSRF_FIELD
 from torekes.web.session import (
     LANGUAGE_COOKIE_AGE,
     SESSION_COOKIE,
@@ -44,10 +43,8 @@ def login(
     page: Page,
     username: Text,
     password: Text,
-    csrf_token: Annotated[str, Form(alias=CSRF_FIELD, max_length=100)] = "",
     next_path: Annotated[str, Form(alias="next", max_length=500)] = "/",
 ) -> Response:
-    page.require_csrf(csrf_token)
     try:
         issued = auth.sign_in(page.db, page.settings, username.strip(), password)
     except errors.InvalidCredentials:
@@ -75,10 +72,8 @@ def card_login(
     page: Page,
     number: Annotated[str, Form(max_length=40)],
     pin: Annotated[str, Form(max_length=20)],
-    csrf_token: Annotated[str, Form(alias=CSRF_FIELD, max_length=100)] = "",
     next_path: Annotated[str, Form(alias="next", max_length=500)] = "/",
 ) -> Response:
-    page.require_csrf(csrf_token)
     try:
         issued = card_sign_in.sign_in_with_card(page.db, page.settings, number, pin)
     except errors.TorekesError as error:
@@ -103,9 +98,8 @@ def card_login(
 
 @router.post("/logout")
 def logout(
-    page: Page, csrf_token: Annotated[str, Form(alias=CSRF_FIELD, max_length=100)] = ""
+    page: Page,
 ) -> Response:
-    page.require_csrf(csrf_token)
     if page.principal is not None and page.token is not None:
         token = page.token
         write(page.db, page.principal, lambda ctx: auth.revoke_token(ctx, page.settings, token))

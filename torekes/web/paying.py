@@ -14,7 +14,6 @@ from torekes.domain.spending import RequestKind, RequestStatus
 from torekes.services import payment_requests
 from torekes.services.payment_requests import PayCommand
 from torekes.services.unit_of_work import write
-from torekes.web.csrf import CSRF_FIELD
 from torekes.web.forms import minor_units
 from torekes.web.problems import N_, plain_words
 from torekes.web.session import Page
@@ -22,7 +21,6 @@ from torekes.web.session import Page
 router = APIRouter(include_in_schema=False)
 
 Code = Annotated[str, Path(min_length=1, max_length=100)]
-CsrfToken = Annotated[str, Form(alias=CSRF_FIELD, max_length=100)]
 
 NOT_OPEN = {
     RequestStatus.PAID.value: N_("This payment request has already been paid."),
@@ -57,10 +55,8 @@ def payment_page(page: Page, code: Code) -> Response:
 def pay(
     page: Page,
     code: Code,
-    csrf_token: CsrfToken = "",
     amount: Annotated[str, Form(max_length=30)] = "",
 ) -> Response:
-    page.require_csrf(csrf_token)
     if page.principal is None:
         return page.redirect(f"/login?next=/p/{code}")
     actor = page.principal

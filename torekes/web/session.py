@@ -56,12 +56,6 @@ class PageContext:
             self._decimals = {c.code: c.decimals for c in currencies.list_currencies(self.db)}
         return self._decimals[currency_code]
 
-    def require_csrf(self, submitted: str | None) -> None:
-        if not csrf.is_valid(
-            self.settings.secret_key, self.request.cookies.get(csrf.CSRF_COOKIE), submitted
-        ):
-            raise errors.CsrfFailed()
-
     def guard(self, *roles: Role) -> Principal | Response:
         """The signed-in person when their role may see this page (any role when none are
         named); otherwise the response to send instead: to sign in first, or a refusal."""
@@ -85,9 +79,18 @@ class PageContext:
             csrf_token=self.csrf_token,
             moment=lambda when: format_moment(when, self.lang, self.settings.timezone),
             path=self.request.url.path,
+            here=self._here(),
             **values,
         )
         return self.finish(HTMLResponse(html, status_code))
+
+    def _here(self) -> str:
+        """Where to come back to (after switching the language, say): the page with its query,
+        such as where signing in leads next; a form's answer goes back to its page."""
+        url = self.request.url
+        if self.request.method == "GET" and url.query:
+            return f"{url.path}?{url.query}"
+        return url.path
 
     def redirect(self, location: str) -> Response:
         return self.finish(RedirectResponse(location, status_code=303))
@@ -114,7 +117,27 @@ class PageContext:
         return response
 
 
-def page_context(request: Request, db: DbDep, settings: SettingsDep) -> PageContext:
+async def checked_form(request: Request, settings: SettingsDep) -> None:
+    """Every form sent to a page carries our CSRF token; one without it is refused (403
+    ``csrf_failed``) before its fields are even read, so no page can forget the check."""
+    if request.method != "POST":
+        return
+    form = await request.form()
+    submitted = form.get(csrf.CSRF_FIELD)
+    if not csrf.is_valid(
+        settings.secret_key,
+        request.cookies.get(csrf.CSRF_COOKIE),
+        submitted if isinstance(submitted, str) else None,
+    ):
+        raise errors.CsrfFailed()
+
+
+def page_context(
+    request: Request,
+    db: DbDep,
+    settings: SettingsDep,
+    _form: Annotated[None, Depends(checked_form)],
+) -> PageContext:
     token = request.cookies.get(SESSION_COOKIE)
     principal = None
     if token:

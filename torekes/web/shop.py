@@ -46,7 +46,6 @@ from torekes.services.unit_of_work import (
     write_idempotently,
 )
 from torekes.services.views import AccountView, ReceiptView, RedemptionView
-from torekes.web.csrf import CSRF_FIELD
 from torekes.web.forms import minor_units
 from torekes.web.problems import N_, plain_words
 from torekes.web.session import Page
@@ -55,7 +54,6 @@ router = APIRouter(include_in_schema=False)
 
 M = TypeVar("M", bound=BaseModel)
 
-CsrfToken = Annotated[str, Form(alias=CSRF_FIELD, max_length=100)]
 ShopId = Annotated[int, Form(ge=1, le=MAX_ID)]
 Typed = Annotated[str, Form(max_length=30)]
 Memo = Annotated[str, Form(max_length=200)]
@@ -177,10 +175,8 @@ def refund(
     key: Key = "",
     amount: Typed = "",
     reason: Memo = "",
-    csrf_token: CsrfToken = "",
 ) -> Response:
     """Give back all that is left of a payment, or the amount typed, as the API's refund does."""
-    page.require_csrf(csrf_token)
     actor = _keeper(page, "/shop")
     if isinstance(actor, Response):
         return actor
@@ -221,11 +217,9 @@ def pin_form(
     card: CardText = "",
     amount: Typed = "",
     memo: Memo = "",
-    csrf_token: CsrfToken = "",
 ) -> Response:
     """The second step: the device goes to the member, who types the PIN. The card itself is
     looked up only with the PIN, where every unknown card counts against the shop."""
-    page.require_csrf(csrf_token)
     actor = _keeper(page, "/shop/card")
     if isinstance(actor, Response):
         return actor
@@ -245,11 +239,9 @@ def charge(
     memo: Memo = "",
     pin: Annotated[str, Form(max_length=20)] = "",
     key: Key = "",
-    csrf_token: CsrfToken = "",
 ) -> Response:
     """Charge the card with the PIN typed, as ``POST /card-payments`` does; a retry with the same
     key shows the first receipt without trying the PIN again."""
-    page.require_csrf(csrf_token)
     actor = _keeper(page, "/shop/card")
     if isinstance(actor, Response):
         return actor
@@ -310,10 +302,8 @@ def request_redemption(
     key: Key = "",
     amount: Typed = "",
     memo: Memo = "",
-    csrf_token: CsrfToken = "",
 ) -> Response:
     """Ask to redeem an amount, as ``POST /redemptions`` does; it is held at once."""
-    page.require_csrf(csrf_token)
     actor = _keeper(page, "/shop/redeem")
     if isinstance(actor, Response):
         return actor
@@ -341,10 +331,8 @@ def set_payout(
     account: ShopId,
     iban: Annotated[str, Form(max_length=42)] = "",
     payout_name: Annotated[str, Form(max_length=200)] = "",
-    csrf_token: CsrfToken = "",
 ) -> Response:
     """Set the IBAN and the name the shop's euros are paid to, as ``PUT /accounts/{id}/payout``."""
-    page.require_csrf(csrf_token)
     actor = _keeper(page, "/shop/redeem")
     if isinstance(actor, Response):
         return actor
