@@ -42,22 +42,20 @@ def language(code: str) -> Language:
 
 @cache
 def translations(code: str) -> Translations:
-    """The compiled catalogue of a language (an empty one for the source language's texts):
-    ``messages.po`` and any other ``.po`` file beside it, merged."""
-    merged = Translations()
-    for path in catalogue_files(code):
-        with path.open("rb") as source:
-            catalog = read_po(source, locale=code)
-        compiled = io.BytesIO()
-        write_mo(compiled, catalog)
-        compiled.seek(0)
-        merged.merge(Translations(compiled))
-    return merged
+    """The compiled catalogue of a language (an empty one for the source language's texts)."""
+    path = catalogue_file(code)
+    if not path.exists():
+        return Translations()
+    with path.open("rb") as source:
+        catalog = read_po(source, locale=code)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(compiled)
 
 
-def catalogue_files(code: str) -> list[Path]:
-    folder = LOCALE_DIR / code / "LC_MESSAGES"
-    return sorted(folder.glob("*.po"), key=lambda path: (path.name != "messages.po", path.name))
+def catalogue_file(code: str) -> Path:
+    return LOCALE_DIR / code / "LC_MESSAGES" / "messages.po"
 
 
 def choose(chosen: str | None, accept_language: str | None) -> str:
