@@ -14,31 +14,20 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx2
 import pytest
-from babel.support import Translations
-from playwright.sync_api import (
-    Browser,
-    BrowserContext,
-    Locator,
-    Page,
-    Playwright,
-    expect,
-    sync_playwright,
-)
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 from sqlalchemy import create_engine, make_url, text
 
-from torekes.services.demo import demo_password
-from torekes.web import i18n
+from tests.browser.api import Api
+from tests.browser.steps import Say, sign_in, words
+from tests.servers import Server, free_port, running, server_env, start
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -61,7 +50,6 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 TOREKES = str(Path(sys.executable).with_name("torekes"))
 SECRET_KEY = "browser-test-secret-key-that-is-long-enough-0123456789"
 STARTUP_DEADLINE_SECONDS = 60.0
-SHUTDOWN_WAIT_SECONDS = 10.0
 # Playwright's waits are in milliseconds; a long poll answers well within this.
 WAIT_MS = 30_000
 
@@ -88,33 +76,17 @@ def pytest_runtest_makereport(
     return report
 
 
-@dataclass
-class LiveServer:
-    """The running service, what ``torekes demo`` printed, and where it logs."""
+@dataclass(frozen=True)
+class LiveServer(Server):
+    """The running service and what ``torekes demo`` printed."""
 
-    base_url: str
-    process: subprocess.Popen[bytes]
-    log: Path
     demo_output: str
-
-    def url(self, path: str) -> str:
-        return f"{self.base_url}{path}"
-
-    def log_text(self) -> str:
-        return self.log.read_text(errors="replace")
 
     @property
     def card_number(self) -> str:
         found = re.search(r"member card: number (.+?), PIN", self.demo_output)
         assert found is not None, self.demo_output
         return found.group(1)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="package")
@@ -145,62 +117,25 @@ def _run(command: list[str], env: dict[str, str], cwd: Path) -> str:
     return done.stdout
 
 
-def _wait_until_ready(server: LiveServer) -> None:
-    deadline = time.monotonic() + STARTUP_DEADLINE_SECONDS
-    with httpx2.Client(base_url=server.base_url, timeout=2.0) as http:
-        while time.monotonic() < deadline:
-            if server.process.poll() is not None:
-                pytest.fail(f"server exited with {server.process.returncode}:\n{server.log_text()}")
-            try:
-                if http.get("/readyz").status_code == 200:
-                    return
-            except httpx2.TransportError:
-                pass
-            time.sleep(0.1)
-    pytest.fail(f"server not ready within {STARTUP_DEADLINE_SECONDS} s:\n{server.log_text()}")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=SHUTDOWN_WAIT_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=SHUTDOWN_WAIT_SECONDS)
-
-
 @pytest.fixture(scope="package")
 def live_server(
     browser_database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
     """``torekes migrate``, ``torekes demo``, then ``torekes serve``, until the last test here."""
     workdir = tmp_path_factory.mktemp("server")  # away from any .env file in the project
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    env = {key: value for key, value in os.environ.items() if not key.startswith("TOREKES_")}
-    env.update(
+    env = server_env(
         TOREKES_DATABASE_URL=browser_database_url,
         TOREKES_SECRET_KEY=SECRET_KEY,
         TOREKES_PUBLIC_BASE_URL=base_url,
     )
     _run([TOREKES, "migrate"], env, workdir)
     demo_output = _run([TOREKES, "demo"], env, workdir)
-    log = workdir / "server.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [TOREKES, "serve", "--port", str(port)],
-            env=env,
-            cwd=workdir,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    server = LiveServer(base_url, process, log, demo_output)
-    try:
-        _wait_until_ready(server)
+    started = start([TOREKES, "serve", "--port", str(port)], port, env, workdir)
+    server = LiveServer(started.base_url, started.process, started.log, demo_output)
+    with running(server, "/readyz", STARTUP_DEADLINE_SECONDS):
         yield server
-    finally:
-        _stop(process)
     assert "Traceback" not in server.log_text(), server.log_text()
 
 
@@ -232,6 +167,13 @@ class Phones:
         context.set_default_timeout(WAIT_MS)
         self.opened.append(context)
         return context.new_page()
+
+    def signed_in(self, locale: str, path: str, username: str) -> Page:
+        """A new phone that opens ``path`` and signs in there as ``username``."""
+        page = self.open(locale)
+        page.goto(path)
+        sign_in(page, locale, username)
+        return page
 
     def close(self) -> None:
         for context in self.opened:
@@ -301,80 +243,24 @@ def assert_touch_targets(page: Page) -> None:
     assert not small, f"{page.url}: touch targets under 44 px: {small}"
 
 
-def catalogue(locale: str) -> Translations:
-    """The pages' catalogue for a browser locale (``nl-BE`` reads the Dutch one)."""
-    return i18n.translations(locale.split("-")[0])
-
-
-def words(locale: str) -> Callable[[str], str]:
-    """``say = words(locale)``: ``say("Paid")`` is what the page shows in that language."""
-    return catalogue(locale).gettext
-
-
-def sign_in(page: Page, locale: str, username: str) -> None:
-    """On the sign-in page (reached directly or by a redirect), sign in with the demo login."""
-    say = words(locale)
-    page.get_by_label(say("Username"), exact=True).fill(username)
-    page.get_by_label(say("Password"), exact=True).fill(demo_password(username))
-    page.get_by_role("button", name=say("Sign in"), exact=True).click()
-
-
-def assert_language(page: Page, locale: str) -> None:
-    """The page is in the locale's language (waiting for a navigation under way to finish)."""
-    expect(page.locator("html")).to_have_attribute("lang", locale.split("-")[0])
-
-
-def read_qr(qr: Locator, tmp_path: Path) -> str:
-    """What the QR image in ``qr`` (an inline SVG or an <img>) says, read back by zbarimg from a
-    screenshot of it with a white margin around (the quiet zone a reader needs)."""
-    qr.scroll_into_view_if_needed()
-    box = qr.bounding_box()
-    assert box is not None, "the QR code is not visible"
-    margin = 24
-    image = tmp_path / f"qr-{time.monotonic_ns()}.png"
-    qr.page.screenshot(
-        path=str(image),
-        clip={
-            "x": max(box["x"] - margin, 0),
-            "y": max(box["y"] - margin, 0),
-            "width": box["width"] + 2 * margin,
-            "height": box["height"] + 2 * margin,
-        },
-    )
-    done = subprocess.run(
-        ["zbarimg", "--raw", "-q", str(image)], capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, f"no QR code found in {image}: {done.stderr}"
-    return done.stdout.strip()
-
-
-class Api:
-    """The REST API as one of the demo people, for what a test prepares or checks."""
-
-    def __init__(self, base_url: str, username: str) -> None:
-        self.http = httpx2.Client(base_url=f"{base_url}/api/v1", timeout=30.0)
-        signed_in = self.http.post(
-            "/auth/token", data={"username": username, "password": demo_password(username)}
-        )
-        assert signed_in.status_code == 200, signed_in.text
-        self.http.headers["Authorization"] = f"Bearer {signed_in.json()['access_token']}"
-
-    def get(self, path: str, **params: Any) -> Any:
-        response = self.http.get(path, params=params)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def post(self, path: str, body: dict[str, Any]) -> Any:
-        response = self.http.post(path, json=body)
-        assert response.status_code == 201, response.text
-        return response.json()
-
-    def close(self) -> None:
-        self.http.close()
+@pytest.fixture(params=LOCALES)
+def locale(request: pytest.FixtureRequest) -> str:
+    """Each test runs in every locale, unless it parametrizes ``locale`` itself."""
+    chosen: str = request.param
+    return chosen
 
 
 @pytest.fixture
-def api(live_server: LiveServer) -> Iterator[Callable[[str], Api]]:
+def say(locale: str) -> Say:
+    """What the pages show in the test's locale: ``say("Paid")``."""
+    return words(locale)
+
+
+ApiAs = Callable[[str], Api]
+
+
+@pytest.fixture
+def api(live_server: LiveServer) -> Iterator[ApiAs]:
     """``api("coord")``: an API client signed in as that demo person."""
     clients: list[Api] = []
 

@@ -5,21 +5,11 @@ the last twelve months with their figures as tables; in Dutch and in English."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
-import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import (
-    LOCALES,
-    Api,
-    LiveServer,
-    Phones,
-    Shoot,
-    assert_language,
-    sign_in,
-    words,
-)
+from tests.browser.conftest import ApiAs, LiveServer, Phones, Shoot
+from tests.browser.steps import Say, assert_language, follow_menu
 from torekes.web.templating import format_amount
 
 ADMIN = "admin"
@@ -32,23 +22,13 @@ CHARTS = (
 )
 
 
-@pytest.mark.parametrize("locale", LOCALES)
 def test_an_administrator_sees_the_dashboard(
-    locale: str,
-    live_server: LiveServer,
-    phones: Phones,
-    api: Callable[[str], Api],
-    shoot: Shoot,
+    locale: str, say: Say, live_server: LiveServer, phones: Phones, api: ApiAs, shoot: Shoot
 ) -> None:
-    say = words(locale)
     language = locale.split("-")[0]
-    phone = phones.open(locale)
-    phone.goto("/")
-    sign_in(phone, locale, ADMIN)
+    phone = phones.signed_in(locale, "/", ADMIN)
     assert_language(phone, locale)
-    phone.get_by_role("navigation", name=say("Menu")).get_by_role(
-        "link", name=say("Dashboard")
-    ).click()
+    follow_menu(phone, locale, "Dashboard")
     expect(phone).to_have_url(live_server.url("/admin"))
     expect(phone.get_by_role("heading", level=1)).to_have_text(say("Dashboard"))
 

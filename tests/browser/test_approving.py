@@ -6,21 +6,11 @@ the tokens; in Dutch and in English."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
-import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import (
-    LOCALES,
-    Api,
-    LiveServer,
-    Phones,
-    Shoot,
-    assert_language,
-    sign_in,
-    words,
-)
+from tests.browser.conftest import ApiAs, Phones, Shoot
+from tests.browser.steps import Say, assert_language
 
 COORDINATOR = "coord"
 PROJECT = "Community garden"
@@ -30,42 +20,22 @@ EARNED = 30  # one and a half hours at 20 an hour
 VOLUNTEERS = {"nl-BE": ("elif", "Elif"), "en": ("fatima", "Fatima")}
 
 
-def code_for_work_paid_after_approval(coordinator: Api, title: str) -> str:
-    garden = next(p for p in coordinator.get("/projects") if p["name"] == PROJECT)
-    activity = coordinator.post(
-        f"/projects/{garden['id']}/activities",
-        {
-            "title": title,
-            "reward_kind": "per_hour",
-            "reward_amount": PER_HOUR,
-            "max_hours": "4",
-            "requires_approval": True,
-        },
-    )
-    batch = coordinator.post(
-        f"/activities/{activity['id']}/code-batches", {"kind": "single", "count": 1}
-    )
-    url: str = batch["codes"][0]["url"]
-    return url
-
-
-@pytest.mark.parametrize("locale", LOCALES)
 def test_a_coordinator_approves_a_claimed_hour_and_the_volunteer_gets_the_tokens(
-    locale: str,
-    live_server: LiveServer,
-    phones: Phones,
-    api: Callable[[str], Api],
-    shoot: Shoot,
+    locale: str, say: Say, phones: Phones, api: ApiAs, shoot: Shoot
 ) -> None:
-    say = words(locale)
     username, name = VOLUNTEERS[locale]
     title = f"Harvest the beans ({locale})"
-    url = code_for_work_paid_after_approval(api(COORDINATOR), title)
-    (before,) = api(username).get("/accounts", kind="member")["items"]
+    paid_after_approval = {
+        "title": title,
+        "reward_kind": "per_hour",
+        "reward_amount": PER_HOUR,
+        "max_hours": "4",
+        "requires_approval": True,
+    }
+    code = api(COORDINATOR).single_use_code(PROJECT, paid_after_approval)
+    before = api(username).available()
 
-    volunteer = phones.open(locale)
-    volunteer.goto(url)
-    sign_in(volunteer, locale, username)
+    volunteer = phones.signed_in(locale, code["url"], username)
     expect(volunteer.get_by_role("heading", level=1)).to_have_text(title)
     assert_language(volunteer, locale)
     volunteer.get_by_label(say("How many hours did you help?")).fill(HOURS[locale])
@@ -76,9 +46,7 @@ def test_a_coordinator_approves_a_claimed_hour_and_the_volunteer_gets_the_tokens
     )
     shoot(volunteer, "claimed")
 
-    coordinator = phones.open(locale)
-    coordinator.goto("/projects")
-    sign_in(coordinator, locale, COORDINATOR)
+    coordinator = phones.signed_in(locale, "/projects", COORDINATOR)
     coordinator.get_by_role("link", name=PROJECT).click()
     waiting = re.escape(say("Claims waiting for approval: %(count)s")).replace(
         re.escape("%(count)s"), r"\d+"
@@ -99,7 +67,7 @@ def test_a_coordinator_approves_a_claimed_hour_and_the_volunteer_gets_the_tokens
     shoot(coordinator, "approved")
 
     volunteer.get_by_role("link", name=say("To my wallet"), exact=True).click()
-    after = before["available"] + EARNED
+    after = before + EARNED
     expect(volunteer.locator(".wallet .balance .amount").first).to_have_text(str(after))
     shoot(volunteer)
-    assert api(username).get("/accounts", kind="member")["items"][0]["available"] == after
+    assert api(username).available() == after

@@ -5,24 +5,14 @@ and in English."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import (
-    LOCALES,
-    Api,
-    LiveServer,
-    Phones,
-    Shoot,
-    assert_language,
-    catalogue,
-    read_qr,
-    sign_in,
-    words,
-)
+from tests.browser.api import Api
+from tests.browser.conftest import ApiAs, LiveServer, Phones, Shoot
+from tests.browser.steps import Say, assert_language, catalogue, read_qr
 from torekes.services.demo import CARD_HOLDER, DEMO_CARD_PIN
 
 WRONG_PIN = "0000"
@@ -39,16 +29,25 @@ def card_url(member: Api) -> str:
     return url
 
 
-@pytest.mark.parametrize("locale", LOCALES)
+def after_a_wrong_pin(locale: str) -> str:
+    """What the page says after the first wrong PIN."""
+    left = TRIES - 1
+    return catalogue(locale).ngettext(
+        "Wrong PIN. You may try %(num)d more time.",
+        "Wrong PIN. You may try %(num)d more times.",
+        left,
+    ) % {"num": left}
+
+
 def test_a_member_signs_in_with_her_card_and_pin_and_sees_the_card_qr(
     locale: str,
+    say: Say,
     live_server: LiveServer,
     phones: Phones,
-    api: Callable[[str], Api],
+    api: ApiAs,
     shoot: Shoot,
     tmp_path: Path,
 ) -> None:
-    say = words(locale)
     number = live_server.card_number
     phone = phones.open(locale)
     phone.goto("/")
@@ -60,12 +59,7 @@ def test_a_member_signs_in_with_her_card_and_pin_and_sees_the_card_qr(
     phone.get_by_label(say("Card number"), exact=True).fill(number)
     phone.get_by_label(say("PIN"), exact=True).fill(WRONG_PIN)
     phone.get_by_role("button", name=say("Sign in"), exact=True).click()
-    wrong = catalogue(locale).ngettext(
-        "Wrong PIN. You may try %(num)d more time.",
-        "Wrong PIN. You may try %(num)d more times.",
-        TRIES - 1,
-    ) % {"num": TRIES - 1}
-    expect(phone.get_by_role("alert")).to_have_text(wrong)
+    expect(phone.get_by_role("alert")).to_have_text(after_a_wrong_pin(locale))
     shoot(phone, "wrong-pin")
 
     expect(phone.get_by_label(say("Card number"), exact=True)).to_have_value(number)
@@ -86,19 +80,17 @@ def test_a_member_signs_in_with_her_card_and_pin_and_sees_the_card_qr(
 def test_a_shop_charges_a_card_after_a_wrong_then_the_right_pin(
     locale: str,
     scanned: bool,
+    say: Say,
     live_server: LiveServer,
     phones: Phones,
-    api: Callable[[str], Api],
+    api: ApiAs,
     shoot: Shoot,
 ) -> None:
     """The card's number is typed, or (in English) what its QR code says, as a scan fills in."""
-    say = words(locale)
     holder = api(CARD_HOLDER)
-    (before,) = holder.get("/accounts", kind="member")["items"]
+    before = holder.available()
     card = card_url(holder) if scanned else live_server.card_number
-    till = phones.open(locale)
-    till.goto("/shop/card")
-    sign_in(till, locale, SHOPKEEPER)
+    till = phones.signed_in(locale, "/shop/card", SHOPKEEPER)
     expect(till).to_have_url(live_server.url("/shop/card"))
     assert_language(till, locale)
     expect(till.get_by_role("heading", level=1)).to_have_text(say("Charge a card"))
@@ -112,14 +104,9 @@ def test_a_shop_charges_a_card_after_a_wrong_then_the_right_pin(
     expect(till.locator(".balance .amount")).to_have_text(str(AMOUNT))
     till.get_by_label(say("PIN"), exact=True).fill(WRONG_PIN)
     till.get_by_role("button", name=say("Pay"), exact=True).click()
-    wrong = catalogue(locale).ngettext(
-        "Wrong PIN. You may try %(num)d more time.",
-        "Wrong PIN. You may try %(num)d more times.",
-        TRIES - 1,
-    ) % {"num": TRIES - 1}
-    expect(till.get_by_role("alert")).to_have_text(wrong)
+    expect(till.get_by_role("alert")).to_have_text(after_a_wrong_pin(locale))
     shoot(till, "wrong-pin")
-    assert holder.get("/accounts", kind="member")["items"][0]["available"] == before["available"]
+    assert holder.available() == before
 
     till.get_by_label(say("PIN"), exact=True).fill(DEMO_CARD_PIN)
     till.get_by_role("button", name=say("Pay"), exact=True).click()
@@ -129,5 +116,4 @@ def test_a_shop_charges_a_card_after_a_wrong_then_the_right_pin(
     expect(receipt).to_contain_text(live_server.card_number)
     expect(receipt).to_contain_text(MEMO)
     shoot(till)
-    after = holder.get("/accounts", kind="member")["items"][0]["available"]
-    assert after == before["available"] - AMOUNT
+    assert holder.available() == before - AMOUNT

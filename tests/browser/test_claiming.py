@@ -4,61 +4,24 @@ English."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import (
-    LOCALES,
-    Api,
-    LiveServer,
-    Phones,
-    Shoot,
-    assert_language,
-    sign_in,
-    words,
-)
+from tests.browser.conftest import ApiAs, LiveServer, Phones, Shoot
+from tests.browser.steps import Say, assert_language, sign_in
 
 REWARD = 30
 VOLUNTEERS = {"nl-BE": "fatima", "en": "jonas"}
 
 
-def fresh_claim_code(coordinator: Api, title: str) -> dict[str, Any]:
-    """A new activity of the demo garden that pays at once, and one single-use code for it."""
-    garden = next(p for p in coordinator.get("/projects") if p["name"] == "Community garden")
-    activity = coordinator.post(
-        f"/projects/{garden['id']}/activities",
-        {"title": title, "reward_kind": "fixed", "reward_amount": REWARD},
-    )
-    batch = coordinator.post(
-        f"/activities/{activity['id']}/code-batches", {"kind": "single", "count": 1}
-    )
-    code: dict[str, Any] = batch["codes"][0]
-    return code
-
-
-def wallet_available(member: Api) -> int:
-    (wallet,) = member.get("/accounts", kind="member")["items"]
-    available: int = wallet["available"]
-    return available
-
-
-@pytest.mark.parametrize("locale", LOCALES)
 def test_a_volunteer_claims_from_a_qr_link_and_sees_the_new_balance(
-    locale: str,
-    live_server: LiveServer,
-    phones: Phones,
-    api: Callable[[str], Api],
-    shoot: Shoot,
+    locale: str, say: Say, live_server: LiveServer, phones: Phones, api: ApiAs, shoot: Shoot
 ) -> None:
-    say = words(locale)
     username = VOLUNTEERS[locale]
     title = f"Sweep the playground ({locale})"
-    code = fresh_claim_code(api("coord"), title)
+    paid_at_once = {"title": title, "reward_kind": "fixed", "reward_amount": REWARD}
+    code = api("coord").single_use_code("Community garden", paid_at_once)
     assert code["url"] == live_server.url(f"/c/{code['code']}")
-    before = wallet_available(api(username))
+    before = api(username).available()
 
     phone = phones.open(locale)
     phone.goto(code["url"])
@@ -77,7 +40,7 @@ def test_a_volunteer_claims_from_a_qr_link_and_sees_the_new_balance(
     after = before + REWARD
     expect(phone.locator("main")).to_contain_text(f"{say('Your new balance')}: {after} TRK")
     shoot(phone, "claimed")
-    assert wallet_available(api(username)) == after
+    assert api(username).available() == after
 
     phone.get_by_role("link", name=say("To my wallet"), exact=True).click()
     expect(phone.get_by_role("heading", level=1)).to_have_text(say("My wallet"))

@@ -6,24 +6,13 @@ English."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import (
-    LOCALES,
-    SCREENSHOTS,
-    Api,
-    LiveServer,
-    Phones,
-    Shoot,
-    assert_language,
-    read_qr,
-    sign_in,
-    words,
-)
+from tests.browser.conftest import SCREENSHOTS, ApiAs, LiveServer, Phones, Shoot
+from tests.browser.steps import Say, assert_language, follow_menu, read_qr
 
 COORDINATOR = "coord"
 PROJECT = "Community garden"
@@ -32,25 +21,20 @@ CODES = 4
 VOLUNTEERS = {"nl-BE": "jonas", "en": "elif"}
 
 
-@pytest.mark.parametrize("locale", LOCALES)
 def test_a_coordinator_makes_and_prints_a_sheet_of_claim_codes(
     locale: str,
+    say: Say,
     live_server: LiveServer,
     phones: Phones,
-    api: Callable[[str], Api],
+    api: ApiAs,
     shoot: Shoot,
     tmp_path: Path,
     request: pytest.FixtureRequest,
 ) -> None:
-    say = words(locale)
     title = f"Water the seedlings ({locale})"
-    phone = phones.open(locale)
-    phone.goto("/")
-    sign_in(phone, locale, COORDINATOR)
+    phone = phones.signed_in(locale, "/", COORDINATOR)
     assert_language(phone, locale)
-    phone.get_by_role("navigation", name=say("Menu")).get_by_role(
-        "link", name=say("Projects")
-    ).click()
+    follow_menu(phone, locale, "Projects")
     expect(phone.get_by_role("heading", level=1)).to_have_text(say("Projects"))
     phone.get_by_role("link", name=re.compile(PROJECT)).click()
     expect(phone.get_by_role("heading", level=1)).to_have_text(PROJECT)
@@ -102,13 +86,11 @@ def test_a_coordinator_makes_and_prints_a_sheet_of_claim_codes(
     phone.emulate_media(media="screen")
 
     volunteer = VOLUNTEERS[locale]
-    (before,) = api(volunteer).get("/accounts", kind="member")["items"]
-    member = phones.open(locale)
-    member.goto(urls[0])
-    sign_in(member, locale, volunteer)
+    before = api(volunteer).available()
+    member = phones.signed_in(locale, urls[0], volunteer)
     expect(member.get_by_role("heading", level=1)).to_have_text(title)
     member.get_by_role("button", name=say("Claim"), exact=True).click()
     expect(member.get_by_role("status")).to_have_text(say("Thank you!"))
-    after = before["available"] + REWARD
+    after = before + REWARD
     expect(member.locator("main")).to_contain_text(f"{say('Your new balance')}: {after} TRK")
     shoot(member)

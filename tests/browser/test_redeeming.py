@@ -4,18 +4,10 @@ English."""
 
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import (
-    LOCALES,
-    LiveServer,
-    Phones,
-    Shoot,
-    assert_language,
-    sign_in,
-    words,
-)
+from tests.browser.conftest import LiveServer, Phones, Shoot
+from tests.browser.steps import Say, assert_language
 
 SHOPKEEPER = "fietser"
 SHOP = "Fietsatelier"
@@ -23,16 +15,12 @@ ADMIN = "admin"
 AMOUNTS = {"nl-BE": 3, "en": 4}
 
 
-@pytest.mark.parametrize("locale", LOCALES)
 def test_a_shop_asks_to_redeem_and_an_administrator_approves(
-    locale: str, live_server: LiveServer, phones: Phones, shoot: Shoot
+    locale: str, say: Say, live_server: LiveServer, phones: Phones, shoot: Shoot
 ) -> None:
-    say = words(locale)
     amount = AMOUNTS[locale]
     memo = f"Takings of the week ({locale})"
-    shop = phones.open(locale)
-    shop.goto("/shop/redeem")
-    sign_in(shop, locale, SHOPKEEPER)
+    shop = phones.signed_in(locale, "/shop/redeem", SHOPKEEPER)
     assert_language(shop, locale)
     expect(shop.get_by_role("heading", level=1)).to_have_text(say("Redeem tokens for euros"))
     section = shop.get_by_role("region", name=SHOP)
@@ -44,9 +32,7 @@ def test_a_shop_asks_to_redeem_and_an_administrator_approves(
     expect(shop.locator(".balance .amount")).to_have_text(str(amount))
     shoot(shop, "requested")
 
-    admin = phones.open(locale)
-    admin.goto("/admin/redemptions")
-    sign_in(admin, locale, ADMIN)
+    admin = phones.signed_in(locale, "/admin/redemptions", ADMIN)
     expect(admin.get_by_role("heading", level=1)).to_have_text(say("Redemptions"))
     asked = admin.get_by_role("listitem").filter(has_text=memo)
     expect(asked).to_contain_text(SHOP)

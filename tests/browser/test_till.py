@@ -5,23 +5,12 @@ and in English."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Frame, expect
 
-from tests.browser.conftest import (
-    LOCALES,
-    Api,
-    LiveServer,
-    Phones,
-    Shoot,
-    assert_language,
-    read_qr,
-    sign_in,
-    words,
-)
+from tests.browser.conftest import ApiAs, LiveServer, Phones, Shoot
+from tests.browser.steps import Say, assert_language, read_qr
 
 SHOPKEEPER = "bakker"
 SHOP = "Bakkerij Rabot"
@@ -29,20 +18,17 @@ PAYERS = {"nl-BE": "jonas", "en": "fatima"}
 AMOUNT = 12
 
 
-@pytest.mark.parametrize("locale", LOCALES)
 def test_the_till_shows_paid_without_a_reload_when_a_member_pays_its_qr(
     locale: str,
+    say: Say,
     live_server: LiveServer,
     phones: Phones,
-    api: Callable[[str], Api],
+    api: ApiAs,
     shoot: Shoot,
     tmp_path: Path,
 ) -> None:
-    say = words(locale)
     payer = PAYERS[locale]
-    till = phones.open(locale)
-    till.goto("/till")
-    sign_in(till, locale, SHOPKEEPER)
+    till = phones.signed_in(locale, "/till", SHOPKEEPER)
     expect(till).to_have_url(live_server.url("/till"))
     assert_language(till, locale)
     expect(till.get_by_role("heading", level=1)).to_have_text(say("Till"))
@@ -70,10 +56,8 @@ def test_the_till_shows_paid_without_a_reload_when_a_member_pays_its_qr(
 
     till.on("framenavigated", on_navigation)
 
-    (before,) = api(payer).get("/accounts", kind="member")["items"]
-    member = phones.open(locale)
-    member.goto(pay_url)
-    sign_in(member, locale, payer)
+    before = api(payer).available()
+    member = phones.signed_in(locale, pay_url, payer)
     expect(member).to_have_url(pay_url)
     expect(member.get_by_role("heading", level=1)).to_have_text(
         say("Pay %(shop)s") % {"shop": SHOP}
@@ -82,7 +66,7 @@ def test_the_till_shows_paid_without_a_reload_when_a_member_pays_its_qr(
     shoot(member, "pay")
     member.get_by_role("button", name=say("Pay"), exact=True).click()
     expect(member.get_by_role("status")).to_have_text(say("Paid"))
-    expect(member.locator(".receipt")).to_contain_text(f"{before['available'] - AMOUNT} TRK")
+    expect(member.locator(".receipt")).to_contain_text(f"{before - AMOUNT} TRK")
     shoot(member, "receipt")
 
     expect(status).to_have_text(say("Paid"))

@@ -2,118 +2,25 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx2
 import pytest
 
+from tests.servers import (
+    STARTUP_DEADLINE_SECONDS,
+    Server,
+    free_port,
+    server_env,
+    start,
+    stop,
+    uvicorn,
+)
 from tests.support import PASSWORD, Ledger
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
-from torekes.settings import Settings
 
 pytestmark = pytest.mark.e2e
-
-STARTUP_DEADLINE_SECONDS = 30.0
-SHUTDOWN_WAIT_SECONDS = 10.0
-
-
-@dataclass(frozen=True)
-class Server:
-    base_url: str
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    def log_text(self) -> str:
-        return self.log.read_text(errors="replace")
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def server_env(**values: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("TOREKES_")}
-    env.update(values)
-    return env
-
-
-def start_server(env: dict[str, str], workdir: Path, workers: int = 1) -> Server:
-    port = free_port()
-    log = workdir / "server.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "torekes.app:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                str(workers),
-            ],
-            env=env,
-            cwd=workdir,  # away from any .env file in the project
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    return Server(f"http://127.0.0.1:{port}", process, log)
-
-
-def wait_until_healthy(server: Server) -> None:
-    deadline = time.monotonic() + STARTUP_DEADLINE_SECONDS
-    with httpx2.Client(base_url=server.base_url, timeout=2.0) as http:
-        while time.monotonic() < deadline:
-            if server.process.poll() is not None:
-                pytest.fail(f"server exited with {server.process.returncode}:\n{server.log_text()}")
-            try:
-                if http.get("/healthz").status_code == 200:
-                    return
-            except httpx2.TransportError:
-                pass
-            time.sleep(0.1)
-    pytest.fail(f"server not healthy within {STARTUP_DEADLINE_SECONDS} s:\n{server.log_text()}")
-
-
-def stop_server(server: Server) -> None:
-    if server.process.poll() is None:
-        server.process.terminate()
-        try:
-            server.process.wait(timeout=SHUTDOWN_WAIT_SECONDS)
-        except subprocess.TimeoutExpired:
-            server.process.kill()
-            server.process.wait(timeout=SHUTDOWN_WAIT_SECONDS)
-
-
-@pytest.fixture
-def server(database_url: str, settings: Settings, tmp_path: Path) -> Iterator[Server]:
-    env = server_env(TOREKES_DATABASE_URL=database_url, TOREKES_SECRET_KEY=settings.secret_key)
-    running = start_server(env, tmp_path)
-    try:
-        wait_until_healthy(running)
-        yield running
-    finally:
-        stop_server(running)
-
-
-@pytest.fixture
-def http(server: Server) -> Iterator[httpx2.Client]:
-    with httpx2.Client(base_url=server.base_url, timeout=30.0) as client:
-        yield client
 
 
 def test_sign_in_and_pay_idempotently_over_http(
@@ -200,10 +107,11 @@ def test_the_server_refuses_to_start_in_production_with_the_default_secret(
     database_url: str, tmp_path: Path
 ) -> None:
     env = server_env(TOREKES_DATABASE_URL=database_url, TOREKES_ENVIRONMENT="production")
-    refused = start_server(env, tmp_path)
+    port = free_port()
+    refused = start(uvicorn(port), port, env, tmp_path)
     try:
         returncode = refused.process.wait(timeout=STARTUP_DEADLINE_SECONDS)
     finally:
-        stop_server(refused)
+        stop(refused)
     assert returncode != 0
     assert "TOREKES_SECRET_KEY" in refused.log_text()

@@ -5,33 +5,19 @@ different processes (nothing is signalled inside one process)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx2
 import pytest
 
-from tests.e2e.test_server import Server, server_env, start_server, stop_server, wait_until_healthy
+from tests.servers import Server
 from tests.support import Ledger
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
-from torekes.settings import Settings
 
 pytestmark = pytest.mark.e2e
 
 WAIT_SECONDS = 30
-
-
-@pytest.fixture
-def two_workers(database_url: str, settings: Settings, tmp_path: Path) -> Iterator[Server]:
-    env = server_env(TOREKES_DATABASE_URL=database_url, TOREKES_SECRET_KEY=settings.secret_key)
-    running = start_server(env, tmp_path, workers=2)
-    try:
-        wait_until_healthy(running)
-        yield running
-    finally:
-        stop_server(running)
 
 
 def test_the_till_sees_the_payment_arrive_across_worker_processes(
