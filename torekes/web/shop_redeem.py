@@ -1,0 +1,160 @@
+"""Redeeming tokens for euros: each shop's available tokens and their euro value, where its euros
+go (the IBAN and the holder's name, which the keeper sets), a form to ask for a redemption (held
+at once, as ``POST /redemptions`` holds it), and the shop's redemptions with their state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Annotated
+
+from babel.numbers import format_currency
+from fastapi import APIRouter, Form
+from fastapi.responses import Response
+
+from torekes.api.schemas import RedemptionOut
+from torekes.domain import errors
+from torekes.domain.access import Role
+from torekes.domain.accounts import AccountKind, can_redeem
+from torekes.domain.redemption import euro_cents
+from torekes.services import currencies, payouts, redemptions
+from torekes.services.redemptions import RedemptionQuery
+from torekes.services.unit_of_work import write
+from torekes.services.views import AccountView, RedemptionView
+from torekes.web.forms import minor_units
+from torekes.web.once import new_key
+from torekes.web.problems import N_
+from torekes.web.session import Page
+from torekes.web.shop_common import (
+    Key,
+    Memo,
+    ShopId,
+    Typed,
+    keeper,
+    once,
+    own_shop,
+    refused,
+    shops,
+)
+
+router = APIRouter(include_in_schema=False)
+
+RECENT_REDEMPTIONS = 50
+MAX_PAYOUT_NAME = 70
+
+STATES = {
+    "requested": N_("Requested"),
+    "approved": N_("Approved"),
+    "paid": N_("Paid"),
+    "rejected": N_("Rejected"),
+}
+REDEEM_WORDS = {
+    "insufficient_funds": N_("The shop does not have that many tokens available."),
+}
+NAME_REQUIRED = N_("Type the name of the bank account's holder.")
+
+
+@dataclass(frozen=True, slots=True)
+class ShopRedeem:
+    """A shop account as the redeem page shows it: what it may redeem, where the euros go, and its
+    redemptions."""
+
+    shop: AccountView
+    decimals: int
+    rate: Decimal
+    may_redeem: bool
+    redemptions: list[RedemptionView]
+
+    @property
+    def payout_set(self) -> bool:
+        return bool(self.shop.iban and self.shop.payout_name)
+
+
+@router.get("/shop/redeem")
+def redeem_page(page: Page) -> Response:
+    """Each shop's available tokens and their euro value, where its euros go, a form to ask for a
+    redemption, and its redemptions with their state."""
+    actor = page.guard(Role.SHOPKEEPER)
+    if isinstance(actor, Response):
+        return actor
+    known = {currency.code: currency for currency in currencies.list_currencies(page.db)}
+    items = [
+        ShopRedeem(
+            shop=shop,
+            decimals=known[shop.currency].decimals,
+            rate=known[shop.currency].euro_rate,
+            may_redeem=can_redeem(AccountKind(shop.kind), shop.redeemable),
+            redemptions=redemptions.list_redemptions(
+                page.db, actor, RedemptionQuery(account_id=shop.id, limit=RECENT_REDEMPTIONS)
+            ).items,
+        )
+        for shop in shops(page, actor)
+    ]
+    return page.render(
+        "shop_redeem.html",
+        items=items,
+        states=STATES,
+        new_key=new_key,
+        euros=lambda cents: _euros(page.lang, cents),
+        euro_cents=euro_cents,
+    )
+
+
+@router.post("/shop/redeem")
+def request_redemption(
+    page: Page,
+    account: ShopId,
+    key: Key = "",
+    amount: Typed = "",
+    memo: Memo = "",
+) -> Response:
+    """Ask to redeem an amount, as ``POST /redemptions`` does; it is held at once."""
+    actor = keeper(page, "/shop/redeem")
+    if isinstance(actor, Response):
+        return actor
+    memo = memo.strip()
+    try:
+        shop = own_shop(page, actor, account)
+        decimals = page.decimals_of(shop.currency)
+        typed = minor_units(amount, decimals)
+        done = once(
+            page,
+            actor,
+            key,
+            {"account": account, "amount": typed, "memo": memo},
+            lambda ctx: redemptions.request(ctx, account, typed, memo),
+            RedemptionOut,
+        )
+    except errors.TorekesError as error:
+        return refused(page, error, "/shop/redeem", REDEEM_WORDS)
+    return page.render("shop_redeemed.html", 201, redemption=done, decimals=decimals)
+
+
+@router.post("/shop/redeem/payout")
+def set_payout(
+    page: Page,
+    account: ShopId,
+    iban: Annotated[str, Form(max_length=42)] = "",
+    payout_name: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Set the IBAN and the name the shop's euros are paid to, as ``PUT /accounts/{id}/payout``."""
+    actor = keeper(page, "/shop/redeem")
+    if isinstance(actor, Response):
+        return actor
+    name = payout_name.strip()
+    if not name or len(name) > MAX_PAYOUT_NAME or "\x00" in name:
+        return page.render("shop_problem.html", 422, message=NAME_REQUIRED, back="/shop/redeem")
+    try:
+        write(
+            page.db,
+            actor,
+            lambda ctx: payouts.set_payout_details(ctx, account, iban, name),
+        )
+    except errors.TorekesError as error:
+        return refused(page, error, "/shop/redeem", {})
+    return page.redirect(f"/shop/redeem#shop-{account}")
+
+
+def _euros(lang: str, cents: int) -> str:
+    return format_currency(Decimal(cents).scaleb(-2), "EUR", locale=lang)
