@@ -14,7 +14,7 @@ from torekes.domain import errors
 from torekes.domain.accounts import PAYEE_KINDS, AccountKind
 from torekes.services import accounts, currencies, payouts, reports
 from torekes.services.accounts import AccountQuery
-from torekes.web.admin_common import NAMES, Id, actor, can_act, reader, refuse, run
+from torekes.web.admin_common import NAMES, Id, act, can_act, reader, refuse
 from torekes.web.problems import N_
 from torekes.web.session import Page
 
@@ -102,16 +102,10 @@ def set_payout(
     payout_name: Annotated[str, Form(max_length=70)] = "",
 ) -> Response:
     """Where a shop's or partner's redeemed tokens are paid: IBAN and name."""
-    who = actor(page)
-    if isinstance(who, Response):
-        return who
-    if not payout_name.strip():
-        return refuse(page, N_("Type the name the bank pays to."))
-    done = run(
+    name = payout_name.strip()
+    return act(
         page,
-        who,
-        lambda ctx: payouts.set_payout_details(ctx, account_id, iban, payout_name.strip()),
+        lambda ctx: payouts.set_payout_details(ctx, account_id, iban, name),
+        f"/admin/accounts/{account_id}",
+        refusal=None if name else N_("Type the name the bank pays to."),
     )
-    if isinstance(done, Response):
-        return done
-    return page.redirect(f"/admin/accounts/{account_id}")

@@ -1,7 +1,7 @@
 """What every administrator's and auditor's page shares: who may look (administrators and
 auditors), who may act (administrators only: an auditor changes nothing, so every form of
 theirs is refused with a 403 page), form fields, and a write that answers a refusal with a page
-in plain words."""
+in plain words, or a form's whole round: the write, then on to the page that shows it."""
 
 from __future__ import annotations
 
@@ -73,6 +73,27 @@ def run(page: PageContext, who: Principal, operation: Callable[[WriteContext], T
         return write(page.db, who, operation)
     except errors.TorekesError as error:
         return page.problem(error)
+
+
+def act(
+    page: PageContext,
+    operation: Callable[[WriteContext], T],
+    then: str | Callable[[T], str],
+    refusal: str | None = None,
+) -> Response:
+    """A form's write as an administrator, then a redirect to ``then`` (or to the address it
+    makes of the result). An auditor gets a 403 page; a form filled in wrongly (``refusal``: what
+    to fix) a page saying so, before any service is asked; a refusal of the service a page in
+    plain words."""
+    who = actor(page)
+    if isinstance(who, Response):
+        return who
+    if refusal is not None:
+        return refuse(page, refusal)
+    done = run(page, who, operation)
+    if isinstance(done, Response):
+        return done
+    return page.redirect(then if isinstance(then, str) else then(done))
 
 
 def refuse(page: PageContext, message: str, status_code: int = 422) -> Response:

@@ -16,11 +16,12 @@ from torekes.domain import errors
 from torekes.domain.access import Role
 from torekes.services import cards, users
 from torekes.services.users import UserCommand
-from torekes.services.views import CardView, UserView
+from torekes.services.views import CardView
 from torekes.web.admin_common import (
     NAMES,
     Id,
     Reason,
+    act,
     actor,
     can_act,
     reader,
@@ -68,19 +69,20 @@ def create_user(
     role: Field = "",
     password: Field = "",
 ) -> Response:
-    who = actor(page)
-    if isinstance(who, Response):
-        return who
     if role not in {member.value for member in Role}:
-        return refuse(page, N_("Choose a role from the list."))
-    if not display_name.strip():
-        return refuse(page, N_("Type the person's name."))
-    command = UserCommand(username.strip(), display_name.strip(), Role(role), password)
-    made = run(page, who, lambda ctx: users.create_user(ctx, command))
-    if isinstance(made, Response):
-        return made
-    assert isinstance(made, UserView)
-    return page.redirect(f"/admin/users?created={made.id}")
+        refusal = N_("Choose a role from the list.")
+    elif not display_name.strip():
+        refusal = N_("Type the person's name.")
+    else:
+        refusal = None
+    return act(
+        page,
+        lambda ctx: users.create_user(
+            ctx, UserCommand(username.strip(), display_name.strip(), Role(role), password)
+        ),
+        lambda made: f"/admin/users?created={made.id}",
+        refusal,
+    )
 
 
 @router.get("/admin/cards")
@@ -129,21 +131,21 @@ def issue_card(
 @router.post("/admin/cards/{card_id}/block")
 def block_card(page: Page, card_id: Id, reason: Reason = "") -> Response:
     """Block a card for good: its code and number stop working; the balance stays."""
-    who = actor(page)
-    if isinstance(who, Response):
-        return who
-    done = run(page, who, lambda ctx: cards.block_card(ctx, page.settings, card_id, reason.strip()))
-    return done if isinstance(done, Response) else page.redirect(f"/admin/cards#card-{card_id}")
+    return act(
+        page,
+        lambda ctx: cards.block_card(ctx, page.settings, card_id, reason.strip()),
+        f"/admin/cards#card-{card_id}",
+    )
 
 
 @router.post("/admin/cards/{card_id}/unlock")
 def unlock_card(page: Page, card_id: Id) -> Response:
     """Unlock a card locked after five wrong PINs."""
-    who = actor(page)
-    if isinstance(who, Response):
-        return who
-    done = run(page, who, lambda ctx: cards.unlock_card(ctx, page.settings, card_id))
-    return done if isinstance(done, Response) else page.redirect(f"/admin/cards#card-{card_id}")
+    return act(
+        page,
+        lambda ctx: cards.unlock_card(ctx, page.settings, card_id),
+        f"/admin/cards#card-{card_id}",
+    )
 
 
 @router.get("/admin/cards/{card_id}/print")

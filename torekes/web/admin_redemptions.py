@@ -5,27 +5,20 @@ bank's reference. Administrators act; auditors see the same lists and download t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
 from torekes.domain import errors
+from torekes.domain.access import Principal
 from torekes.domain.redemption import RedemptionStatus
 from torekes.services import currencies, redemptions, settlements
 from torekes.services.redemptions import RedemptionQuery
-from torekes.web.admin_common import (
-    NAMES,
-    Id,
-    Reason,
-    actor,
-    can_act,
-    reader,
-    refuse,
-    run,
-)
+from torekes.web.admin_common import NAMES, Id, Reason, act, can_act, reader
 from torekes.web.problems import N_
-from torekes.web.session import Page
+from torekes.web.session import Page, PageContext
 
 router = APIRouter(include_in_schema=False)
 
@@ -59,21 +52,13 @@ def redemption_list(page: Page) -> Response:
 @router.post(HOME + "/{redemption_id}/approve")
 def approve(page: Page, redemption_id: Id) -> Response:
     """Approve at the euro rate in force now."""
-    who = actor(page)
-    if isinstance(who, Response):
-        return who
-    done = run(page, who, lambda ctx: redemptions.approve(ctx, redemption_id))
-    return done if isinstance(done, Response) else page.redirect(HOME)
+    return act(page, lambda ctx: redemptions.approve(ctx, redemption_id), HOME)
 
 
 @router.post(HOME + "/{redemption_id}/reject")
 def reject(page: Page, redemption_id: Id, reason: Reason = "") -> Response:
     """Refuse it; the held tokens are the shop's to spend again."""
-    who = actor(page)
-    if isinstance(who, Response):
-        return who
-    done = run(page, who, lambda ctx: redemptions.reject(ctx, redemption_id, reason.strip()))
-    return done if isinstance(done, Response) else page.redirect(HOME)
+    return act(page, lambda ctx: redemptions.reject(ctx, redemption_id, reason.strip()), HOME)
 
 
 @router.post("/admin/settlements")
@@ -82,41 +67,34 @@ def settle(
     currency: Annotated[str, Form(max_length=12)] = "",
 ) -> Response:
     """Gather every approved redemption of the currency not yet in a settlement."""
-    who = actor(page)
-    if isinstance(who, Response):
-        return who
-    if not currency:
-        return refuse(page, N_("Choose a currency."))
-    made = run(page, who, lambda ctx: settlements.create(ctx, currency))
-    if isinstance(made, Response):
-        return made
-    return page.redirect(f"{HOME}#settlement-{made.id}")
+    return act(
+        page,
+        lambda ctx: settlements.create(ctx, currency),
+        lambda made: f"{HOME}#settlement-{made.id}",
+        refusal=None if currency else N_("Choose a currency."),
+    )
 
 
 @router.get("/admin/settlements/{settlement_id}/export.csv")
 def settlement_csv(page: Page, settlement_id: Id) -> Response:
     """One line per redemption, for the bookkeeper (as the API's ``export.csv``)."""
-    who = reader(page)
-    if isinstance(who, Response):
-        return who
-    try:
-        content = settlements.export_csv(page.db, who, settlement_id)
-    except errors.TorekesError as error:
-        return page.problem(error)
-    return _download(content, "text/csv; charset=utf-8", f"settlement-{settlement_id}.csv")
+    return _download(
+        page,
+        lambda who: settlements.export_csv(page.db, who, settlement_id),
+        "text/csv; charset=utf-8",
+        f"settlement-{settlement_id}.csv",
+    )
 
 
 @router.get("/admin/settlements/{settlement_id}/pain.001.xml")
 def settlement_pain_001(page: Page, settlement_id: Id) -> Response:
     """The SEPA credit transfers for the bank: as ``GET /api/v1/settlements/{id}/pain.001.xml``."""
-    who = reader(page)
-    if isinstance(who, Response):
-        return who
-    try:
-        content = settlements.export_pain_001(page.db, page.settings, who, settlement_id)
-    except errors.TorekesError as error:
-        return page.problem(error)
-    return _download(content, "application/xml", f"settlement-{settlement_id}.xml")
+    return _download(
+        page,
+        lambda who: settlements.export_pain_001(page.db, page.settings, who, settlement_id),
+        "application/xml",
+        f"settlement-{settlement_id}.xml",
+    )
 
 
 @router.post("/admin/settlements/{settlement_id}/pay")
@@ -126,19 +104,29 @@ def pay_settlement(
     payout_reference: Annotated[str, Form(max_length=140)] = "",
 ) -> Response:
     """Mark the whole settlement paid, once the bank has paid it."""
-    who = actor(page)
-    if isinstance(who, Response):
-        return who
     reference = payout_reference.strip()
-    if not reference:
-        return refuse(page, N_("Type the bank's reference of the transfer."))
-    done = run(page, who, lambda ctx: settlements.pay(ctx, settlement_id, reference))
-    return (
-        done if isinstance(done, Response) else page.redirect(f"{HOME}#settlement-{settlement_id}")
+    return act(
+        page,
+        lambda ctx: settlements.pay(ctx, settlement_id, reference),
+        f"{HOME}#settlement-{settlement_id}",
+        refusal=None if reference else N_("Type the bank's reference of the transfer."),
     )
 
 
-def _download(content: str | bytes, media_type: str, filename: str) -> Response:
+def _download(
+    page: PageContext,
+    export: Callable[[Principal], str | bytes],
+    media_type: str,
+    filename: str,
+) -> Response:
+    """A settlement's file, for administrators and auditors alike, as an attachment."""
+    who = reader(page)
+    if isinstance(who, Response):
+        return who
+    try:
+        content = export(who)
+    except errors.TorekesError as error:
+        return page.problem(error)
     return Response(
         content,
         media_type=media_type,
