@@ -3,11 +3,13 @@ page's path needs, and a browser signed in as any of the demo people."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, APIRouter
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from starlette.routing import BaseRoute
 
 from tests.web.conftest import BASE, csrf_of
 from torekes.app import create_app
@@ -17,43 +19,26 @@ from torekes.domain.access import Principal, Role
 from torekes.services import demo, payment_requests, redemptions, settlements
 from torekes.services.unit_of_work import write
 from torekes.settings import Settings
-from torekes.web import (
-    admin_accounts,
-    admin_audit,
-    admin_dashboard,
-    admin_people,
-    admin_redemptions,
-    claiming,
-    coordinating,
-    pages,
-    paying,
-    shop,
-    till,
-)
-
-PAGE_ROUTERS = (
-    pages.router,
-    paying.router,
-    claiming.router,
-    till.router,
-    shop.router,
-    coordinating.router,
-    admin_dashboard.router,
-    admin_accounts.router,
-    admin_redemptions.router,
-    admin_audit.router,
-    admin_people.router,
-)
 
 
 def page_routes() -> list[tuple[str, str]]:
-    """Every (method, path) the pages serve."""
-    found: list[tuple[str, str]] = []
-    for router in PAGE_ROUTERS:
-        for route in router.routes:
-            assert isinstance(route, APIRoute)
-            found.extend((method, route.path) for method in sorted(route.methods or ()))
-    return found
+    """Every (method, path) the pages serve: the application's routes outside the API schema,
+    found through the routers it includes (pages are included without a prefix)."""
+    app = create_app(Settings())
+    return sorted(
+        (method, route.path)
+        for route in _flattened(app.router.routes)
+        if not route.include_in_schema
+        for method in route.methods or ()
+    )
+
+
+def _flattened(routes: Sequence[BaseRoute]) -> Iterator[APIRoute]:
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        elif isinstance(included := getattr(route, "original_router", None), APIRouter):
+            yield from _flattened(included.routes)
 
 
 @dataclass(frozen=True)
