@@ -1,5 +1,5 @@
 """The ``torekes`` command line: serve, migrate, demo, create-admin, verify (with signed
-checkpoints), check-checkpoint, openapi."""
+checkpoints), check-checkpoint, backup and restore (SQLite), openapi."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from torekes.db.engine import Database
 from torekes.db.migrate import upgrade_to_head
 from torekes.domain.access import Principal, Role
 from torekes.domain.errors import TorekesError
-from torekes.services import audit, checkpoints, demo, users
+from torekes.services import audit, backup, checkpoints, demo, users
 from torekes.services.unit_of_work import write
 from torekes.settings import Environment, Settings, load_settings
 
@@ -198,6 +198,43 @@ def check_checkpoint(
         typer.echo("Checkpoint holds." if result.ok else "Checkpoint does NOT hold.")
     if not result.ok:
         raise typer.Exit(1)
+
+
+@app.command("backup")
+def write_backup(
+    path: Annotated[Path, typer.Argument(help="Where to write the copy")],
+    force: Annotated[bool, typer.Option(help="Replace the file if it exists")] = False,
+) -> None:
+    """Copy the SQLite database while the service runs (one consistent moment, checked);
+    on PostgreSQL, use pg_dump."""
+    settings = load_settings()
+    with _refusals_exit():
+        snapshot = backup.backup(settings.database_url, path, force=force)
+    typer.echo(f"Backup written to {path}: integrity ok, schema revision {snapshot.revision}.")
+    _echo_snapshot(snapshot)
+
+
+@app.command("restore")
+def restore_backup(
+    path: Annotated[Path, typer.Argument(help="A backup written by torekes backup")],
+) -> None:
+    """Replace the SQLite database with a checked backup (stop the service first); the database
+    replaced is kept beside it as <name>.before-restore-<time>."""
+    settings = load_settings()
+    with _refusals_exit():
+        restored = backup.restore(settings.database_url, path)
+    if restored.migrated_from is not None:
+        typer.echo(f"The backup's schema was migrated from revision {restored.migrated_from}.")
+    if restored.kept is not None:
+        typer.echo(f"The database it replaced is kept as {restored.kept}")
+    typer.echo(f"Restored {path}: integrity ok, ledger intact.")
+    _echo_snapshot(restored.snapshot)
+
+
+def _echo_snapshot(snapshot: backup.Snapshot) -> None:
+    typer.echo(f"{snapshot.transactions} transactions")
+    for head in snapshot.heads:
+        typer.echo(f"{head.currency} up to seq {head.seq}, chain head {head.hash}")
 
 
 def _holds(holds: bool) -> str:
