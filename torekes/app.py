@@ -30,6 +30,9 @@ from torekes.api.routes import (
     users,
 )
 from torekes.db.engine import Database
+from torekes.observability import exposition
+from torekes.observability.requests import RequestMetrics
+from torekes.services.ledger_figures import LedgerFigures
 from torekes.settings import Settings, load_settings
 from torekes.web import admin, claiming, coordinating, pages, paying, shop, till
 
@@ -61,6 +64,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.db = database
+    app.state.ledger_figures = LedgerFigures(database)
+    app.add_middleware(RequestMetrics)
     install_error_handlers(app)
 
     api = APIRouter(prefix=API_PREFIX)
@@ -85,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)
+    app.include_router(exposition.router)
     app.include_router(pages.router)
     app.include_router(paying.router)
     app.include_router(claiming.router)

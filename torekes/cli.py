@@ -18,6 +18,7 @@ from torekes.db.engine import Database
 from torekes.db.migrate import upgrade_to_head
 from torekes.domain.access import Principal, Role
 from torekes.domain.errors import TorekesError
+from torekes.observability import exposition
 from torekes.services import audit, backup, checkpoints, demo, users
 from torekes.services.unit_of_work import write
 from torekes.settings import Environment, Settings, load_settings
@@ -64,16 +65,18 @@ def serve(
     workers: Annotated[int, typer.Option(min=1)] = 1,
     access_log: bool = False,
 ) -> None:
-    """Serve the API (and Swagger UI at /docs) with uvicorn."""
+    """Serve the API (and Swagger UI at /docs) with uvicorn. With several workers, their request
+    metrics are gathered through PROMETHEUS_MULTIPROC_DIR (a fresh directory unless set)."""
     load_settings()  # refuse to start on invalid settings before forking workers
-    uvicorn.run(
-        "torekes.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        access_log=access_log,
-    )
+    with exposition.worker_metrics(workers):
+        uvicorn.run(
+            "torekes.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            access_log=access_log,
+        )
 
 
 @app.command("demo")

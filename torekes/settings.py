@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     # Issuances, reversals and general entries moving more than this many whole units wait for
     # a second administrator's approval; unset, every administrator posts alone.
     four_eyes_above: Decimal | None = Field(default=None, ge=0, max_digits=20, decimal_places=8)
+    # The bearer token a Prometheus scraper sends to read /metrics; unset, /metrics is open in
+    # development and closed in production.
+    metrics_token: str = ""
 
     @field_validator("timezone")
     @classmethod

@@ -13,6 +13,11 @@ account. Two identities close the audit of each currency: issued = in circulatio
 and redeemed (the redemption account's balance) = the paid redemptions, which holds because tokens
 reach that account only by paying a redemption and never leave it. It reports each break with the
 transaction and account it concerns, first break first.
+
+Every run is put on record in the audit trail as ``ledger.verified`` (whether the ledger was
+intact, how many problems, how much was checked), whichever way it was asked for (API, command
+line, the audit page), so monitoring on any process can tell when the ledger was last verified
+and how it stood.
 """
 
 from __future__ import annotations
@@ -30,13 +35,15 @@ from torekes.db import redemption as redemption_repo
 from torekes.db.earning import pending_holds_by_account
 from torekes.db.engine import Database
 from torekes.domain import access
-from torekes.domain.access import Principal
+from torekes.domain.access import Principal, Role
 from torekes.domain.accounts import PAYEE_KINDS, AccountKind
 from torekes.domain.entries import Posting, TransactionKind
 from torekes.domain.hashing import GENESIS_HASH, transaction_hash
+from torekes.services import audit_trail
 from torekes.services.accounts import resolve_as_of
 from torekes.services.currencies import get_currency_id
 from torekes.services.ledger import chained_content
+from torekes.services.unit_of_work import WriteContext, write
 
 MAX_REPORTED_PROBLEMS = 100
 STREAM_BATCH = 5000
@@ -46,6 +53,9 @@ CHECKED_KINDS = frozenset(
     {TransactionKind.PAYMENT, TransactionKind.REFUND, TransactionKind.REDEMPTION}
 )
 HOLD_OF_REDEMPTION = {"requested": "pending", "approved": "pending", "paid": "posted"}
+VERIFIED = "ledger.verified"
+# The command line verifies as no user; its record carries no actor.
+_OPERATOR = Principal(user_id=0, username="operator", role=Role.ADMIN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +143,20 @@ def verify(db: Database, actor: Principal | None = None) -> VerifyReport:
     with db.read_session() as session:
         for currency in session.scalars(select(m.Currency).order_by(m.Currency.id)):
             report.currencies.append(_verify_currency(session, currency, report))
+    write(db, actor or _OPERATOR, lambda ctx: _record_run(ctx, report))
     return report
+
+
+def _record_run(ctx: WriteContext, report: VerifyReport) -> None:
+    first = report.first_break
+    after = {
+        "ok": report.ok,
+        "problem_count": report.problem_count,
+        "first_break": None if first is None else first.check,
+        "transactions_checked": report.transactions_checked,
+        "accounts_checked": report.accounts_checked,
+    }
+    audit_trail.record(ctx, VERIFIED, "ledger", "all", None, after)
 
 
 def _verify_currency(session: Session, currency: m.Currency, report: VerifyReport) -> CurrencyAudit:

@@ -1,0 +1,1 @@
+"""Operational visibility: the Prometheus metrics the service exposes at ``/metrics``."""
