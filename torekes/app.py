@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from torekes import __version__
 from torekes.api.errors import install_error_handlers
+from torekes.api.request_log import RequestLogMiddleware
 from torekes.api.routes import (
     accounts,
     approvals,
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.ledger_figures = LedgerFigures(database)
     app.add_middleware(RequestMetrics)
     install_error_handlers(app)
+    app.add_middleware(RequestLogMiddleware)  # added last, so outermost: the id is set first
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (

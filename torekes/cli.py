@@ -18,6 +18,7 @@ from torekes.db.engine import Database
 from torekes.db.migrate import upgrade_to_head
 from torekes.domain.access import Principal, Role
 from torekes.domain.errors import TorekesError
+from torekes.logs.config import logging_config
 from torekes.observability import exposition
 from torekes.services import audit, backup, checkpoints, demo, users
 from torekes.services.unit_of_work import write
@@ -63,11 +64,14 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     workers: Annotated[int, typer.Option(min=1)] = 1,
-    access_log: bool = False,
+    access_log: Annotated[
+        bool | None, typer.Option(help="A log line per request [default: TOREKES_ACCESS_LOG]")
+    ] = None,
 ) -> None:
     """Serve the API (and Swagger UI at /docs) with uvicorn. With several workers, their request
-    metrics are gathered through PROMETHEUS_MULTIPROC_DIR (a fresh directory unless set)."""
-    load_settings()  # refuse to start on invalid settings before forking workers
+    metrics are gathered through PROMETHEUS_MULTIPROC_DIR (a fresh directory unless set).
+    Logs go to stderr as TOREKES_LOG_FORMAT and TOREKES_LOG_LEVEL say."""
+    settings = load_settings()  # refuse to start on invalid settings before forking workers
     with exposition.worker_metrics(workers):
         uvicorn.run(
             "torekes.app:create_app",
@@ -75,7 +79,9 @@ def serve(
             host=host,
             port=port,
             workers=workers,
-            access_log=access_log,
+            # uvicorn's access line shows raw paths, codes included: torekes.access replaces it.
+            access_log=False,
+            log_config=logging_config(settings, access_log),
         )
 
 

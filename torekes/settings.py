@@ -28,6 +28,19 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+class LogFormat(StrEnum):
+    JSON = "json"
+    TEXT = "text"
+
+
+class LogLevel(StrEnum):
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+    CRITICAL = "CRITICAL"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TOREKES_", env_file=".env", extra="ignore")
 
@@ -54,9 +67,20 @@ class Settings(BaseSettings):
     # Issuances, reversals and general entries moving more than this many whole units wait for
     # a second administrator's approval; unset, every administrator posts alone.
     four_eyes_above: Decimal | None = Field(default=None, ge=0, max_digits=20, decimal_places=8)
+    # Log lines as JSON objects or plain text; unset, JSON in production and text in development.
+    log_format: LogFormat | None = None
+    log_level: LogLevel = LogLevel.INFO
+    # One log line per request (method, route, status, duration); off by default, as a line per
+    # request costs a bare endpoint about a quarter of its throughput.
+    access_log: bool = False
     # The bearer token a Prometheus scraper sends to read /metrics; unset, /metrics is open in
     # development and closed in production.
     metrics_token: str = ""
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_any_case(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @field_validator("timezone")
     @classmethod
@@ -104,6 +128,12 @@ class Settings(BaseSettings):
     def public_url(self, path: str) -> str:
         """The address of ``path`` as people's phones reach it (what QR codes hold)."""
         return f"{self.public_base_url.rstrip('/')}{path}"
+
+    @property
+    def log_format_in_use(self) -> LogFormat:
+        if self.log_format is not None:
+            return self.log_format
+        return LogFormat.JSON if self.environment is Environment.PRODUCTION else LogFormat.TEXT
 
     @property
     def is_sqlite(self) -> bool:

@@ -2,7 +2,9 @@
 
 Domain errors map by branch of the error tree to one status each; validation errors name the
 field; anything unexpected becomes a bare 500 (or 503 when the database is busy) without internals,
-so no SQL text or stack trace ever reaches a client.
+so no SQL text or stack trace ever reaches a client. Every problem carries the request's id (also
+in its ``X-Request-ID`` header), which every log line written for the request carries too; the
+log names the route's template, never the raw path with its codes.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from torekes.domain import errors
+from torekes.logs.context import REQUEST_ID_HEADER, current_request_id
+from torekes.observability.requests import route_template
 
 logger = logging.getLogger("torekes.api")
 
@@ -58,12 +62,16 @@ def problem(
         "status": status,
         "code": code,
         "instance": request.url.path,
+        "request_id": current_request_id(),
     }
     if detail is not None:
         body["detail"] = detail
     # Extra members add context (an account id, the available amount) but never replace a
     # standard member.
     body.update({name: value for name, value in (extra or {}).items() if name not in body})
+    if body["request_id"] is not None:
+        # A 500 leaves through Starlette's outermost middleware, past the one that adds it.
+        headers = {**(headers or {}), REQUEST_ID_HEADER: body["request_id"]}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
@@ -120,21 +128,30 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
     )
 
 
+def _driver_says(error: DBAPIError) -> str:
+    """The first line of the driver's message: PostgreSQL's DETAIL lines below it hold the
+    row's values, and SQLAlchemy's own text adds the statement and its parameters."""
+    lines = str(error.orig).splitlines()
+    return f"{type(error.orig).__name__}: {lines[0] if lines else ''}"
+
+
 async def _integrity_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, IntegrityError)
     # A constraint caught a race that the services' own checks could not see; nothing was written.
-    logger.warning("integrity error on %s: %s", request.url.path, error)
+    logger.warning("integrity error on %s: %s", route_template(request.scope), _driver_says(error))
     return problem(request, 409, "conflict", "The request conflicts with a concurrent change")
 
 
 async def _operational_error(request: Request, error: Exception) -> JSONResponse:
-    logger.error("database error on %s: %s", request.url.path, error)
+    assert isinstance(error, OperationalError)
+    logger.error("database error on %s: %s", route_template(request.scope), _driver_says(error))
     return problem(
         request, 503, "database_unavailable", "The database is busy or unavailable; try again"
     )
 
 
 async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
-    logger.exception("unexpected error on %s", request.url.path, exc_info=error)
+    logger.exception("unexpected error on %s", route_template(request.scope), exc_info=error)
     return problem(request, 500, "internal_error", "Something went wrong on our side")
 
 

@@ -412,6 +412,10 @@ class ProblemDetails(BaseModel):
     status: int
     code: str
     instance: str
+    request_id: str | None = Field(
+        description="The request's id, as in its X-Request-ID header and in every log line "
+        "written while serving it"
+    )
     detail: str | None = None
 
 

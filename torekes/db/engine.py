@@ -29,6 +29,7 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
         connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
         pool_size=8,
         max_overflow=16,
+        hide_parameters=True,  # error messages (and so logged tracebacks) show no row values
     )
 
     @event.listens_for(engine, "connect")
@@ -62,7 +63,7 @@ class Database:
             self.read_engine = _sqlite_engine(url, immediate=False)
         else:
             self.write_engine = create_engine(
-                url, pool_size=10, max_overflow=20, pool_pre_ping=True
+                url, pool_size=10, max_overflow=20, pool_pre_ping=True, hide_parameters=True
             )
             self.read_engine = self.write_engine.execution_options(
                 isolation_level="REPEATABLE READ"
