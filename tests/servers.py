@@ -119,3 +119,15 @@ def uvicorn(port: int, workers: int = 1) -> list[str]:
         "--workers",
         str(workers),
     ]
+
+
+@contextmanager
+def serving_app(
+    database_url: str, secret_key: str, workdir: Path, workers: int = 1
+) -> Iterator[Server]:
+    """The application on ``database_url`` under uvicorn with ``workers`` processes, answering
+    ``/healthz``, stopped when the block ends."""
+    env = server_env(TOREKES_DATABASE_URL=database_url, TOREKES_SECRET_KEY=secret_key)
+    port = free_port()
+    with running(start(uvicorn(port, workers), port, env, workdir), "/healthz") as server:
+        yield server

@@ -9,25 +9,20 @@ from pathlib import Path
 import httpx2
 import pytest
 
-from tests.servers import Server, free_port, running, server_env, start, uvicorn
+from tests.servers import Server, serving_app
 from torekes.settings import Settings
-
-
-def _serve(database_url: str, settings: Settings, workdir: Path, workers: int) -> Iterator[Server]:
-    env = server_env(TOREKES_DATABASE_URL=database_url, TOREKES_SECRET_KEY=settings.secret_key)
-    port = free_port()
-    with running(start(uvicorn(port, workers), port, env, workdir), "/healthz") as server:
-        yield server
 
 
 @pytest.fixture
 def server(database_url: str, settings: Settings, tmp_path: Path) -> Iterator[Server]:
-    yield from _serve(database_url, settings, tmp_path, workers=1)
+    with serving_app(database_url, settings.secret_key, tmp_path, workers=1) as started:
+        yield started
 
 
 @pytest.fixture
 def two_workers(database_url: str, settings: Settings, tmp_path: Path) -> Iterator[Server]:
-    yield from _serve(database_url, settings, tmp_path, workers=2)
+    with serving_app(database_url, settings.secret_key, tmp_path, workers=2) as started:
+        yield started
 
 
 @pytest.fixture
