@@ -44,8 +44,13 @@ def free_port() -> int:
 
 
 def server_env(**values: str) -> dict[str, str]:
-    """This process's environment without its ``TOREKES_`` settings, plus ``values``."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("TOREKES_")}
+    """This process's environment without its ``TOREKES_`` settings and metrics directory (each
+    server process counts its own requests unless a test says otherwise), plus ``values``."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("TOREKES_") and key != "PROMETHEUS_MULTIPROC_DIR"
+    }
     env.update(values)
     return env
 
