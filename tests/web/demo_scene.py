@@ -22,13 +22,13 @@ from torekes.settings import Settings
 
 
 def page_routes() -> list[tuple[str, str]]:
-    """Every (method, path) the pages serve: the application's routes outside the API schema,
-    found through the routers it includes (pages are included without a prefix)."""
+    """Every (method, path) the pages serve: the application's routes that ``torekes.web``
+    answers, found through the routers it includes (pages are included without a prefix)."""
     app = create_app(Settings())
     return sorted(
         (method, route.path)
         for route in _flattened(app.router.routes)
-        if not route.include_in_schema
+        if route.endpoint.__module__.startswith("torekes.web.")
         for method in route.methods or ()
     )
 

@@ -31,7 +31,7 @@ from sqlalchemy import make_url
 
 from torekes.db.engine import Database
 from torekes.db.migrate import head_revision, is_known_revision, upgrade_to_head
-from torekes.domain.errors import TorekesError
+from torekes.domain.errors import Conflict
 from torekes.services import audit, clock
 
 SIDECARS = ("-wal", "-shm", "-journal")
@@ -40,7 +40,7 @@ NO_WAIT = 0.0
 LIVE_BUSY_TIMEOUT_SECONDS = 60.0
 
 
-class BackupRefused(TorekesError):
+class BackupRefused(Conflict):
     code = "backup_refused"
     title = "Backup or restore refused"
 
