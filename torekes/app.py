@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from torekes import __version__
+from torekes.api.body_limit import BodyLimitMiddleware
 from torekes.api.errors import install_error_handlers
 from torekes.api.request_log import RequestLogMiddleware
 from torekes.api.routes import (
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = database
     app.state.ledger_figures = LedgerFigures(database)
+    app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(RequestMetrics)
     install_error_handlers(app)
     app.add_middleware(RequestLogMiddleware)  # added last, so outermost: the id is set first

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from torekes.api.deps import CurrentPrincipal, DbDep, SettingsDep
 from torekes.api.routes.accounts import AsOf
-from torekes.api.routes.common import DEFAULT_LIMIT, READ, Cursor, Limit
+from torekes.api.routes.common import DEFAULT_LIMIT, READ, READ_WITH_BODY, Cursor, Limit
 from torekes.api.schemas import (
     MAX_ID,
     AuditEventOut,
@@ -54,7 +54,7 @@ def checkpoint_key(actor: CurrentPrincipal, settings: SettingsDep) -> Checkpoint
     return CheckpointKeyOut.model_validate(checkpoints.public_key_of(settings, actor))
 
 
-@router.post("/checkpoints/check", response_model=CheckpointCheckOut, responses=READ)
+@router.post("/checkpoints/check", response_model=CheckpointCheckOut, responses=READ_WITH_BODY)
 def check_checkpoint(
     body: SignedCheckpointIn, actor: CurrentPrincipal, db: DbDep, settings: SettingsDep
 ) -> CheckpointCheckOut:

@@ -16,7 +16,7 @@ from torekes.services.unit_of_work import write
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-@router.post("/token", response_model=TokenOut, responses=problems(401, 422, 429))
+@router.post("/token", response_model=TokenOut, responses=problems(400, 401, 413, 422, 429))
 def sign_in(
     form: Annotated[OAuth2PasswordRequestForm, Depends()], db: DbDep, settings: SettingsDep
 ) -> TokenOut:

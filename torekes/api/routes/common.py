@@ -10,10 +10,12 @@ from torekes.api.schemas import MAX_ID, ProblemDetails
 from torekes.services.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 _DESCRIPTIONS = {
+    400: "The body could not be parsed (bad_request)",
     401: "Missing, unknown, revoked or expired bearer token",
     403: "The caller's role or ownership does not allow this",
     404: "No such resource",
     409: "Refused by the ledger's state (insufficient_funds, account_frozen, ...)",
+    413: "The body is larger than the service accepts (request_too_large)",
     422: "Malformed request; `errors` names each field",
     429: "Too many attempts; see Retry-After",
 }
@@ -30,8 +32,10 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-READ = problems(401, 403, 404, 422)
-WRITE = problems(401, 403, 404, 409, 422)
+READ = problems(401, 403, 404, 409, 422)
+WRITE = problems(400, 401, 403, 404, 409, 413, 422)
+# What a read that takes a body (a document to check) may answer.
+READ_WITH_BODY = problems(400, 401, 403, 404, 409, 413, 422)
 
 AccountId = Annotated[int, Path(ge=1, le=MAX_ID)]
 TransactionId = Annotated[int, Path(ge=1, le=MAX_ID)]
