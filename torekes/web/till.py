@@ -13,11 +13,10 @@ from torekes.api.errors import status_of
 from torekes.api.schemas import MAX_ID
 from torekes.domain import errors
 from torekes.domain.access import Role
-from torekes.domain.accounts import PAYEE_KINDS
 from torekes.services import accounts, payment_requests, qr
-from torekes.services.accounts import AccountQuery
 from torekes.services.payment_requests import MAX_WAIT_SECONDS, RequestCommand
 from torekes.services.unit_of_work import write
+from torekes.web import shop_common
 from torekes.web.forms import minor_units
 from torekes.web.problems import plain_words
 from torekes.web.session import Page
@@ -33,8 +32,7 @@ def till(page: Page) -> Response:
     actor = page.guard(Role.SHOPKEEPER)
     if isinstance(actor, Response):
         return actor
-    owned = accounts.list_accounts(page.db, actor, AccountQuery(owner_id=actor.user_id)).items
-    shops = [account for account in owned if account.kind in PAYEE_KINDS]
+    shops = shop_common.shops(page, actor)
     return page.render("till.html", shops=shops)
 
 
