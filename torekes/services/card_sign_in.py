@@ -52,7 +52,12 @@ def sign_in_with_card(db: Database, settings: Settings, typed: str, pin: str) ->
     if number is None:
         write(db, system, lambda ctx: _count_failure(ctx, key))
         raise errors.InvalidCredentials("Not a card number")
-    attempt = write(db, system, lambda ctx: _begin(ctx, number, pin, key))
+    try:
+        attempt = write(db, system, lambda ctx: _begin(ctx, number, pin, key))
+    except errors.InvalidCredentials:
+        # As long as a PIN check would take, but outside the write lock.
+        security.spend_equal_time(pin)
+        raise
     right = security.verify_password(attempt.pin_hash, pin)
     return write(db, system, lambda ctx: _finish(ctx, settings, attempt, right, key))
 
@@ -61,7 +66,6 @@ def _begin(ctx: WriteContext, number: str, pin: str, key: str) -> _Attempt:
     session = ctx.session
     found = cards_repo.card_by_number(session, number)
     if found is None:
-        security.spend_equal_time(pin)
         _count_failure(ctx, key)
         # The refusal must not undo the counting.
         session.commit()
