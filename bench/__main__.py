@@ -20,7 +20,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--workers", nargs="+", type=int, default=[1, 2])
     parser.add_argument("--clients", nargs="+", type=int, default=[1, 16, 64])
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (median, spread)")
-    parser.add_argument("--seconds", type=float, default=3.0, help="measured window per run")
+    parser.add_argument("--seconds", type=float, default=2.0, help="measured window per run")
     parser.add_argument("--warmup", type=float, default=0.5, help="seconds before each window")
     parser.add_argument(
         "--sizes", nargs="+", type=int, default=[1_000, 1_000_000], help="ledger sizes for growth"
