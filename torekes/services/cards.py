@@ -45,7 +45,6 @@ from torekes.services import audit_trail, clock, pagination, security
 from torekes.services.payments import (
     PaymentOrder,
     default_member_account,
-    receipt_in,
     record_payment,
 )
 from torekes.services.shops import shop_for_writing
@@ -305,7 +304,7 @@ def pay_with_card(
     if is_locked(card.pin_failures):
         raise errors.CardLocked(card_id=card.id)
     payer = default_member_account(session, card.member_id, shop.currency_id)
-    payment = record_payment(
+    return record_payment(
         ctx,
         settings,
         PaymentOrder(
@@ -317,7 +316,6 @@ def pay_with_card(
             card_id=card.id,
         ),
     )
-    return receipt_in(session, ctx.actor, payment.transaction_id)
 
 
 def _check_shop_window(session: Session, settings: Settings, shop_account_id: int) -> None:

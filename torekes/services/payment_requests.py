@@ -35,7 +35,7 @@ from torekes.domain.spending import (
     status_at,
 )
 from torekes.services import clock, pagination, security
-from torekes.services.payments import PaymentOrder, payer_account, receipt_in, record_payment
+from torekes.services.payments import PaymentOrder, payer_account, record_payment
 from torekes.services.shops import shop_for_reading, shop_for_writing
 from torekes.services.unit_of_work import WriteContext
 from torekes.services.views import Page, PaymentRequestPublicView, PaymentRequestView, ReceiptView
@@ -111,7 +111,7 @@ def pay(ctx: WriteContext, settings: Settings, code: str, command: PayCommand) -
     payer = payer_account(session, ctx.actor, shop.currency_id, command.account_id)
     kind = RequestKind(request.kind)
     channel = PaymentChannel.REQUEST if kind is RequestKind.ONE_OFF else PaymentChannel.STANDING
-    payment = record_payment(
+    receipt = record_payment(
         ctx,
         settings,
         PaymentOrder(
@@ -124,9 +124,9 @@ def pay(ctx: WriteContext, settings: Settings, code: str, command: PayCommand) -
         ),
     )
     if kind is RequestKind.ONE_OFF:
-        _resolve(request, RequestStatus.PAID, payment.transaction_id)
+        _resolve(request, RequestStatus.PAID, receipt.transaction_id)
         session.flush()
-    return receipt_in(session, ctx.actor, payment.transaction_id)
+    return receipt
 
 
 def cancel(ctx: WriteContext, settings: Settings, code: str) -> PaymentRequestView:

@@ -35,7 +35,13 @@ from torekes.services import clock, pagination
 from torekes.services.ledger import post_entry
 from torekes.services.shops import shop_for_reading, shop_for_writing
 from torekes.services.unit_of_work import WriteContext
-from torekes.services.views import Page, PartyView, PaymentView, ReceiptView, RefundLine
+from torekes.services.views import (
+    Page,
+    PartyView,
+    PaymentView,
+    ReceiptView,
+    RefundLine,
+)
 from torekes.settings import Settings
 
 PAYER_KINDS = frozenset({AccountKind.MEMBER, AccountKind.SHOP})
@@ -63,7 +69,8 @@ class PaymentQuery:
     limit: int = pagination.DEFAULT_PAGE_SIZE
 
 
-def record_payment(ctx: WriteContext, settings: Settings, order: PaymentOrder) -> m.Payment:
+def record_payment(ctx: WriteContext, settings: Settings, order: PaymentOrder) -> ReceiptView:
+    """Post and record the payment; returns the receipt the actor sees."""
     session = ctx.session
     shop = _account(session, order.shop_account_id)
     payer = _account(session, order.payer_account_id)
@@ -118,7 +125,27 @@ def record_payment(ctx: WriteContext, settings: Settings, order: PaymentOrder) -
     )
     session.add(payment)
     session.flush()
-    return payment
+    # ``post_entry`` locked and moved these very account objects (the session's identity map),
+    # so their balances are the balances after this payment; nothing needs reading back.
+    entry = Entry(
+        transaction.id,
+        transaction.kind,
+        transaction.currency,
+        transaction.seq,
+        transaction.memo,
+        transaction.created_at,
+    )
+    return _receipt(
+        session,
+        ctx.actor,
+        entry,
+        payment,
+        shop,
+        payer,
+        balances={shop.id: shop.balance, payer.id: payer.balance},
+        payment_reversed=False,
+        refunds=[],
+    )
 
 
 def refund(ctx: WriteContext, transaction_id: int, amount: int | None, reason: str) -> ReceiptView:
@@ -201,16 +228,61 @@ def receipt_in(session: Session, actor: Principal, transaction_id: int) -> Recei
     }
     currency = session.get(m.Currency, transaction.currency_id)
     assert currency is not None
+    entry = Entry(
+        transaction.id,
+        transaction.kind,
+        currency.code,
+        transaction.seq,
+        transaction.memo,
+        transaction.created_at,
+        None if refund_row is None else refund_row.amount,
+    )
+    return _receipt(
+        session,
+        actor,
+        entry,
+        payment,
+        shop,
+        payer,
+        balances,
+        payment_reversed=bool(journal.reversal_ids_of(session, [payment.transaction_id])),
+        refunds=_refund_lines(session, payment.id),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """What a receipt shows of its own transaction: a payment, or a refund of ``refund_amount``."""
+
+    id: int
+    kind: str
+    currency: str
+    seq: int
+    memo: str
+    created_at: datetime
+    refund_amount: int | None = None
+
+
+def _receipt(
+    session: Session,
+    actor: Principal,
+    entry: Entry,
+    payment: m.Payment,
+    shop: m.Account,
+    payer: m.Account,
+    balances: dict[int, int],
+    payment_reversed: bool,
+    refunds: list[RefundLine],
+) -> ReceiptView:
     card = None if payment.card_id is None else session.get(m.MemberCard, payment.card_id)
-    payment_reversed = bool(journal.reversal_ids_of(session, [payment.transaction_id]))
     return ReceiptView(
-        transaction_id=transaction.id,
-        kind=transaction.kind,
-        currency=currency.code,
-        seq=transaction.seq,
-        amount=payment.amount if refund_row is None else refund_row.amount,
-        memo=transaction.memo,
-        created_at=transaction.created_at,
+        transaction_id=entry.id,
+        kind=entry.kind,
+        currency=entry.currency,
+        seq=entry.seq,
+        amount=payment.amount if entry.refund_amount is None else entry.refund_amount,
+        memo=entry.memo,
+        created_at=entry.created_at,
         channel=payment.channel,
         payment_transaction_id=payment.transaction_id,
         payment_amount=payment.amount,
@@ -221,7 +293,7 @@ def receipt_in(session: Session, actor: Principal, transaction_id: int) -> Recei
         payer=_party(session, actor, payer, balances),
         card_number=None if card is None else format_card_number(card.number),
         payment_request_id=payment.payment_request_id,
-        refunds=_refund_lines(session, payment.id),
+        refunds=refunds,
     )
 
 
