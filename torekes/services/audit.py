@@ -14,6 +14,11 @@ and redeemed (the redemption account's balance) = the paid redemptions, which ho
 reach that account only by paying a redemption and never leave it. It reports each break with the
 transaction and account it concerns, first break first.
 
+The journal is read as plain rows in one pass (``torekes.db.audit_reads``), so a million
+transactions take seconds rather than minutes. Recomputing each hash is the largest part of the
+work and needs nothing but the transaction itself, so on a long journal it is done in worker
+processes while the walk goes on; the problems found come out in the same order either way.
+
 Every run is put on record in the audit trail as ``ledger.verified`` (whether the ledger was
 intact, how many problems, how much was checked), whichever way it was asked for (API, command
 line, the audit page), so monitoring on any process can tell when the ledger was last verified
@@ -25,17 +30,22 @@ last posting by then: its cost follows the number of accounts, not the length of
 
 from __future__ import annotations
 
-from collections import defaultdict
+import gc
+import multiprocessing
+import os
+from collections import defaultdict, deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from torekes.db import journal, spending
+from torekes.db import audit_reads, journal
 from torekes.db import models as m
-from torekes.db import redemption as redemption_repo
-from torekes.db.earning import pending_holds_by_account
 from torekes.db.engine import Database
 from torekes.domain import access
 from torekes.domain.access import Principal, Role
@@ -50,6 +60,12 @@ from torekes.services.unit_of_work import WriteContext, write
 
 MAX_REPORTED_PROBLEMS = 100
 STREAM_BATCH = 5000
+# Transactions whose hashes are recomputed in one piece of work.
+HASH_BATCH = 4000
+# From this many transactions in a currency on, hashes are recomputed in worker processes while
+# the journal is read; for fewer, starting the workers costs more than it saves.
+PARALLEL_FROM = 100_000
+HASH_WORKERS = min(4, os.cpu_count() or 1)
 
 # Kinds whose rows outside the journal (payments, refunds, redemptions) are checked against it.
 CHECKED_KINDS = frozenset(
@@ -144,8 +160,12 @@ def verify(db: Database, actor: Principal | None = None) -> VerifyReport:
         access.require_reader_of_everything(actor)
     report = VerifyReport()
     with db.read_session() as session:
-        for currency in session.scalars(select(m.Currency).order_by(m.Currency.id)):
-            report.currencies.append(_verify_currency(session, currency, report))
+        found = list(session.scalars(select(m.Currency).order_by(m.Currency.id)))
+        longest = max((currency.last_seq for currency in found), default=0)
+        workers = HASH_WORKERS if longest >= PARALLEL_FROM else 0
+        with _hashing(workers) as hashing, _collector_paused():
+            for currency in found:
+                report.currencies.append(_verify_currency(session, currency, report, hashing))
     write(db, actor or _OPERATOR, lambda ctx: _record_run(ctx, report))
     return report
 
@@ -162,99 +182,44 @@ def _record_run(ctx: WriteContext, report: VerifyReport) -> None:
     audit_trail.record(ctx, VERIFIED, "ledger", "all", None, after)
 
 
-def _verify_currency(session: Session, currency: m.Currency, report: VerifyReport) -> CurrencyAudit:
+def _verify_currency(
+    session: Session, currency: m.Currency, report: VerifyReport, hashing: _Hashing
+) -> CurrencyAudit:
     audit = CurrencyAudit(currency.code)
-    accounts = {
-        account.id: account
-        for account in session.scalars(
-            select(m.Account).where(m.Account.currency_id == currency.id)
-        )
-    }
-    running: dict[int, int] = defaultdict(int)
-    expected_seq, prev_hash = 1, GENESIS_HASH
-    moves: dict[int, dict[int, int]] = {}
-    reversed_ids: set[int] = set()
+    accounts = audit_reads.accounts_of(session, currency.id)
+    walk = _walk_journal(session, currency, {account.id for account in accounts}, report, hashing)
 
-    def problem(
-        check: str, detail: str, tx: m.Transaction | None = None, account: int | None = None
-    ) -> None:
-        report.add(
-            Problem(
-                check=check,
-                currency=currency.code,
-                detail=detail,
-                transaction_id=None if tx is None else tx.id,
-                seq=None if tx is None else tx.seq,
-                account_id=account,
-            )
-        )
+    def problem(check: str, detail: str, account: int | None = None) -> None:
+        report.add(Problem(check=check, currency=currency.code, detail=detail, account_id=account))
 
-    for tx, postings in journal_of(session, currency.id):
-        audit.transactions += 1
-        if tx.seq != expected_seq:
-            problem("sequence", f"expected sequence {expected_seq}, found {tx.seq}", tx)
-        expected_seq = tx.seq + 1
-        if len(postings) < 2:
-            problem("postings", f"{len(postings)} posting(s); at least two are needed", tx)
-        total = sum(p.amount for p in postings)
-        if total != 0:
-            problem("balanced", f"postings sum to {total}", tx)
-        for p in postings:
-            running[p.account_id] += p.amount
-            if p.account_id not in accounts:
-                problem("currency", "posting to an account of another currency", tx, p.account_id)
-            if p.seq != tx.seq:
-                problem("posting_seq", f"posting carries sequence {p.seq}", tx, p.account_id)
-            if p.balance_after != running[p.account_id]:
-                problem(
-                    "running_balance",
-                    f"balance after is {p.balance_after}, postings sum to {running[p.account_id]}",
-                    tx,
-                    p.account_id,
-                )
-        if tx.prev_hash != prev_hash:
-            problem("chain", "prev_hash does not match the previous transaction's hash", tx)
-        content = chained_content(
-            currency.code, tx, [Posting(p.account_id, p.amount) for p in postings]
-        )
-        recomputed = transaction_hash(content, tx.prev_hash)
-        if recomputed != tx.hash:
-            problem("hash", "the content no longer matches its hash", tx)
-        prev_hash = tx.hash
-        if tx.kind in CHECKED_KINDS:
-            moves[tx.id] = {p.account_id: p.amount for p in postings}
-        if tx.reverses_id is not None:
-            reversed_ids.add(tx.reverses_id)
-
-    audit.last_seq, audit.last_hash = expected_seq - 1, prev_hash
-    if currency.last_seq != expected_seq - 1 or currency.last_hash != prev_hash:
-        problem("chain_head", f"head says {currency.last_seq}, journal ends at {expected_seq - 1}")
-    held = pending_holds_by_account(session, list(accounts))
-    for account in accounts.values():
+    audit.transactions = walk.transactions
+    audit.last_seq, audit.last_hash = walk.last_seq, walk.last_hash
+    if currency.last_seq != walk.last_seq or currency.last_hash != walk.last_hash:
+        problem("chain_head", f"head says {currency.last_seq}, journal ends at {walk.last_seq}")
+    held = audit_reads.pending_holds(session, currency.id)
+    for account in accounts:
         audit.accounts += 1
         if account.held != held.get(account.id, 0):
             problem(
                 "held",
                 f"held is {account.held}, pending holds add up to {held.get(account.id, 0)}",
-                account=account.id,
+                account.id,
             )
-        summed = running.get(account.id, 0)
+        summed = walk.running.get(account.id, 0)
         if account.balance != summed:
             problem(
                 "balance",
                 f"materialised balance {account.balance}, postings sum to {summed}",
-                account=account.id,
+                account.id,
             )
         if account.kind != AccountKind.ISSUANCE and account.balance - account.held < 0:
-            problem(
-                "floor", f"available amount {account.balance - account.held}", account=account.id
-            )
+            problem("floor", f"available amount {account.balance - account.held}", account.id)
         _tally(audit, account.kind, summed)
     if not audit.issued_identity_holds:
         problem("issued_identity", "issued differs from in circulation plus redeemed")
-    for check, detail, transaction_id in _spending_breaks(session, accounts, moves, reversed_ids):
+    for check, detail, transaction_id in _spending_breaks(session, currency, walk):
         report.add(Problem(check, currency.code, detail, transaction_id=transaction_id))
-    for check, detail, account_id in _redemption_breaks(session, currency, accounts, moves, audit):
+    for check, detail, account_id in _redemption_breaks(session, currency, accounts, walk, audit):
         report.add(Problem(check, currency.code, detail, account_id=account_id))
     if not audit.redemption_identity_holds:
         paid = audit.redemptions_paid
@@ -264,16 +229,202 @@ def _verify_currency(session: Session, currency: m.Currency, report: VerifyRepor
     return audit
 
 
+@dataclass(slots=True)
+class _Walk:
+    """What walking a currency's journal leaves for the checks after it."""
+
+    transactions: int = 0
+    last_seq: int = 0
+    last_hash: str = GENESIS_HASH
+    # Each account's balance as its postings add up.
+    running: dict[int, int] = field(default_factory=dict)
+    # The postings of each transaction of a kind that rows outside the journal are checked
+    # against, as {account: amount}.
+    moves: dict[int, dict[int, int]] = field(default_factory=dict)
+    reversed_ids: set[int] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class _Batch:
+    """Walked transactions whose hashes are being recomputed, with the problems found in them
+    so far, held back until the hashes are known so that each transaction's problems are
+    reported in the order of the checks, the hash last."""
+
+    currency: str
+    # What the hash covers, by position: the transaction's row and its (account, amount) pairs.
+    hashed: list[tuple[tuple[Any, ...], list[tuple[int, int]]]] = field(default_factory=list)
+    # (position, check, detail, account) in the order found.
+    found: list[tuple[int, str, str, int | None]] = field(default_factory=list)
+
+
+def _walk_journal(
+    session: Session, currency: m.Currency, known: set[int], report: VerifyReport, h: _Hashing
+) -> _Walk:
+    """Check every transaction on its own and against its predecessor, in sequence order."""
+    walk = _Walk()
+    running, moves = walk.running, walk.moves
+    expected_seq, prev_hash = 1, GENESIS_HASH
+    batch = _Batch(currency.code)
+    for tx, postings in audit_reads.journal(session, currency.id):
+        tx_id, seq, kind, _, _, _, _, _, reverses_id, tx_prev_hash, tx_hash = tx
+        position, found = len(batch.hashed), batch.found
+        if seq != expected_seq:
+            found.append(
+                (position, "sequence", f"expected sequence {expected_seq}, found {seq}", None)
+            )
+        expected_seq = seq + 1
+        if len(postings) < 2:
+            detail = f"{len(postings)} posting(s); at least two are needed"
+            found.append((position, "postings", detail, None))
+        # The sum comes before the postings' own checks, found in the same pass.
+        before_postings, total = len(found), 0
+        pairs: list[tuple[int, int]] = []
+        for _, account, amount, posting_seq, balance_after in postings:
+            total += amount
+            pairs.append((account, amount))
+            balance = running[account] = running.get(account, 0) + amount
+            if account not in known:
+                detail = "posting to an account of another currency"
+                found.append((position, "currency", detail, account))
+            if posting_seq != seq:
+                detail = f"posting carries sequence {posting_seq}"
+                found.append((position, "posting_seq", detail, account))
+            if balance_after != balance:
+                detail = f"balance after is {balance_after}, postings sum to {balance}"
+                found.append((position, "running_balance", detail, account))
+        if total != 0:
+            found.insert(before_postings, (position, "balanced", f"postings sum to {total}", None))
+        if tx_prev_hash != prev_hash:
+            detail = "prev_hash does not match the previous transaction's hash"
+            found.append((position, "chain", detail, None))
+        prev_hash = tx_hash
+        if kind in CHECKED_KINDS:
+            moves[tx_id] = dict(pairs)
+        if reverses_id is not None:
+            walk.reversed_ids.add(reverses_id)
+        batch.hashed.append((tx, pairs))
+        if len(batch.hashed) == HASH_BATCH:
+            _report_batches(report, h.put(batch))
+            batch = _Batch(currency.code)
+        walk.transactions += 1
+    _report_batches(report, h.put(batch))
+    _report_batches(report, h.drain())
+    walk.last_seq, walk.last_hash = expected_seq - 1, prev_hash
+    return walk
+
+
+def _report_batches(report: VerifyReport, done: list[tuple[_Batch, list[int]]]) -> None:
+    for batch, breaks in done:
+        found = batch.found + [
+            (position, "hash", "the content no longer matches its hash", None)
+            for position in breaks
+        ]
+        # Stable: within one transaction the problems keep their order, the hash last.
+        found.sort(key=lambda problem: problem[0])
+        for position, check, detail, account in found:
+            transaction_id, seq = batch.hashed[position][0][:2]
+            report.add(Problem(check, batch.currency, detail, transaction_id, seq, account))
+
+
+def _hash_breaks(
+    currency_code: str, hashed: list[tuple[tuple[Any, ...], list[tuple[int, int]]]]
+) -> list[int]:
+    """The positions of the transactions whose content no longer matches their hash."""
+    breaks: list[int] = []
+    for position, (row, pairs) in enumerate(hashed):
+        tx = audit_reads.entry(row)
+        postings = [Posting(account, amount) for account, amount in pairs]
+        # chained_content reads the transaction's fields by name, which an entry has too; one
+        # definition of what the chain covers serves posting and audit alike.
+        content = chained_content(currency_code, cast(m.Transaction, tx), postings)
+        if transaction_hash(content, tx.prev_hash) != tx.hash:
+            breaks.append(position)
+    return breaks
+
+
+class _Hashing:
+    """Recomputes the hashes of batches of walked transactions and hands the batches back in
+    the order they came, with the positions that break. A transaction's hash depends only on its
+    own content and the previous hash it stores, so with workers the batches are hashed in
+    other processes while the journal is still being read.
+
+    The workers are spawned, not forked: a fork copies whatever locks other threads of a server
+    hold at that moment. A spawned worker imports the caller's main module again; should that
+    fail (a script without a main guard), the hashes are recomputed here instead."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        # A worker makes no reference cycles, so it runs without the cycle collector.
+        self.pool = (
+            ProcessPoolExecutor(
+                workers, mp_context=multiprocessing.get_context("spawn"), initializer=gc.disable
+            )
+            if workers
+            else None
+        )
+        self.pending: deque[tuple[_Batch, Future[list[int]]]] = deque()
+
+    def put(self, batch: _Batch) -> list[tuple[_Batch, list[int]]]:
+        """Batches done so far, in order; without workers, this one at once."""
+        if not batch.hashed:
+            return []
+        if self.pool is None:
+            return [(batch, _hash_breaks(batch.currency, batch.hashed))]
+        self.pending.append((batch, self.pool.submit(_hash_breaks, batch.currency, batch.hashed)))
+        # Two batches per worker keep every worker busy without holding the journal in memory.
+        done: list[tuple[_Batch, list[int]]] = []
+        while len(self.pending) > 2 * self.workers:
+            done.append(self._result(*self.pending.popleft()))
+        return done
+
+    def drain(self) -> list[tuple[_Batch, list[int]]]:
+        done = [self._result(batch, future) for batch, future in self.pending]
+        self.pending.clear()
+        return done
+
+    def _result(self, batch: _Batch, future: Future[list[int]]) -> tuple[_Batch, list[int]]:
+        try:
+            return batch, future.result()
+        except BrokenProcessPool:
+            self.close()
+            self.pool = None
+            return batch, _hash_breaks(batch.currency, batch.hashed)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while the journal is walked. The walk makes millions of
+    short-lived objects and no cycles, and the collector, set off by them again and again,
+    went over the whole process each time: a third of the walk's time on a long journal."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@contextmanager
+def _hashing(workers: int) -> Iterator[_Hashing]:
+    hashing = _Hashing(workers)
+    try:
+        yield hashing
+    finally:
+        hashing.close()
+
+
 def _spending_breaks(
-    session: Session,
-    accounts: dict[int, m.Account],
-    moves: dict[int, dict[int, int]],
-    reversed_ids: set[int],
+    session: Session, currency: m.Currency, walk: _Walk
 ) -> Iterator[tuple[str, str, int]]:
     """Payments and refunds whose rows disagree with the journal: (check, detail, transaction)."""
-    shop_ids = [a.id for a in accounts.values() if a.kind in PAYEE_KINDS]
-    found = spending.payments_into(session, shop_ids)
-    refunds = spending.refunds_of_payments(session, [payment.id for payment in found])
+    found = audit_reads.payments_into(session, currency.id, PAYEE_KINDS)
+    refunds = audit_reads.refunds_by_payment(session, currency.id, PAYEE_KINDS)
+    moves, reversed_ids = walk.moves, walk.reversed_ids
     for payment in found:
         shop, payer = payment.shop_account_id, payment.payer_account_id
         paid = {payer: -payment.amount, shop: payment.amount}
@@ -294,25 +445,24 @@ def _spending_breaks(
 def _redemption_breaks(
     session: Session,
     currency: m.Currency,
-    accounts: dict[int, m.Account],
-    moves: dict[int, dict[int, int]],
+    accounts: list[audit_reads.AuditRow],
+    walk: _Walk,
     audit: CurrencyAudit,
 ) -> Iterator[tuple[str, str, int]]:
     """Redemptions whose hold or transaction disagrees with their state: (check, detail,
     account). Tallies what is pending and what was paid on ``audit`` on the way."""
     # A currency always has its redemption account; an audit still must not trip without one.
-    target = next((a.id for a in accounts.values() if a.kind == AccountKind.REDEMPTION), None)
-    for row in redemption_repo.redemptions_of_currency(session, currency.id):
-        hold = session.get(m.Hold, row.hold_id)
+    target = next((a.id for a in accounts if a.kind == AccountKind.REDEMPTION), None)
+    for row in audit_reads.redemptions_with_holds(session, currency.id):
         expected = HOLD_OF_REDEMPTION.get(row.status, "released")
-        if hold is None or hold.amount != row.amount or hold.status != expected:
+        if row.hold_status is None or row.hold_amount != row.amount or row.hold_status != expected:
             yield "redemption_hold", f"redemption {row.id} is {row.status}", row.account_id
         if expected == "pending":
             audit.pending_redemption += row.amount
         if row.status == "paid":
             audit.redemptions_paid += row.amount
             moved = {row.account_id: -row.amount, target: row.amount}
-            if row.transaction_id is None or moves.get(row.transaction_id) != moved:
+            if row.transaction_id is None or walk.moves.get(row.transaction_id) != moved:
                 detail = f"redemption {row.id}'s transaction does not move it"
                 yield "redemption", detail, row.account_id
 
