@@ -24,8 +24,9 @@ intact, how many problems, how much was checked), whichever way it was asked for
 line, the audit page), so monitoring on any process can tell when the ledger was last verified
 and how it stood.
 
-``trial_balance`` takes each account's running balance at the requested sequence number from its
-last posting by then: its cost follows the number of accounts, not the length of the journal.
+``trial_balance`` takes each account's materialised balance at the head (which ``verify`` holds
+against the postings) and, as of an earlier sequence number, the running balance of its last
+posting by then: its cost follows the number of accounts, not the length of the journal.
 """
 
 from __future__ import annotations
@@ -510,17 +511,21 @@ def trial_balance(
         currency = session.get(m.Currency, get_currency_id(session, currency_code))
         assert currency is not None
         seq = resolve_as_of(session, currency, as_of)
-        balances = journal.balances_at_seq(session, currency.id, seq)
+        # At the head, the materialised balances are the balances after it: every write moves
+        # them together with the head, and this session reads both in one snapshot. Before it,
+        # each account's running balance then.
+        at_head = seq == currency.last_seq
+        before = {} if at_head else journal.balances_at_seq(session, currency.id, seq)
         audit = CurrencyAudit(currency.code)
         lines: list[TrialBalanceLine] = []
         totals: dict[str, int] = defaultdict(int)
         accounts = session.execute(
-            select(m.Account.id, m.Account.kind, m.Account.name)
+            select(m.Account.id, m.Account.kind, m.Account.name, m.Account.balance)
             .where(m.Account.currency_id == currency.id)
             .order_by(m.Account.id)
         )
-        for account_id, kind, name in accounts:
-            balance = balances.get(account_id, 0)
+        for account_id, kind, name, materialised in accounts:
+            balance = materialised if at_head else before.get(account_id, 0)
             lines.append(TrialBalanceLine(account_id, kind, name, balance))
             totals[kind] += balance
             _tally(audit, kind, balance)
