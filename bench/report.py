@@ -154,11 +154,17 @@ def _why_missed(result: ThroughputResult) -> str:
         " payment row, receipt), against"
         f" {plain.p50_ms.median:.2f} ms and {PLAIN_DRIVER_STATEMENTS} statements for the plain"
         f" driver's whole write (a claim: {cost.claim_ms:.1f} ms, {cost.claim_statements:.0f}"
-        " statements). The service's CPU work per write, not the database, is the limit; on"
-        " SQLite it is done while the write lock is held, so more clients or workers do not add"
+        " statements). The service's work per write, not the database, is the limit, and it is"
+        f" done while {_held(result.database)}, so more clients or workers do not add"
         " throughput. Closing the gap needs the hot path in SQLAlchemy Core with fewer round"
-        " trips and group commit, as the brief's performance notes describe."
+        " trips and group commit."
     )
+
+
+def _held(database: str) -> str:
+    if database == "sqlite":
+        return "the database's one write lock is held"
+    return "the currency's chain head row is locked (every write in a currency queues there)"
 
 
 def combined_markdown(
