@@ -32,6 +32,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import func, select
 
+from bench.driver_sql import settle, transaction
 from bench.server import BENCH_SECRET_KEY
 from torekes.db import models as m
 from torekes.db.engine import Database
@@ -464,27 +465,15 @@ class _SqliteSink:
         self.connection = connection
 
     def write(self, rows: Rows) -> None:
-        with self._transaction() as cursor:
+        with transaction(self.connection, sqlite=True) as cursor:
             for table, columns in JOURNAL_TABLES:
                 marks = ", ".join("?" * (columns.count(",") + 1))
                 statement = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
                 cursor.executemany(statement, rows.of(table))
 
     def finish(self, currency_id: int, balances: Mapping[int, int], seq: int, head: str) -> None:
-        with self._transaction() as cursor:
-            _settle(cursor, "?", currency_id, balances, seq, head)
-
-    @contextmanager
-    def _transaction(self) -> Iterator[Any]:
-        cursor = self.connection.cursor()
-        cursor.execute("BEGIN IMMEDIATE")
-        try:
-            yield cursor
-        except BaseException:
-            cursor.execute("ROLLBACK")
-            raise
-        cursor.execute("COMMIT")
-        cursor.close()
+        with transaction(self.connection, sqlite=True) as cursor:
+            settle(cursor, "?", currency_id, balances, seq, head)
 
 
 class _PostgresSink:
@@ -517,7 +506,7 @@ class _PostgresSink:
         with self.connection.cursor() as cursor:
             for table, name, definition in self.foreign_keys:
                 cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
-            _settle(cursor, "%s", currency_id, balances, seq, head)
+            settle(cursor, "%s", currency_id, balances, seq, head)
             # The rows came with their ids, so the tables' own counters must move past them.
             for table, _columns in JOURNAL_TABLES:
                 cursor.execute(
@@ -533,18 +522,3 @@ class _PostgresSink:
                     cursor.execute(f"VACUUM ANALYZE {table}")
         finally:
             self.connection.autocommit = False
-
-
-def _settle(
-    cursor: Any, mark: str, currency_id: int, balances: Mapping[int, int], seq: int, head: str
-) -> None:
-    """The materialised balances and the chain head set to where the journal ends; ``mark`` is
-    the driver's parameter placeholder."""
-    cursor.executemany(
-        f"UPDATE accounts SET balance = {mark} WHERE id = {mark}",
-        [(balance, account) for account, balance in balances.items()],
-    )
-    cursor.execute(
-        f"UPDATE currencies SET last_seq = {mark}, last_hash = {mark} WHERE id = {mark}",
-        (seq, head, currency_id),
-    )

@@ -25,6 +25,7 @@ from psycopg.types.json import Json
 from sqlalchemy.engine import make_url
 
 from bench.community import Community
+from bench.driver_sql import placeholder, settle, transaction
 from bench.load import LoadResult, LoadSettings
 from torekes.domain.entries import Posting
 from torekes.domain.hashing import ChainedContent, transaction_hash
@@ -54,11 +55,8 @@ class _Ledger:
 
     def pay(self, connection: Any, currency_id: int, payer: int, shop: int, actor: int) -> None:
         lock = "" if self.sqlite else " FOR UPDATE"
-        mark = "?" if self.sqlite else "%s"
-        cursor = connection.cursor()
-        if self.sqlite:
-            cursor.execute("BEGIN IMMEDIATE")
-        try:
+        mark = placeholder(self.sqlite)
+        with transaction(connection, self.sqlite) as cursor:
             cursor.execute(
                 f"SELECT code, last_seq, last_hash FROM currencies WHERE id = {mark}{lock}",
                 (currency_id,),
@@ -96,24 +94,7 @@ class _Ledger:
                     for p in postings
                 ],
             )
-            cursor.executemany(
-                f"UPDATE accounts SET balance = {mark} WHERE id = {mark}",
-                [(balance, account) for account, balance in after.items()],
-            )
-            cursor.execute(
-                f"UPDATE currencies SET last_seq = {mark}, last_hash = {mark} WHERE id = {mark}",
-                (seq, digest, currency_id),
-            )
-            if self.sqlite:
-                cursor.execute("COMMIT")
-            else:
-                connection.commit()
-        except BaseException:
-            if self.sqlite:
-                cursor.execute("ROLLBACK")
-            else:
-                connection.rollback()
-            raise
+            settle(cursor, mark, currency_id, after, seq, digest)
 
 
 def run(url: str, community: Community, settings: LoadSettings) -> LoadResult:
@@ -168,9 +149,8 @@ def _ids(ledger: _Ledger, community: Community) -> tuple[int, int, int]:
     connection = ledger.connect()
     try:
         cursor = connection.cursor()
-        mark = "?" if ledger.sqlite else "%s"
         cursor.execute(
-            f"SELECT currency_id, owner_id FROM accounts WHERE id = {mark}",
+            f"SELECT currency_id, owner_id FROM accounts WHERE id = {placeholder(ledger.sqlite)}",
             (community.members[0].account_id,),
         )
         currency_id, actor = cursor.fetchone()

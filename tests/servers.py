@@ -1,6 +1,7 @@
-"""Real server processes for the end-to-end and browser tests: a free port, an environment
-without the developer's ``TOREKES_`` settings, the process started with its output in a log
-file, a wait until it answers, and a stop that never leaves it running."""
+"""Real server processes for the end-to-end and browser tests and for the benchmarks
+(``bench/server.py``): a free port, an environment without the developer's ``TOREKES_`` settings,
+the process started with its output in a log file, a wait until it answers, and a stop that never
+leaves it running. It needs nothing of pytest, so that the benchmarks can import it."""
 
 from __future__ import annotations
 
@@ -15,10 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx2
-import pytest
 
 STARTUP_DEADLINE_SECONDS = 30.0
-SHUTDOWN_WAIT_SECONDS = 10.0
+SHUTDOWN_WAIT_SECONDS = 15.0
+
+
+class ServerFailed(RuntimeError):
+    """The server exited, or did not answer in time; the message carries its log."""
 
 
 @dataclass(frozen=True)
@@ -72,19 +76,22 @@ def start(command: list[str], port: int, env: dict[str, str], workdir: Path) -> 
 def wait_until_answering(
     server: Server, path: str, deadline_seconds: float = STARTUP_DEADLINE_SECONDS
 ) -> None:
-    """Poll ``path`` until it answers 200; fail with the log when the process exits first."""
+    """Poll ``path`` until it answers 200; raise ``ServerFailed`` with the log when the process
+    exits first or the deadline passes."""
     deadline = time.monotonic() + deadline_seconds
     with httpx2.Client(base_url=server.base_url, timeout=2.0) as http:
         while time.monotonic() < deadline:
             if server.process.poll() is not None:
-                pytest.fail(f"server exited with {server.process.returncode}:\n{server.log_text()}")
+                raise ServerFailed(
+                    f"server exited with {server.process.returncode}:\n{server.log_text()}"
+                )
             try:
                 if http.get(path).status_code == 200:
                     return
             except httpx2.TransportError:
                 pass
             time.sleep(0.1)
-    pytest.fail(f"{path} not answering within {deadline_seconds} s:\n{server.log_text()}")
+    raise ServerFailed(f"{path} not answering within {deadline_seconds} s:\n{server.log_text()}")
 
 
 def stop(server: Server) -> None:
@@ -124,6 +131,12 @@ def uvicorn(port: int, workers: int = 1) -> list[str]:
         "--workers",
         str(workers),
     ]
+
+
+def torekes_serve(port: int, workers: int = 1) -> list[str]:
+    """``torekes serve`` (as operators run it) on ``port`` with ``workers`` processes."""
+    torekes = str(Path(sys.executable).with_name("torekes"))
+    return [torekes, "serve", "--port", str(port), "--workers", str(workers)]
 
 
 @contextmanager
