@@ -13,16 +13,22 @@ from __future__ import annotations
 import asyncio
 import math
 import multiprocessing
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from multiprocessing.synchronize import Barrier
 from typing import Protocol
 from urllib.parse import urlsplit
 
+from bench.cpu import tree_cpu_seconds
 from bench.measures import percentile
 
 PROCESSES = 2
 ERRORS_KEPT = 5
+STARTUP_DEADLINE_SECONDS = 60.0
+# Between the processes being ready and the warm-up starting: time to hand them their share.
+STARTUP_MARGIN_SECONDS = 0.2
 
 
 class Workload(Protocol):
@@ -50,6 +56,8 @@ class LoadResult:
     latencies: list[float]
     statuses: Counter[int] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
+    # CPU seconds the server's processes used within the window, when the server was watched.
+    server_cpu_seconds: float = math.nan
 
     @property
     def per_second(self) -> float:
@@ -62,6 +70,11 @@ class LoadResult:
     @property
     def p99_ms(self) -> float:
         return percentile(self.latencies, 0.99) * 1000 if self.latencies else math.nan
+
+    @property
+    def server_cpu_ms(self) -> float:
+        """The server's CPU milliseconds per answer in the window."""
+        return self.server_cpu_seconds * 1000 / self.completed if self.completed else math.nan
 
     @property
     def unexpected(self) -> int:
@@ -135,22 +148,56 @@ def _process_main(
     return result
 
 
-def run(base_url: str, workload: Workload, settings: LoadSettings) -> LoadResult:
-    """Drive ``settings.clients`` clients against ``base_url`` and gather what they saw."""
+def _get_ready(ready: Barrier, workload: Workload) -> None:
+    """A client process's start: ``workload`` arrives unpickled, its modules imported."""
+    del workload
+    ready.wait(timeout=STARTUP_DEADLINE_SECONDS)
+
+
+def run(
+    base_url: str, workload: Workload, settings: LoadSettings, server_pid: int | None = None
+) -> LoadResult:
+    """Drive ``settings.clients`` clients against ``base_url`` and gather what they saw, with
+    the CPU time the process ``server_pid`` and its workers spent in the window."""
     processes = min(PROCESSES, settings.clients)
     shares = [range(p, settings.clients, processes) for p in range(processes)]
-    # Every process starts counting at the same moment, once all of them have had time to start.
-    start = time.monotonic() + 1.0 + settings.warmup_seconds
-    end = start + settings.seconds
     context = multiprocessing.get_context("spawn")
-    with context.Pool(processes) as pool:
+    ready = context.Barrier(processes + 1)
+    with context.Pool(processes, initializer=_get_ready, initargs=(ready, workload)) as pool:
+        # Every process starts counting at the same moment, once all of them have started and
+        # imported what they send: on a busy machine that alone can take seconds.
+        ready.wait(timeout=STARTUP_DEADLINE_SECONDS)
+        start = time.monotonic() + STARTUP_MARGIN_SECONDS + settings.warmup_seconds
+        end = start + settings.seconds
+        watch = _CpuWatch(server_pid, start, end) if server_pid is not None else None
         parts = pool.starmap(
             _process_main, [(base_url, workload, share, start, end) for share in shares]
         )
     total = LoadResult(0, settings.seconds, [])
+    if watch is not None:
+        total.server_cpu_seconds = watch.seconds()
     for part in parts:
         total.completed += part.completed
         total.latencies += part.latencies
         total.statuses.update(part.statuses)
         total.errors += part.errors[: ERRORS_KEPT - len(total.errors)]
     return total
+
+
+class _CpuWatch:
+    """Reads the server's CPU time when the window opens and when it closes, from a thread of
+    this process, which only waits for the clients meanwhile."""
+
+    def __init__(self, pid: int, start: float, end: float) -> None:
+        self.readings: list[float] = []
+        self.thread = threading.Thread(target=self._watch, args=(pid, start, end), daemon=True)
+        self.thread.start()
+
+    def _watch(self, pid: int, start: float, end: float) -> None:
+        for moment in (start, end):
+            time.sleep(max(0.0, moment - time.monotonic()))
+            self.readings.append(tree_cpu_seconds(pid))
+
+    def seconds(self) -> float:
+        self.thread.join()
+        return self.readings[1] - self.readings[0]

@@ -30,6 +30,8 @@ class Figure:
     per_second: Measure
     p50_ms: Measure
     p99_ms: Measure
+    # The server's CPU milliseconds per answer (nan where no server was watched).
+    server_cpu_ms: Measure
     unexpected: int
     errors: tuple[str, ...]
 
@@ -39,6 +41,7 @@ class Figure:
             Measure.of(r.per_second for r in results),
             Measure.of(r.p50_ms for r in results),
             Measure.of(r.p99_ms for r in results),
+            Measure.of(r.server_cpu_ms for r in results),
             sum(r.unexpected for r in results),
             tuple(error for r in results for error in r.errors)[:3],
         )
@@ -48,6 +51,7 @@ class Figure:
             "per_second": self.per_second.as_json(),
             "p50_ms": self.p50_ms.as_json(),
             "p99_ms": self.p99_ms.as_json(),
+            "server_cpu_ms_per_request": self.server_cpu_ms.as_json(),
             "unexpected_responses": self.unexpected,
             "errors": list(self.errors),
         }
@@ -105,7 +109,9 @@ def measure_throughput(
                             "claims": Claims(town, f"claim-{tag}"),
                         }
                         for name, workload in workloads.items():
-                            seen[name].append(load.run(server.base_url, workload, window))
+                            seen[name].append(
+                                load.run(server.base_url, workload, window, server.process.pid)
+                            )
                     result.served[(worker_count, count)] = {
                         name: Figure.of(found) for name, found in seen.items()
                     }
