@@ -8,15 +8,14 @@ the drivers cap at some tens of thousands of parameters.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Collection, Iterator, Sequence
-from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from typing import Any
 
 from sqlalchemy import Row, Select, Text, cast, select
 from sqlalchemy.orm import Session
 
 from torekes.db.models import Account, Hold, Payment, Posting, Redemption, Refund, Transaction
+from torekes.domain.hashing import stored_transaction_hash
 
 # Rows fetched from the database at a time while streaming the journal.
 STREAM_BATCH = 5000
@@ -28,34 +27,23 @@ _lines = Posting.__table__.c
 AuditRow = Row[*tuple[Any, ...]]
 
 
-class Entry(NamedTuple):
-    """A transaction as the models read it."""
-
-    id: int
-    seq: int
-    kind: str
-    memo: str
-    meta: dict[str, Any]
-    actor_id: int | None
-    created_at: datetime
-    idempotency_key: str | None
-    reverses_id: int | None
-    prev_hash: str
-    hash: str
-
-
 def journal(
-    session: Session, currency_id: int
+    session: Session, currency_id: int, up_to_seq: int | None = None
 ) -> Iterator[tuple[tuple[Any, ...], list[tuple[Any, ...]]]]:
-    """Each transaction of the currency in sequence order, with its postings in id order, as
-    plain tuples: a transaction has the fields of an ``Entry`` but its ``meta`` as JSON text and
-    its ``created_at`` as the driver hands it over (SQLite: text), which ``entry`` converts; a
-    posting is (``transaction_id``, ``account_id``, ``amount``, ``seq``, ``balance_after``).
+    """Each transaction of the currency in sequence order (up to ``up_to_seq`` if given), with
+    its postings in id order, as plain tuples. A transaction is (``id``, ``seq``, ``kind``,
+    ``memo``, ``metadata``, ``actor_id``, ``created_at``, ``idempotency_key``, ``reverses_id``,
+    ``prev_hash``, ``hash``) with its metadata as JSON text and its moment as the driver hands it
+    over (SQLite: UTC as text without a zone), as ``hashing.stored_transaction_hash`` takes them;
+    a posting is (``transaction_id``, ``account_id``, ``amount``, ``seq``, ``balance_after``).
 
-    Only the hash needs the converted fields, and converting them costs more than reading all the
-    rest. Two streams in the same order are walked side by side, so that a transaction's columns
-    are read once rather than once per posting as a join would repeat them.
+    Only the hash needs the metadata and the moment, and converting them to objects costs more
+    than reading all the rest. Two streams in the same order are walked side by side, so that a
+    transaction's columns are read once rather than once per posting as a join would repeat them.
     """
+    within = [_entries.currency_id == currency_id]
+    if up_to_seq is not None:
+        within.append(_entries.seq <= up_to_seq)
     entries = (
         select(
             _entries.id,
@@ -71,7 +59,7 @@ def journal(
             _entries.prev_hash,
             _entries.hash,
         )
-        .where(_entries.currency_id == currency_id)
+        .where(*within)
         .order_by(_entries.seq)
     )
     lines = (
@@ -83,7 +71,7 @@ def journal(
             _lines.balance_after,
         )
         .join(Transaction.__table__, _entries.id == _lines.transaction_id)
-        .where(_entries.currency_id == currency_id)
+        .where(*within)
         .order_by(_entries.seq, _lines.id)
     )
     postings = _driver_batches(session, lines, "audit_postings")
@@ -104,6 +92,17 @@ def journal(
             yield entry, own
 
 
+def entry_hash(
+    currency_code: str, entry: Sequence[Any], pairs: Iterable[tuple[int, int]], prev_hash: str
+) -> str:
+    """The hash of a transaction as ``journal`` yields it, with its postings' (``account_id``,
+    ``amount``) pairs, chained to ``prev_hash``."""
+    _, seq, kind, memo, meta, actor_id, moment, key, reverses_id, _, _ = entry
+    return stored_transaction_hash(
+        currency_code, seq, kind, memo, meta, actor_id, moment, key, reverses_id, pairs, prev_hash
+    )
+
+
 def _driver_batches(
     session: Session, statement: Select[*tuple[Any, ...]], name: str
 ) -> Iterator[list[tuple[Any, ...]]]:
@@ -111,7 +110,7 @@ def _driver_batches(
     transaction. Wrapping each row as SQLAlchemy does adds half again to the cost of reading
     it. On PostgreSQL the cursor is a named (server-side) one, so the rows stream."""
     connection = session.connection()
-    # The only parameters are ids, which render safely as literals.
+    # The only parameters are ids and sequence numbers, integers that render safely as literals.
     sql = str(statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
     driver = connection.connection.driver_connection
     assert driver is not None
@@ -124,31 +123,6 @@ def _driver_batches(
             yield batch
     finally:
         cursor.close()
-
-
-def entry(row: Sequence[Any]) -> Entry:
-    """The transaction of a tuple ``journal`` yields, with its metadata parsed as ``JSON`` parses
-    it and its moment read as ``UTCDateTime`` reads it (SQLite keeps UTC as text without a zone;
-    PostgreSQL's driver hands over a moment)."""
-    id_, seq, kind, memo, meta, actor_id, moment, key, reverses_id, prev_hash, digest = row
-    moment = (
-        datetime.fromisoformat(moment).replace(tzinfo=UTC)
-        if isinstance(moment, str)
-        else moment.astimezone(UTC)
-    )
-    return Entry(
-        id_,
-        seq,
-        kind,
-        memo,
-        json.loads(meta),
-        actor_id,
-        moment,
-        key,
-        reverses_id,
-        prev_hash,
-        digest,
-    )
 
 
 def accounts_of(session: Session, currency_id: int) -> list[AuditRow]:

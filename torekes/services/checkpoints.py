@@ -35,14 +35,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import select
 
+from torekes.db import audit_reads
 from torekes.db import models as m
 from torekes.db.engine import Database
 from torekes.domain import access, errors
 from torekes.domain.access import Principal
-from torekes.domain.entries import Posting
-from torekes.domain.hashing import GENESIS_HASH, transaction_hash
+from torekes.domain.hashing import GENESIS_HASH
 from torekes.services import audit, audit_trail, clock
-from torekes.services.ledger import chained_content
 from torekes.services.unit_of_work import WriteContext, write
 from torekes.settings import Settings
 
@@ -180,17 +179,18 @@ def check(
 def recompute_head(db: Database, currency_code: str, up_to_seq: int) -> tuple[str | None, str]:
     """The chain's hash after ``up_to_seq``, recomputed from content alone, or None and why."""
     with db.read_session() as session:
-        currency = session.scalar(select(m.Currency).where(m.Currency.code == currency_code))
+        currency = session.execute(
+            select(m.Currency.id, m.Currency.code).where(m.Currency.code == currency_code)
+        ).first()
         if currency is None:
             return None, f"no currency {currency_code}"
         head, expected = GENESIS_HASH, 1
-        for tx, postings in audit.journal_of(session, currency.id, up_to_seq):
-            if tx.seq != expected:
+        for row, postings in audit_reads.journal(session, currency.id, up_to_seq):
+            if row[1] != expected:
                 return None, f"sequence {expected} is missing"
-            content = chained_content(
-                currency.code, tx, [Posting(p.account_id, p.amount) for p in postings]
-            )
-            head, expected = transaction_hash(content, head), expected + 1
+            pairs = [(account, amount) for _, account, amount, _, _ in postings]
+            head = audit_reads.entry_hash(currency.code, row, pairs, head)
+            expected += 1
         if expected - 1 != up_to_seq:
             return None, f"the journal ends at {expected - 1}, before {up_to_seq}"
         return head, "recomputed"
