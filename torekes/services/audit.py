@@ -36,7 +36,7 @@ import multiprocessing
 import os
 from collections import defaultdict, deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -64,6 +64,9 @@ HASH_BATCH = 4000
 # From this many transactions in a currency on, hashes are recomputed in worker processes while
 # the journal is read; for fewer, starting the workers costs more than it saves.
 PARALLEL_FROM = 100_000
+# Allocations between two runs of the youngest collection while the journal is walked (the
+# interpreter's default is 700).
+WALK_COLLECTION_THRESHOLD = 200_000
 HASH_WORKERS = min(4, os.cpu_count() or 1)
 
 # Kinds whose rows outside the journal (payments, refunds, redemptions) are checked against it.
@@ -162,7 +165,7 @@ def verify(db: Database, actor: Principal | None = None) -> VerifyReport:
         found = list(session.scalars(select(m.Currency).order_by(m.Currency.id)))
         longest = max((currency.last_seq for currency in found), default=0)
         workers = HASH_WORKERS if longest >= PARALLEL_FROM else 0
-        with _hashing(workers) as hashing, _collector_paused():
+        with _hashing(workers) as hashing, _collector_eased():
             for currency in found:
                 report.currencies.append(_verify_currency(session, currency, report, hashing))
     write(db, actor or _OPERATOR, lambda ctx: _record_run(ctx, report))
@@ -367,15 +370,22 @@ class _Hashing:
         """Batches done so far, in order; without workers, this one at once."""
         if not batch.rows:
             return []
-        if self.pool is None:
-            return [(batch, _hash_breaks(batch.currency, batch.rows, batch.pairs))]
-        work = self.pool.submit(_hash_breaks, batch.currency, batch.rows, batch.pairs)
-        self.pending.append((batch, work))
-        # Two batches per worker keep every worker busy without holding the journal in memory.
-        done: list[tuple[_Batch, list[int]]] = []
-        while len(self.pending) > 2 * self.workers:
-            done.append(self._result(*self.pending.popleft()))
-        return done
+        if self.pool is not None:
+            try:
+                work = self.pool.submit(_hash_breaks, batch.currency, batch.rows, batch.pairs)
+            except (BrokenProcessPool, OSError, RuntimeError):
+                # A broken pool refuses work, and a worker that cannot start fails right here.
+                self._give_up()
+            else:
+                self.pending.append((batch, work))
+                # Two batches per worker keep every worker busy without holding the journal in
+                # memory.
+                done: list[tuple[_Batch, list[int]]] = []
+                while len(self.pending) > 2 * self.workers:
+                    done.append(self._result(*self.pending.popleft()))
+                return done
+        # Batches handed to workers that have since failed go first, so the order holds.
+        return [*self.drain(), (batch, _hash_breaks(batch.currency, batch.rows, batch.pairs))]
 
     def drain(self) -> list[tuple[_Batch, list[int]]]:
         done = [self._result(batch, future) for batch, future in self.pending]
@@ -385,10 +395,14 @@ class _Hashing:
     def _result(self, batch: _Batch, future: Future[list[int]]) -> tuple[_Batch, list[int]]:
         try:
             return batch, future.result()
-        except BrokenProcessPool:
-            self.close()
-            self.pool = None
+        except (BrokenProcessPool, CancelledError):
+            # Once one worker fails, the pool's other work is cancelled or broken too.
+            self._give_up()
             return batch, _hash_breaks(batch.currency, batch.rows, batch.pairs)
+
+    def _give_up(self) -> None:
+        self.close()
+        self.pool = None
 
     def close(self) -> None:
         if self.pool is not None:
@@ -396,17 +410,17 @@ class _Hashing:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector off while the journal is walked. The walk makes millions of
-    short-lived objects and no cycles, and the collector, set off by them again and again,
-    went over the whole process each time: a third of the walk's time on a long journal."""
-    was_enabled = gc.isenabled()
-    gc.disable()
+def _collector_eased() -> Iterator[None]:
+    """The cyclic garbage collector set off far less often while the journal is walked. The walk
+    makes millions of short-lived objects and no cycles, and the collector, set off by them again
+    and again, went over the whole process each time: a third of the walk's time on a long
+    journal. It is not switched off, since in a server other requests run beside the walk."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(max(thresholds[0], WALK_COLLECTION_THRESHOLD), *thresholds[1:])
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        gc.set_threshold(*thresholds)
 
 
 @contextmanager
