@@ -17,8 +17,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, make_url, text
 
+from tests.apps import app_for
 from tests.support import Ledger
-from torekes.app import create_app
 from torekes.db.engine import Database
 from torekes.db.migrate import upgrade_to_head
 from torekes.settings import Settings
@@ -84,7 +84,7 @@ def db(database_url: str) -> Iterator[Database]:
 
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as test_client:
+    with TestClient(app_for(settings)) as test_client:
         yield test_client
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from torekes import __version__
@@ -49,14 +49,44 @@ Sign in with **Authorize** (username and password) to try the API here.
 """
 
 
+API_MODULES = (
+    auth,
+    users,
+    currencies,
+    accounts,
+    transactions,
+    approvals,
+    projects,
+    claim_codes,
+    claims,
+    payment_requests,
+    payments,
+    cards,
+    redemptions,
+    settlements,
+    reports,
+    audit,
+)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or load_settings()
-    database = Database(settings.database_url)
+    app = build_app()
+    attach(app, settings or load_settings())
+    return app
+
+
+def build_app() -> FastAPI:
+    """The routes, middleware and error handlers, which depend on no setting.
+
+    Analysing the routes' dependencies and models is nearly all the cost of making an app, so a
+    process that serves several configurations one after another (the test suite) builds one app
+    and ``attach``es each configuration to it in turn.
+    """
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
-        database.dispose()
+        app.state.db.dispose()
 
     app = FastAPI(
         title="Torekes",
@@ -64,35 +94,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
     )
-    app.state.settings = settings
-    app.state.db = database
-    app.state.ledger_figures = LedgerFigures(database)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(RequestMetrics)
     install_error_handlers(app)
     app.add_middleware(RequestLogMiddleware)  # added last, so outermost: the id is set first
 
-    api = APIRouter(prefix=API_PREFIX)
-    for module in (
-        auth,
-        users,
-        currencies,
-        accounts,
-        transactions,
-        approvals,
-        projects,
-        claim_codes,
-        claims,
-        payment_requests,
-        payments,
-        cards,
-        redemptions,
-        settlements,
-        reports,
-        audit,
-    ):
-        api.include_router(module.router)
-    app.include_router(api)
+    # Each API router goes straight into the app: a router included in a router included in the
+    # app has its routes' dependencies and models analysed once per level of inclusion.
+    for module in API_MODULES:
+        app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(health.router)
     app.include_router(exposition.router)
     app.include_router(pages.router)
@@ -104,3 +114,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin.router)
     app.mount("/static", StaticFiles(packages=[("torekes.web", "static")]), name="static")
     return app
+
+
+def attach(app: FastAPI, settings: Settings) -> None:
+    """Point ``app`` at ``settings`` and a database opened from them, closing any earlier one."""
+    previous: Database | None = getattr(app.state, "db", None)
+    if previous is not None:
+        previous.dispose()
+    database = Database(settings.database_url)
+    app.state.settings = settings
+    app.state.db = database
+    app.state.ledger_figures = LedgerFigures(database)

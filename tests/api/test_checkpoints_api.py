@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from fastapi.testclient import TestClient
 
 from tests.api.helpers import API, assert_invalid, assert_problem
+from tests.apps import app_for
 from tests.integration.test_tamper import tamper
 from tests.support import Actor, Ledger
 from torekes.app import create_app
@@ -556,7 +557,7 @@ def test_a_checkpoint_with_unencodable_text_is_refused_not_a_server_error(
     refuse it as input (422) or find it unsigned (200, ok false), not fail encoding the canonical
     form (500)."""
     raw = json.dumps(book.signed()).replace('"format"', '"\\ud800": 1, "format"', 1)
-    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+    with TestClient(app_for(settings), raise_server_exceptions=False) as client:
         response = client.post(
             f"{API}/audit/checkpoints/check",
             content=raw.encode(),

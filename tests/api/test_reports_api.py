@@ -30,9 +30,9 @@ from tests.api.conftest import (
     new_batch,
 )
 from tests.api.helpers import API, HttpResponse, assert_invalid, assert_problem
+from tests.apps import app_for
 from tests.integration.spending_support import FakeClock
 from tests.support import Actor
-from torekes.app import create_app
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
 from torekes.domain.earning import RewardKind
@@ -979,7 +979,7 @@ def test_months_at_the_ends_of_the_calendar_are_refused_not_a_500(
 ) -> None:
     """The month after December 9999 and the UTC start of January 1 in Brussels lie outside
     what Python's datetime can hold: the report must refuse such a period, not fail."""
-    with TestClient(create_app(settings), raise_server_exceptions=False) as plain:
+    with TestClient(app_for(settings), raise_server_exceptions=False) as plain:
         response = plain.get(
             f"{API}/reports/{name}",
             params={"from": month, "to": month},
@@ -997,7 +997,7 @@ def test_statement_bounds_beyond_the_calendar_in_utc_are_refused_not_a_500(
 ) -> None:
     """Valid timestamps with an offset whose UTC moment falls outside what Python's datetime
     holds (before year 1, after year 9999) are bad input, not a server error."""
-    with TestClient(create_app(settings), raise_server_exceptions=False) as plain:
+    with TestClient(app_for(settings), raise_server_exceptions=False) as plain:
         response = plain.get(
             f"{API}/accounts/{world.own[Role.MEMBER].id}/statement",
             params=bound,

@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 
 from tests.api.conftest import World
 from tests.api.helpers import API, assert_problem
+from tests.apps import app_for
 from tests.support import PASSWORD
 from tests.web.conftest import BASE, csrf_of
 from torekes.app import create_app
@@ -259,7 +260,7 @@ def test_signing_in_paying_and_claiming_leave_no_secret_in_the_log(
     assert paid.status_code == 201, paid.text
 
     claim_code = world.earning.batch.codes[1].code
-    with TestClient(create_app(settings), base_url=BASE) as phone:
+    with TestClient(app_for(settings), base_url=BASE) as phone:
         form = phone.get("/login")
         page_sign_in = phone.post(
             "/login",
@@ -277,7 +278,7 @@ def test_signing_in_paying_and_claiming_leave_no_secret_in_the_log(
         claimed = phone.post(f"/c/{claim_code}", data={"csrf_token": csrf_of(claim_page.text)})
         assert claimed.status_code == 201, claimed.text
         assert phone.get(f"/p/{asked['code']}").status_code == 409
-    with TestClient(create_app(settings), base_url=BASE) as counter:
+    with TestClient(app_for(settings), base_url=BASE) as counter:
         form = counter.get("/login/card")
         card_sign_in = counter.post(
             "/login/card",

@@ -9,8 +9,8 @@ import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
+from tests.apps import app_for
 from tests.support import PASSWORD
-from torekes.app import create_app
 from torekes.services import security
 from torekes.settings import Settings
 
@@ -33,7 +33,7 @@ def csrf_of(page: str) -> str:
 
 def signed_in(settings: Settings, username: str) -> TestClient:
     """A fresh browser, signed in through the sign-in page (use it as a context manager)."""
-    client = TestClient(create_app(settings), base_url=BASE)
+    client = TestClient(app_for(settings), base_url=BASE)
     form = client.get("/login")
     response = client.post(
         "/login",

@@ -11,8 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from starlette.routing import BaseRoute
 
+from tests.apps import app_for
 from tests.web.conftest import BASE, csrf_of
-from torekes.app import create_app
+from torekes.app import build_app
 from torekes.db import models as m
 from torekes.db.engine import Database
 from torekes.domain.access import Principal, Role
@@ -24,7 +25,7 @@ from torekes.settings import Settings
 def page_routes() -> list[tuple[str, str]]:
     """Every (method, path) the pages serve: the application's routes that ``torekes.web``
     answers, found through the routers it includes (pages are included without a prefix)."""
-    app = create_app(Settings())
+    app = build_app()
     return sorted(
         (method, route.path)
         for route in _flattened(app.router.routes)
@@ -54,7 +55,7 @@ class Scene:
 
     def browser(self, username: str | None) -> TestClient:
         """A browser signed in as a demo person (use it as a context manager)."""
-        client = TestClient(create_app(self.settings), base_url=BASE)
+        client = TestClient(app_for(self.settings), base_url=BASE)
         if username is not None:
             form = client.get("/login")
             response = client.post(

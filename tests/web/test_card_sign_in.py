@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from tests.apps import app_for
 from tests.support import Actor, Ledger
 from tests.web.conftest import BASE, csrf_of
-from torekes.app import create_app
 from torekes.db import models as m
 from torekes.domain.access import Role
 from torekes.services import cards
@@ -27,7 +27,7 @@ PIN = "2580"
 
 @pytest.fixture
 def browser(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings), base_url=BASE) as client:
+    with TestClient(app_for(settings), base_url=BASE) as client:
         yield client
 
 

@@ -13,9 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import new_activity, new_batch, new_project
+from tests.apps import app_for
 from tests.support import PASSWORD, Actor, Ledger
 from tests.web.conftest import BASE, csrf_of, signed_in
-from torekes.app import create_app
 from torekes.db import models as m
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
@@ -139,7 +139,7 @@ def test_an_unknown_code_and_a_shopkeeper_get_plain_pages(
     assert "kennen we niet" in unknown.text
     code = _code(ledger, project)
     ledger.user(Role.SHOPKEEPER, "bakker")
-    with TestClient(create_app(settings), base_url=BASE) as shop:
+    with TestClient(app_for(settings), base_url=BASE) as shop:
         form = shop.get("/login")
         shop.post(
             "/login",
@@ -154,7 +154,7 @@ def test_signed_out_the_claim_link_signs_in_first(
     settings: Settings, ledger: Ledger, project: ProjectView
 ) -> None:
     code = _code(ledger, project)
-    with TestClient(create_app(settings), base_url=BASE) as client:
+    with TestClient(app_for(settings), base_url=BASE) as client:
         away = client.get(f"/c/{code}", follow_redirects=False)
         assert away.headers["location"] == f"/login?next=/c/{code}"
 

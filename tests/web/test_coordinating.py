@@ -16,9 +16,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from tests.api.conftest import claim, new_activity, new_batch, new_project
+from tests.apps import app_for
 from tests.support import Actor, Ledger
 from tests.web.conftest import BASE, csrf_of, signed_in
-from torekes.app import create_app
 from torekes.db import models as m
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
@@ -162,7 +162,7 @@ def test_signed_out_visitors_are_sent_to_sign_in(
     settings: Settings, ledger: Ledger, scene: Scene
 ) -> None:
     batch = new_batch(ledger, scene.weeding.id)
-    with TestClient(create_app(settings), base_url=BASE) as stranger:
+    with TestClient(app_for(settings), base_url=BASE) as stranger:
         for path in _paths(scene, batch.id):
             sent = stranger.get(path, follow_redirects=False)
             assert sent.status_code == 303, path

@@ -9,8 +9,8 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 
+from tests.apps import app_for
 from tests.web.conftest import BASE
-from torekes.app import create_app
 from torekes.settings import Settings
 from torekes.web import i18n, templating
 
@@ -86,7 +86,7 @@ def test_adding_a_catalogue_adds_a_language_and_arabic_reads_right_to_left(
     monkeypatch.setattr(i18n, "LANGUAGES", ("nl", "en", "ar"))
     _forget_compiled_catalogues()
     try:
-        with TestClient(create_app(settings), base_url=BASE) as browser:
+        with TestClient(app_for(settings), base_url=BASE) as browser:
             page = browser.get("/login", headers={"Accept-Language": "ar, en;q=0.5"}).text
             dutch = browser.get("/login").text
     finally:

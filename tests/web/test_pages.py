@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from tests.apps import app_for
 from tests.support import PASSWORD, Actor, Ledger
 from tests.web.conftest import BASE, csrf_of
 from torekes.app import create_app
@@ -20,7 +21,7 @@ from torekes.web.session import SESSION_COOKIE, safe_next
 
 @pytest.fixture
 def browser(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings), base_url=BASE) as client:
+    with TestClient(app_for(settings), base_url=BASE) as client:
         yield client
 
 
@@ -123,7 +124,7 @@ def test_a_form_without_our_csrf_token_is_refused_and_changes_nothing(
 def test_a_token_from_another_browser_does_not_fit_this_one(
     settings: Settings, browser: TestClient, member: Actor
 ) -> None:
-    with TestClient(create_app(settings), base_url=BASE) as other:
+    with TestClient(app_for(settings), base_url=BASE) as other:
         stolen = csrf_of(other.get("/login").text)
     browser.get("/login")
     response = browser.post(

@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.apps import app_for
 from tests.support import PASSWORD, Actor, Ledger
 from tests.web.conftest import BASE, csrf_of, signed_in
-from torekes.app import create_app
 from torekes.db import models as m
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
@@ -143,7 +143,7 @@ def test_signed_out_the_page_asks_to_sign_in_and_comes_back(
     settings: Settings, ledger: Ledger, shop: Shop
 ) -> None:
     code = _request(ledger, shop)
-    with TestClient(create_app(settings), base_url=BASE) as client:
+    with TestClient(app_for(settings), base_url=BASE) as client:
         away = client.get(f"/p/{code}", follow_redirects=False)
         assert away.headers["location"] == f"/login?next=/p/{code}"
         form = client.get(away.headers["location"])

@@ -15,9 +15,9 @@ import httpx2
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.apps import app_for
 from tests.support import Actor, Ledger
 from tests.web.conftest import BASE, csrf_of, signed_in
-from torekes.app import create_app
 from torekes.db import models as m
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
@@ -459,7 +459,7 @@ def test_other_roles_are_refused(
 
 @pytest.mark.parametrize("path", ["/shop", "/shop/card", "/shop/redeem"])
 def test_signed_out_visitors_sign_in_first(settings: Settings, path: str) -> None:
-    with TestClient(create_app(settings), base_url=BASE) as browser:
+    with TestClient(app_for(settings), base_url=BASE) as browser:
         sent = browser.get(path, follow_redirects=False)
     assert sent.status_code == 303
     assert sent.headers["location"] == f"/login?next={path}"
@@ -478,7 +478,7 @@ def test_signed_out_visitors_sign_in_first(settings: Settings, path: str) -> Non
 def test_a_signed_out_form_signs_in_first_and_comes_back_to_the_page(
     settings: Settings, path: str, back: str
 ) -> None:
-    with TestClient(create_app(settings), base_url=BASE) as browser:
+    with TestClient(app_for(settings), base_url=BASE) as browser:
         token = csrf_of(browser.get("/login").text)
         sent = browser.post(
             path, data={"csrf_token": token, "shop": "1", "account": "1"}, follow_redirects=False

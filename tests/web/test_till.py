@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.apps import app_for
 from tests.support import Actor, Ledger
 from tests.web.conftest import BASE, csrf_of, signed_in
-from torekes.app import create_app
 from torekes.db import models as m
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
@@ -125,7 +125,7 @@ def test_the_status_of_a_request_needs_a_session(
     settings: Settings, till: TestClient, shop: AccountView
 ) -> None:
     code = _ask(till, shop, "2")
-    with TestClient(create_app(settings), base_url=BASE) as stranger:
+    with TestClient(app_for(settings), base_url=BASE) as stranger:
         assert stranger.get(f"/till/{code}/status").status_code == 401
     assert till.get("/till/unknown-code/status").status_code == 404
 
