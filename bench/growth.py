@@ -9,7 +9,7 @@ smallest, and ``verify`` of the largest ledger under 30 seconds.
 
 Where a bar is missed, the table says what was measured alongside: a read's time inside the
 service, without HTTP, at each size, and the round trip of the bare ``/healthz``; for ``verify``,
-the CPU time it took in this process and its hashing workers, and the machine's load before it.
+the CPU time it took in this process and its workers, and the machine's load before it.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ class GrowthResult:
     verify_seconds: dict[int, Measure]
     load_seconds: dict[int, float]
     # Measured for the reasons of a missed bar: p50 ms of each read inside the service, p50 ms
-    # of /healthz, and per size the CPU seconds verify took (this process, hashing workers) and
+    # of /healthz, and per size the CPU seconds verify took (this process, its workers) and
     # the load average before it.
     service_ms: dict[str, dict[int, Measure]] = field(default_factory=dict)
     healthz_ms: dict[int, Measure] = field(default_factory=dict)
@@ -167,7 +167,7 @@ def _in_service(database: Database, read: _Read, runs: int) -> Measure:
 
 
 def _verify(database: Database, runs: int) -> tuple[Measure, tuple[float, float, float]]:
-    """Seconds per run, and of the last run the CPU seconds in this process and in the hashing
+    """Seconds per run, and of the last run the CPU seconds in this process and in its
     workers, and the one-minute load average before it."""
     seconds: list[float] = []
     cpu = (0.0, 0.0, 0.0)
@@ -257,8 +257,9 @@ def _read_reason(result: GrowthResult, name: str) -> str:
 def _verify_reason(result: GrowthResult, size: int) -> str:
     own, workers, load_before = result.verify_cpu[size]
     return (
-        f"{own + workers:.0f} s of CPU ({own:.0f} s reading and checking, {workers:.0f} s"
-        f" hashing in workers) on {os.cpu_count()} cores; load average {load_before:.1f} before"
+        f"{own + workers:.0f} s of CPU ({own:.0f} s in this process, {workers:.0f} s in the"
+        f" workers walking ranges of the journal) on {os.cpu_count()} cores; load average"
+        f" {load_before:.1f} before"
     )
 
 

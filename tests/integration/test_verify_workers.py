@@ -1,5 +1,7 @@
-"""``verify`` recomputing hashes in worker processes finds exactly what it finds alone, in the
-same order, and still does when the workers die: it falls back to hashing in process."""
+"""``verify`` walking the journal in ranges in worker processes finds exactly what it finds in
+one walk, in the same order: when a break sits inside a range, when it makes a range start
+somewhere other than where the one before ended, and when the workers die (it walks the ranges
+itself)."""
 
 from __future__ import annotations
 
@@ -14,21 +16,38 @@ from tests.integration.test_tamper import tamper
 from tests.support import Ledger
 from torekes.db.engine import Database
 from torekes.domain.accounts import AccountKind
-from torekes.services import audit
+from torekes.services import audit, journal_walk
 from torekes.services.views import CurrencyView
 
 TRANSFERS = 30
 
 
-def _tampered_ledger(db: Database, ledger: Ledger) -> list[int]:
-    """A journal where every third transfer's memo was changed behind the ledger's back."""
+# Each a change behind the ledger's back to every third transfer, and the check it breaks.
+CHANGES = {
+    "memo": ("transactions", "UPDATE transactions SET memo = 'changed' WHERE id = :id", "hash"),
+    "balance after": (
+        "postings",
+        "UPDATE postings SET balance_after = balance_after + 1"
+        " WHERE transaction_id = :id AND amount > 0",
+        "running_balance",
+    ),
+    "chain": (
+        "transactions",
+        "UPDATE transactions SET prev_hash = hash WHERE id = :id",
+        "chain",
+    ),
+}
+
+
+def _tampered_ledger(db: Database, ledger: Ledger, change: str) -> list[int]:
+    """A journal where every third transfer was changed behind the ledger's back."""
     budget = ledger.budget(10_000)
     member = ledger.account(AccountKind.MEMBER)
     transfers = [ledger.transfer(budget.id, member.id, 5) for _ in range(TRANSFERS)]
+    table, statement, _ = CHANGES[change]
     changed = transfers[::3]
     for transfer in changed:
-        statement = "UPDATE transactions SET memo = 'changed' WHERE id = :id"
-        tamper(db, "transactions", statement, {"id": transfer.id})
+        tamper(db, table, statement, {"id": transfer.id})
     return [transfer.seq for transfer in changed]
 
 
@@ -40,25 +59,45 @@ def _dying_pool(
 
 
 @pytest.mark.parametrize("workers_die", [False, True], ids=["workers", "workers die"])
-@pytest.mark.parametrize("batch", [1, 4])
-def test_hashing_in_workers_reports_what_hashing_alone_does(
+@pytest.mark.parametrize("range_size", [1, 4])
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_walking_in_workers_reports_what_one_walk_does(
     db: Database,
     ledger: Ledger,
     trk: CurrencyView,
     monkeypatch: pytest.MonkeyPatch,
+    change: str,
     workers_die: bool,
-    batch: int,
+    range_size: int,
 ) -> None:
-    changed = _tampered_ledger(db, ledger)
+    changed = _tampered_ledger(db, ledger, change)
     alone = audit.verify(db)
-    assert [problem.seq for problem in alone.problems if problem.check == "hash"] == changed
+    broken = CHANGES[change][2]
+    assert [problem.seq for problem in alone.problems if problem.check == broken] == changed
 
-    monkeypatch.setattr(audit, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(audit, "HASH_WORKERS", 2)
-    monkeypatch.setattr(audit, "HASH_BATCH", batch)
+    monkeypatch.setattr(journal_walk, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(journal_walk, "WALK_WORKERS", 2)
+    monkeypatch.setattr(journal_walk, "RANGE_SIZE", range_size)
     if workers_die:
-        monkeypatch.setattr(audit, "ProcessPoolExecutor", _dying_pool)
+        monkeypatch.setattr(journal_walk, "ProcessPoolExecutor", _dying_pool)
     in_workers = audit.verify(db)
 
     assert in_workers.problems == alone.problems
     assert in_workers.transactions_checked == alone.transactions_checked
+
+
+def test_an_intact_journal_walked_in_workers_is_intact(
+    db: Database, ledger: Ledger, trk: CurrencyView, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    budget = ledger.budget(10_000)
+    member = ledger.account(AccountKind.MEMBER)
+    for _ in range(TRANSFERS):
+        ledger.transfer(budget.id, member.id, 5)
+    monkeypatch.setattr(journal_walk, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(journal_walk, "WALK_WORKERS", 2)
+    monkeypatch.setattr(journal_walk, "RANGE_SIZE", 7)
+
+    report = audit.verify(db)
+
+    assert report.ok, report.problems
+    assert report.transactions_checked == TRANSFERS + 1  # and the budget's issuance

@@ -8,10 +8,11 @@ the drivers cap at some tens of thousands of parameters.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Row, Select, Text, cast, select
+from sqlalchemy import Row, Select, Text, cast, func, select, text
 from sqlalchemy.orm import Session
 
 from torekes.db.models import Account, Hold, Payment, Posting, Redemption, Refund, Transaction
@@ -23,19 +24,26 @@ STREAM_BATCH = 5000
 _entries = Transaction.__table__.c
 _lines = Posting.__table__.c
 
+_SNAPSHOT_NAME = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9]+)?")
+
 # Typed loosely: a row's columns are read by name.
 AuditRow = Row[*tuple[Any, ...]]
 
 
 def journal(
-    session: Session, currency_id: int, up_to_seq: int | None = None
+    session: Session,
+    currency_id: int,
+    up_to_seq: int | None = None,
+    *,
+    after_seq: int | None = None,
 ) -> Iterator[tuple[tuple[Any, ...], list[tuple[Any, ...]]]]:
-    """Each transaction of the currency in sequence order (up to ``up_to_seq`` if given), with
-    its postings in id order, as plain tuples. A transaction is (``id``, ``seq``, ``kind``,
-    ``memo``, ``metadata``, ``actor_id``, ``created_at``, ``idempotency_key``, ``reverses_id``,
-    ``prev_hash``, ``hash``) with its metadata as JSON text and its moment as the driver hands it
-    over (SQLite: UTC as text without a zone), as ``hashing.stored_transaction_hash`` takes them;
-    a posting is (``transaction_id``, ``account_id``, ``amount``, ``seq``, ``balance_after``).
+    """Each transaction of the currency in sequence order (after ``after_seq`` and up to
+    ``up_to_seq``, where given), with its postings in id order, as plain tuples. A transaction
+    is (``id``, ``seq``, ``kind``, ``memo``, ``metadata``, ``actor_id``, ``created_at``,
+    ``idempotency_key``, ``reverses_id``, ``prev_hash``, ``hash``) with its metadata as JSON
+    text and its moment as the driver hands it over (SQLite: UTC as text without a zone), as
+    ``hashing.stored_transaction_hash`` takes them; a posting is (``transaction_id``,
+    ``account_id``, ``amount``, ``seq``, ``balance_after``).
 
     Only the hash needs the metadata and the moment, and converting them to objects costs more
     than reading all the rest. Two streams in the same order are walked side by side, so that a
@@ -44,6 +52,8 @@ def journal(
     within = [_entries.currency_id == currency_id]
     if up_to_seq is not None:
         within.append(_entries.seq <= up_to_seq)
+    if after_seq is not None:
+        within.append(_entries.seq > after_seq)
     entries = (
         select(
             _entries.id,
@@ -90,6 +100,30 @@ def journal(
                 own.append(fetched[at])
                 at += 1
             yield entry, own
+
+
+def last_seq_in_journal(session: Session, currency_id: int) -> int:
+    """The highest sequence number among the currency's transactions (0 for none), whatever
+    the chain head says."""
+    statement = select(func.max(_entries.seq)).where(_entries.currency_id == currency_id)
+    return session.scalar(statement) or 0
+
+
+def export_snapshot(session: Session) -> str | None:
+    """On PostgreSQL, a name under which other sessions can read in this session's snapshot
+    for as long as its transaction lasts; on SQLite, None."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    return str(session.scalar(text("SELECT pg_export_snapshot()")))
+
+
+def adopt_snapshot(session: Session, snapshot: str) -> None:
+    """Read in the snapshot ``export_snapshot`` named; the first statement of a REPEATABLE READ
+    transaction."""
+    if not _SNAPSHOT_NAME.fullmatch(snapshot):
+        raise ValueError(f"not a snapshot name: {snapshot!r}")
+    # A utility statement takes no parameters; the name was checked above.
+    session.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
 
 
 def entry_hash(

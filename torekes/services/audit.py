@@ -14,10 +14,10 @@ and redeemed (the redemption account's balance) = the paid redemptions, which ho
 reach that account only by paying a redemption and never leave it. It reports each break with the
 transaction and account it concerns, first break first.
 
-The journal is read as plain rows in one pass (``torekes.db.audit_reads``), so a million
-transactions take seconds rather than minutes. Recomputing each hash is the largest part of the
-work and needs nothing but the transaction itself, so on a long journal it is done in worker
-processes while the walk goes on; the problems found come out in the same order either way.
+The journal is read as plain rows (``torekes.db.audit_reads``) and walked by
+``torekes.services.journal_walk``, in worker processes side by side on a long journal, so a
+million transactions take seconds rather than minutes; the problems found come out in the same
+order either way.
 
 Every run is put on record in the audit trail as ``ledger.verified`` (whether the ledger was
 intact, how many problems, how much was checked), whichever way it was asked for (API, command
@@ -31,16 +31,9 @@ posting by then: its cost follows the number of accounts, not the length of the 
 
 from __future__ import annotations
 
-import gc
-import multiprocessing
-import os
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Iterator
-from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -51,28 +44,13 @@ from torekes.db.engine import Database
 from torekes.domain import access
 from torekes.domain.access import Principal, Role
 from torekes.domain.accounts import PAYEE_KINDS, AccountKind
-from torekes.domain.entries import TransactionKind
 from torekes.domain.hashing import GENESIS_HASH
-from torekes.services import audit_trail
+from torekes.services import audit_trail, journal_walk
 from torekes.services.accounts import resolve_as_of
 from torekes.services.currencies import get_currency_id
 from torekes.services.unit_of_work import WriteContext, write
 
 MAX_REPORTED_PROBLEMS = 100
-# Transactions whose hashes are recomputed in one piece of work.
-HASH_BATCH = 4000
-# From this many transactions in a currency on, hashes are recomputed in worker processes while
-# the journal is read; for fewer, starting the workers costs more than it saves.
-PARALLEL_FROM = 100_000
-# Allocations between two runs of the youngest collection while the journal is walked (the
-# interpreter's default is 700).
-WALK_COLLECTION_THRESHOLD = 200_000
-HASH_WORKERS = min(4, os.cpu_count() or 1)
-
-# Kinds whose rows outside the journal (payments, refunds, redemptions) are checked against it.
-CHECKED_KINDS = frozenset(
-    {TransactionKind.PAYMENT, TransactionKind.REFUND, TransactionKind.REDEMPTION}
-)
 HOLD_OF_REDEMPTION = {"requested": "pending", "approved": "pending", "paid": "posted"}
 VERIFIED = "ledger.verified"
 # The command line verifies as no user; its record carries no actor.
@@ -162,12 +140,8 @@ def verify(db: Database, actor: Principal | None = None) -> VerifyReport:
         access.require_reader_of_everything(actor)
     report = VerifyReport()
     with db.read_session() as session:
-        found = list(session.scalars(select(m.Currency).order_by(m.Currency.id)))
-        longest = max((currency.last_seq for currency in found), default=0)
-        workers = HASH_WORKERS if longest >= PARALLEL_FROM else 0
-        with _hashing(workers) as hashing, _collector_eased():
-            for currency in found:
-                report.currencies.append(_verify_currency(session, currency, report, hashing))
+        for currency in session.scalars(select(m.Currency).order_by(m.Currency.id)).all():
+            report.currencies.append(_verify_currency(session, db, currency, report))
     write(db, actor or _OPERATOR, lambda ctx: _record_run(ctx, report))
     return report
 
@@ -185,18 +159,21 @@ def _record_run(ctx: WriteContext, report: VerifyReport) -> None:
 
 
 def _verify_currency(
-    session: Session, currency: m.Currency, report: VerifyReport, hashing: _Hashing
+    session: Session, db: Database, currency: m.Currency, report: VerifyReport
 ) -> CurrencyAudit:
     audit = CurrencyAudit(currency.code)
     accounts = audit_reads.accounts_of(session, currency.id)
-    walk = _walk_journal(session, currency, {account.id for account in accounts}, report, hashing)
+    known = {account.id for account in accounts}
+    walk = journal_walk.walk_journal(session, db, currency.id, currency.code, known)
+    for transaction_id, seq, check, detail, account_id in walk.found:
+        report.add(Problem(check, currency.code, detail, transaction_id, seq, account_id))
 
     def problem(check: str, detail: str, account: int | None = None) -> None:
         report.add(Problem(check=check, currency=currency.code, detail=detail, account_id=account))
 
     audit.transactions = walk.transactions
-    audit.last_seq, audit.last_hash = walk.last_seq, walk.last_hash
-    if currency.last_seq != walk.last_seq or currency.last_hash != walk.last_hash:
+    audit.last_seq, audit.last_hash = walk.last_seq, walk.prev_hash
+    if currency.last_seq != walk.last_seq or currency.last_hash != walk.prev_hash:
         problem("chain_head", f"head says {currency.last_seq}, journal ends at {walk.last_seq}")
     held = audit_reads.pending_holds(session, currency.id)
     for account in accounts:
@@ -231,209 +208,8 @@ def _verify_currency(
     return audit
 
 
-@dataclass(slots=True)
-class _Walk:
-    """What walking a currency's journal leaves for the checks after it."""
-
-    transactions: int = 0
-    last_seq: int = 0
-    last_hash: str = GENESIS_HASH
-    # Each account's balance as its postings add up.
-    running: dict[int, int] = field(default_factory=dict)
-    # The postings of each transaction of a kind that rows outside the journal are checked
-    # against, as {account: amount}.
-    moves: dict[int, dict[int, int]] = field(default_factory=dict)
-    reversed_ids: set[int] = field(default_factory=set)
-
-
-@dataclass(slots=True)
-class _Batch:
-    """Walked transactions whose hashes are being recomputed, with the problems found in them
-    so far, held back until the hashes are known so that each transaction's problems are
-    reported in the order of the checks, the hash last."""
-
-    currency: str
-    # What the hash covers, by position: the transactions' rows and their (account, amount)
-    # pairs. Two lists rather than one of (row, pairs): a worker gets them pickled, and so they
-    # pickle in about half the time.
-    rows: list[tuple[Any, ...]] = field(default_factory=list)
-    pairs: list[list[tuple[int, int]]] = field(default_factory=list)
-    # (position, check, detail, account) in the order found.
-    found: list[tuple[int, str, str, int | None]] = field(default_factory=list)
-
-
-def _walk_journal(
-    session: Session, currency: m.Currency, known: set[int], report: VerifyReport, h: _Hashing
-) -> _Walk:
-    """Check every transaction on its own and against its predecessor, in sequence order."""
-    walk = _Walk()
-    running, moves = walk.running, walk.moves
-    expected_seq, prev_hash = 1, GENESIS_HASH
-    batch = _Batch(currency.code)
-    for tx, postings in audit_reads.journal(session, currency.id):
-        tx_id, seq, kind, _, _, _, _, _, reverses_id, tx_prev_hash, tx_hash = tx
-        position, found = len(batch.rows), batch.found
-        if seq != expected_seq:
-            found.append(
-                (position, "sequence", f"expected sequence {expected_seq}, found {seq}", None)
-            )
-        expected_seq = seq + 1
-        if len(postings) < 2:
-            detail = f"{len(postings)} posting(s); at least two are needed"
-            found.append((position, "postings", detail, None))
-        # The sum comes before the postings' own checks, found in the same pass.
-        before_postings, total = len(found), 0
-        pairs: list[tuple[int, int]] = []
-        for _, account, amount, posting_seq, balance_after in postings:
-            total += amount
-            pairs.append((account, amount))
-            balance = running[account] = running.get(account, 0) + amount
-            if account not in known:
-                detail = "posting to an account of another currency"
-                found.append((position, "currency", detail, account))
-            if posting_seq != seq:
-                detail = f"posting carries sequence {posting_seq}"
-                found.append((position, "posting_seq", detail, account))
-            if balance_after != balance:
-                detail = f"balance after is {balance_after}, postings sum to {balance}"
-                found.append((position, "running_balance", detail, account))
-        if total != 0:
-            found.insert(before_postings, (position, "balanced", f"postings sum to {total}", None))
-        if tx_prev_hash != prev_hash:
-            detail = "prev_hash does not match the previous transaction's hash"
-            found.append((position, "chain", detail, None))
-        prev_hash = tx_hash
-        if kind in CHECKED_KINDS:
-            moves[tx_id] = dict(pairs)
-        if reverses_id is not None:
-            walk.reversed_ids.add(reverses_id)
-        batch.rows.append(tx)
-        batch.pairs.append(pairs)
-        if len(batch.rows) == HASH_BATCH:
-            _report_batches(report, h.put(batch))
-            batch = _Batch(currency.code)
-        walk.transactions += 1
-    _report_batches(report, h.put(batch))
-    _report_batches(report, h.drain())
-    walk.last_seq, walk.last_hash = expected_seq - 1, prev_hash
-    return walk
-
-
-def _report_batches(report: VerifyReport, done: list[tuple[_Batch, list[int]]]) -> None:
-    for batch, breaks in done:
-        found = batch.found + [
-            (position, "hash", "the content no longer matches its hash", None)
-            for position in breaks
-        ]
-        # Stable: within one transaction the problems keep their order, the hash last.
-        found.sort(key=lambda problem: problem[0])
-        for position, check, detail, account in found:
-            transaction_id, seq = batch.rows[position][:2]
-            report.add(Problem(check, batch.currency, detail, transaction_id, seq, account))
-
-
-def _hash_breaks(
-    currency_code: str, rows: list[tuple[Any, ...]], pairs: list[list[tuple[int, int]]]
-) -> list[int]:
-    """The positions of the transactions whose content no longer matches their hash."""
-    breaks: list[int] = []
-    for position, row in enumerate(rows):
-        *_, prev_hash, digest = row
-        if audit_reads.entry_hash(currency_code, row, pairs[position], prev_hash) != digest:
-            breaks.append(position)
-    return breaks
-
-
-class _Hashing:
-    """Recomputes the hashes of batches of walked transactions and hands the batches back in
-    the order they came, with the positions that break. A transaction's hash depends only on its
-    own content and the previous hash it stores, so with workers the batches are hashed in
-    other processes while the journal is still being read.
-
-    The workers are spawned, not forked: a fork copies whatever locks other threads of a server
-    hold at that moment. A spawned worker imports the caller's main module again; should that
-    fail (a script without a main guard), the hashes are recomputed here instead."""
-
-    def __init__(self, workers: int) -> None:
-        self.workers = workers
-        # A worker makes no reference cycles, so it runs without the cycle collector.
-        self.pool = (
-            ProcessPoolExecutor(
-                workers, mp_context=multiprocessing.get_context("spawn"), initializer=gc.disable
-            )
-            if workers
-            else None
-        )
-        self.pending: deque[tuple[_Batch, Future[list[int]]]] = deque()
-
-    def put(self, batch: _Batch) -> list[tuple[_Batch, list[int]]]:
-        """Batches done so far, in order; without workers, this one at once."""
-        if not batch.rows:
-            return []
-        if self.pool is not None:
-            try:
-                work = self.pool.submit(_hash_breaks, batch.currency, batch.rows, batch.pairs)
-            except (BrokenProcessPool, OSError, RuntimeError):
-                # A broken pool refuses work, and a worker that cannot start fails right here.
-                self._give_up()
-            else:
-                self.pending.append((batch, work))
-                # Two batches per worker keep every worker busy without holding the journal in
-                # memory.
-                done: list[tuple[_Batch, list[int]]] = []
-                while len(self.pending) > 2 * self.workers:
-                    done.append(self._result(*self.pending.popleft()))
-                return done
-        # Batches handed to workers that have since failed go first, so the order holds.
-        return [*self.drain(), (batch, _hash_breaks(batch.currency, batch.rows, batch.pairs))]
-
-    def drain(self) -> list[tuple[_Batch, list[int]]]:
-        done = [self._result(batch, future) for batch, future in self.pending]
-        self.pending.clear()
-        return done
-
-    def _result(self, batch: _Batch, future: Future[list[int]]) -> tuple[_Batch, list[int]]:
-        try:
-            return batch, future.result()
-        except (BrokenProcessPool, CancelledError):
-            # Once one worker fails, the pool's other work is cancelled or broken too.
-            self._give_up()
-            return batch, _hash_breaks(batch.currency, batch.rows, batch.pairs)
-
-    def _give_up(self) -> None:
-        self.close()
-        self.pool = None
-
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
-
-
-@contextmanager
-def _collector_eased() -> Iterator[None]:
-    """The cyclic garbage collector set off far less often while the journal is walked. The walk
-    makes millions of short-lived objects and no cycles, and the collector, set off by them again
-    and again, went over the whole process each time: a third of the walk's time on a long
-    journal. It is not switched off, since in a server other requests run beside the walk."""
-    thresholds = gc.get_threshold()
-    gc.set_threshold(max(thresholds[0], WALK_COLLECTION_THRESHOLD), *thresholds[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-
-
-@contextmanager
-def _hashing(workers: int) -> Iterator[_Hashing]:
-    hashing = _Hashing(workers)
-    try:
-        yield hashing
-    finally:
-        hashing.close()
-
-
 def _spending_breaks(
-    session: Session, currency: m.Currency, walk: _Walk
+    session: Session, currency: m.Currency, walk: journal_walk.Walk
 ) -> Iterator[tuple[str, str, int]]:
     """Payments and refunds whose rows disagree with the journal: (check, detail, transaction)."""
     found = audit_reads.payments_into(session, currency.id, PAYEE_KINDS)
@@ -460,7 +236,7 @@ def _redemption_breaks(
     session: Session,
     currency: m.Currency,
     accounts: list[audit_reads.AuditRow],
-    walk: _Walk,
+    walk: journal_walk.Walk,
     audit: CurrencyAudit,
 ) -> Iterator[tuple[str, str, int]]:
     """Redemptions whose hold or transaction disagrees with their state: (check, detail,
