@@ -7,7 +7,6 @@ summed in whichever worker answers the scrape."""
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from typer.testing import CliRunner
 from tests.api.conftest import claim, new_activity, new_batch, new_project
 from tests.api.helpers import API
 from tests.integration.test_tamper import tamper
-from tests.servers import free_port, running, server_env, start
+from tests.servers import free_port, running, server_env, start, torekes_serve
 from tests.support import Ledger
 from torekes import cli
 from torekes.app import create_app
@@ -249,9 +248,7 @@ def two_workers(
         PROMETHEUS_MULTIPROC_DIR=str(metric_files),
     )
     port = free_port()
-    torekes = str(Path(sys.executable).parent / "torekes")
-    command = [torekes, "serve", "--port", str(port), "--workers", "2"]
-    with running(start(command, port, env, tmp_path), "/healthz") as server:
+    with running(start(torekes_serve(port, workers=2), port, env, tmp_path), "/healthz") as server:
         yield server.base_url, metric_files
 
 

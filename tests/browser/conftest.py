@@ -27,7 +27,7 @@ from sqlalchemy import create_engine, make_url, text
 
 from tests.browser.api import Api
 from tests.browser.steps import Say, sign_in, words
-from tests.servers import Server, free_port, running, server_env, start
+from tests.servers import Server, free_port, running, server_env, start, torekes_serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -132,7 +132,7 @@ def live_server(
     )
     _run([TOREKES, "migrate"], env, workdir)
     demo_output = _run([TOREKES, "demo"], env, workdir)
-    started = start([TOREKES, "serve", "--port", str(port)], port, env, workdir)
+    started = start(torekes_serve(port), port, env, workdir)
     server = LiveServer(started.base_url, started.process, started.log, demo_output)
     with running(server, "/readyz", STARTUP_DEADLINE_SECONDS):
         yield server

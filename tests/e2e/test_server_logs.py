@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import httpx2
 import pytest
 
-from tests.servers import Server, free_port, running, server_env
+from tests.servers import Server, free_port, running, server_env, torekes_serve
 from torekes.settings import Settings
 
 pytestmark = pytest.mark.e2e
@@ -31,8 +30,7 @@ def test_torekes_serve_writes_json_lines_with_request_ids_to_stderr(
         TOREKES_ACCESS_LOG="true",
     )
     port = free_port()
-    torekes = str(Path(sys.executable).with_name("torekes"))
-    command = [torekes, "serve", "--port", str(port), "--workers", "2"]
+    command = torekes_serve(port, workers=2)
     stderr, stdout = tmp_path / "stderr.log", tmp_path / "stdout.log"
     with stderr.open("wb") as err, stdout.open("wb") as out:
         process = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=out, stderr=err)
