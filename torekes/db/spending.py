@@ -22,10 +22,15 @@ from torekes.db.models import (
 )
 
 
-def request_by_digest(session: Session, digest: str) -> PaymentRequest | None:
-    return session.scalars(
-        select(PaymentRequest).where(PaymentRequest.code_hash == digest)
-    ).one_or_none()
+def request_by_digest(
+    session: Session, digest: str, *, for_update: bool = False
+) -> PaymentRequest | None:
+    """The request whose code has this digest; with ``for_update``, read under a row lock (as
+    ``locking.lock`` reads, replacing what the session held)."""
+    statement = select(PaymentRequest).where(PaymentRequest.code_hash == digest)
+    if for_update:
+        statement = statement.with_for_update().execution_options(populate_existing=True)
+    return session.scalars(statement).one_or_none()
 
 
 def list_requests(

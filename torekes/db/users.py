@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
@@ -54,3 +55,10 @@ def oldest_failure_since(session: Session, username: str, since: datetime) -> da
 
 def forget_failures(session: Session, username: str) -> None:
     session.execute(delete(LoginAttempt).where(LoginAttempt.username == username))
+
+
+def users_by_ids(session: Session, user_ids: Collection[int]) -> list[User]:
+    """The users with these ids, in one read, into the session's identity map."""
+    if not user_ids:
+        return []
+    return list(session.scalars(select(User).where(User.id.in_(sorted(user_ids)))))

@@ -84,12 +84,20 @@ def post_entry(
     memo: str,
     metadata: Mapping[str, Any],
     reverses_id: int | None = None,
+    locked_currency: m.Currency | None = None,
 ) -> TransactionView:
+    """Post the entry at the head of its currency's chain. ``locked_currency`` is the chain
+    head when the caller has already locked it in this transaction, to check something the
+    head's lock keeps still (a day's spending); it saves reading the head twice."""
     validate_postings(postings)
     check_metadata(metadata)
     session = ctx.session
     currency_id = _currency_of(session, [posting.account_id for posting in postings])
-    currency = journal.lock_currency(session, currency_id)
+    currency = (
+        locked_currency
+        if locked_currency is not None and locked_currency.id == currency_id
+        else journal.lock_currency(session, currency_id)
+    )
     if currency is None:  # pragma: no cover - accounts reference an existing currency
         raise errors.CurrencyNotFound()
     accounts = journal.lock_accounts(session, [posting.account_id for posting in postings])

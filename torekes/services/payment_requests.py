@@ -19,7 +19,6 @@ from torekes.db import models as m
 from torekes.db import spending as repo
 from torekes.db.accounts import account_ids_owned_by
 from torekes.db.engine import Database
-from torekes.db.locking import lock
 from torekes.domain import errors
 from torekes.domain.access import Principal, Role
 from torekes.domain.spending import (
@@ -99,9 +98,7 @@ def create_request(
 def pay(ctx: WriteContext, settings: Settings, code: str, command: PayCommand) -> ReceiptView:
     """Pay the request from one of the actor's own accounts; returns the payer's receipt."""
     session = ctx.session
-    found = _find(session, code)
-    request = lock(session, m.PaymentRequest, found.id)
-    assert request is not None
+    request = _find(session, code, for_update=True)
     state = _state(request)
     now = clock.now()
     check_open(state, now)
@@ -131,9 +128,7 @@ def pay(ctx: WriteContext, settings: Settings, code: str, command: PayCommand) -
 
 def cancel(ctx: WriteContext, settings: Settings, code: str) -> PaymentRequestView:
     """Withdraw an open request, or retire a standing QR; a paid or expired one stays as it is."""
-    found = _find(ctx.session, code)
-    request = lock(ctx.session, m.PaymentRequest, found.id)
-    assert request is not None
+    request = _find(ctx.session, code, for_update=True)
     shop_for_writing(ctx.session, ctx.actor, request.shop_account_id)
     check_open(_state(request), clock.now())
     _resolve(request, RequestStatus.CANCELLED, None)
@@ -238,8 +233,8 @@ def request_url(settings: Settings, code: str) -> str:
     return settings.public_url(f"/p/{code}")
 
 
-def _find(session: Session, code: str) -> m.PaymentRequest:
-    found = repo.request_by_digest(session, security.code_digest(code))
+def _find(session: Session, code: str, *, for_update: bool = False) -> m.PaymentRequest:
+    found = repo.request_by_digest(session, security.code_digest(code), for_update=for_update)
     if found is None:
         raise errors.PaymentRequestNotFound()
     return found

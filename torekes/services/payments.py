@@ -24,6 +24,7 @@ from torekes.db.accounts import account_ids_owned_by
 from torekes.db.earning import member_accounts
 from torekes.db.engine import Database
 from torekes.db.locking import lock
+from torekes.db.users import users_by_ids
 from torekes.domain import access, errors
 from torekes.domain.access import Principal, Role
 from torekes.domain.accounts import PAYEE_KINDS, AccountKind, AccountStatus
@@ -111,7 +112,9 @@ def record_payment(ctx: WriteContext, settings: Settings, order: PaymentOrder) -
     if order.card_id is not None:
         metadata["card_id"] = order.card_id
     postings = transfer_postings(payer.id, shop.id, order.amount)
-    transaction = post_entry(ctx, postings, TransactionKind.PAYMENT, memo, metadata)
+    transaction = post_entry(
+        ctx, postings, TransactionKind.PAYMENT, memo, metadata, locked_currency=currency
+    )
     payment = m.Payment(
         transaction_id=transaction.id,
         channel=order.channel.value,
@@ -275,6 +278,8 @@ def _receipt(
     refunds: list[RefundLine],
 ) -> ReceiptView:
     card = None if payment.card_id is None else session.get(m.MemberCard, payment.card_id)
+    owned = {account.owner_id for account in (shop, payer) if account.owner_id is not None}
+    owners = {user.id: user for user in users_by_ids(session, owned)}
     return ReceiptView(
         transaction_id=entry.id,
         kind=entry.kind,
@@ -289,8 +294,8 @@ def _receipt(
         refunded_amount=payment.refunded_amount,
         refundable=0 if payment_reversed else payment.amount - payment.refunded_amount,
         payment_reversed=payment_reversed,
-        shop=_party(session, actor, shop, balances),
-        payer=_party(session, actor, payer, balances),
+        shop=_party(actor, shop, owners, balances),
+        payer=_party(actor, payer, owners, balances),
         card_number=None if card is None else format_card_number(card.number),
         payment_request_id=payment.payment_request_id,
         refunds=refunds,
@@ -390,9 +395,9 @@ def default_member_account(session: Session, member_id: int, currency_id: int) -
 
 
 def _party(
-    session: Session, actor: Principal, account: m.Account, balances: dict[int, int]
+    actor: Principal, account: m.Account, owners: dict[int, m.User], balances: dict[int, int]
 ) -> PartyView:
-    owner = None if account.owner_id is None else session.get(m.User, account.owner_id)
+    owner = None if account.owner_id is None else owners.get(account.owner_id)
     name = account.name
     if account.kind == AccountKind.MEMBER and owner is not None:
         name = owner.display_name
