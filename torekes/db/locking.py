@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from sqlalchemy import select, text
+from sqlalchemy import Select, select, text
 from sqlalchemy.orm import Session
 
 from torekes.db.models import Base
@@ -19,13 +19,13 @@ ModelT = TypeVar("ModelT", bound=Base)
 
 def lock(session: Session, model: type[ModelT], row_id: int) -> ModelT | None:
     """Read one row under a row lock (``FOR UPDATE``; SQLite's write transaction already is one)."""
-    statement = (
-        select(model)
-        .where(model.id == row_id)  # type: ignore[attr-defined]
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return session.scalars(statement).one_or_none()
+    statement = select(model).where(model.id == row_id)  # type: ignore[attr-defined]
+    return session.scalars(locked(statement)).one_or_none()
+
+
+def locked(statement: Select[ModelT]) -> Select[ModelT]:
+    """``statement`` reading its rows under a row lock, replacing what the session held."""
+    return statement.with_for_update().execution_options(populate_existing=True)
 
 
 # Namespaces of transaction-scoped advisory locks; negative, so they never meet the idempotency

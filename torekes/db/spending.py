@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from torekes.db.locking import locked
 from torekes.db.models import (
     Account,
     MemberCard,
@@ -25,12 +26,9 @@ from torekes.db.models import (
 def request_by_digest(
     session: Session, digest: str, *, for_update: bool = False
 ) -> PaymentRequest | None:
-    """The request whose code has this digest; with ``for_update``, read under a row lock (as
-    ``locking.lock`` reads, replacing what the session held)."""
+    """The request whose code has this digest; with ``for_update``, read under a row lock."""
     statement = select(PaymentRequest).where(PaymentRequest.code_hash == digest)
-    if for_update:
-        statement = statement.with_for_update().execution_options(populate_existing=True)
-    return session.scalars(statement).one_or_none()
+    return session.scalars(locked(statement) if for_update else statement).one_or_none()
 
 
 def list_requests(

@@ -119,22 +119,15 @@ def walk_journal(
     snapshot = audit_reads.export_snapshot(session)
     # The first range is open below and the last ends at the highest sequence number seen, so
     # that a row with a sequence number out of line is walked too.
-    bounds = [(None if lo == 0 else lo, min(lo + RANGE_SIZE, up_to)) for lo in _starts(up_to)]
+    bounds = [
+        (None if lo == 0 else lo, min(lo + RANGE_SIZE, up_to)) for lo in range(0, up_to, RANGE_SIZE)
+    ]
+    accounts = frozenset(known)
     with _pool(workers) as pool:
-        futures: list[Future[_Range | None] | None] = []
-        for after, up_to_seq in bounds:
-            futures.append(
-                _submit(
-                    pool,
-                    database.url,
-                    snapshot,
-                    currency_id,
-                    currency_code,
-                    after,
-                    up_to_seq,
-                    frozenset(known),
-                )
-            )
+        futures = [
+            _submit(pool, database.url, snapshot, currency_id, currency_code, *bound, accounts)
+            for bound in bounds
+        ]
         for (after, up_to_seq), future in zip(bounds, futures, strict=True):
             part = _result(future)
             if part is None or not part.continues(walk):
@@ -222,7 +215,8 @@ def _walk_range(
     up_to: int,
     known: frozenset[int],
 ) -> _Range | None:
-    """In a worker: walk the range from its own first transaction (None if it has none)."""
+    """In a worker: walk the range from its own first transaction. None if it has none: the
+    caller then reads the empty range itself, which costs nothing."""
     with _database(url).read_session() as session:
         if snapshot is not None:
             audit_reads.adopt_snapshot(session, snapshot)
@@ -240,10 +234,6 @@ def _walk_range(
 @cache
 def _database(url: str) -> Database:
     return Database(url)
-
-
-def _starts(up_to: int) -> Iterator[int]:
-    return iter(range(0, max(up_to, 1), RANGE_SIZE))
 
 
 def _shareable(url: str) -> bool:
