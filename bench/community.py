@@ -14,20 +14,14 @@ from torekes.domain.access import Principal, Role
 from torekes.domain.accounts import AccountKind
 from torekes.domain.earning import CodeKind, RewardKind
 from torekes.domain.spending import RequestKind
-from torekes.services import (
-    accounts,
-    activities,
-    claim_codes,
-    clock,
-    currencies,
-    ledger,
-    payment_requests,
-    projects,
-    users,
-)
-from torekes.services.claim_codes import MAX_USES_PER_CODE
-from torekes.services.unit_of_work import WriteContext, write
+from torekes.earning import activities, claim_codes, projects
+from torekes.earning.claim_codes import MAX_USES_PER_CODE
+from torekes.identity import users
+from torekes.kit import clock
+from torekes.kit.unit_of_work import WriteContext, write
+from torekes.ledger import accounts, currencies, journal
 from torekes.settings import Settings
+from torekes.spending import payment_requests
 
 CURRENCY = "BNC"
 WALLET = 1_000_000
@@ -86,8 +80,8 @@ def _build(database: Database, settings: Settings, size: int) -> Community:
     )
     project_command = projects.ProjectCommand("Bench garden", CURRENCY, [coordinator.user_id])
     project = write(database, admin, lambda ctx: projects.create_project(ctx, project_command))
-    funding = ledger.IssuanceCommand(project.budget_account_id, BUDGET, "bench funding")
-    write(database, admin, lambda ctx: ledger.issue(ctx, funding))
+    funding = journal.IssuanceCommand(project.budget_account_id, BUDGET, "bench funding")
+    write(database, admin, lambda ctx: journal.issue(ctx, funding))
     task = activities.ActivityCommand("Bench work", "Claimed by the benchmark", RewardKind.FIXED, 1)
     activity = write(
         database, coordinator, lambda ctx: activities.create_activity(ctx, project.id, task)
@@ -104,7 +98,7 @@ def _build(database: Database, settings: Settings, size: int) -> Community:
     for index, poster in enumerate(batch.codes):
         principal, token = person(Role.MEMBER, f"bench-member-{index}")
         wallet = open_account(AccountKind.MEMBER, f"Wallet {index}", principal.user_id)
-        gift = ledger.TransferCommand(project.budget_account_id, wallet, WALLET, "bench wallet")
-        write(database, admin, partial(ledger.transfer, command=gift))
+        gift = journal.TransferCommand(project.budget_account_id, wallet, WALLET, "bench wallet")
+        write(database, admin, partial(journal.transfer, command=gift))
         members.append(Member(token, wallet, poster.code))
     return Community(tuple(members), shop, standing.code)

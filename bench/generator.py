@@ -41,9 +41,11 @@ from torekes.domain.accounts import AccountKind
 from torekes.domain.entries import Posting, TransactionKind
 from torekes.domain.hashing import GENESIS_HASH, ChainedContent, transaction_hash
 from torekes.domain.spending import PaymentChannel, RequestKind
-from torekes.services import accounts, currencies, payment_requests, users
-from torekes.services.unit_of_work import WriteContext, write
+from torekes.identity import users
+from torekes.kit.unit_of_work import WriteContext, write
+from torekes.ledger import accounts, currencies
 from torekes.settings import Settings
+from torekes.spending import payment_requests
 
 CURRENCY = "TRK"
 PASSWORD = "growth-benchmark-password"

@@ -27,8 +27,9 @@ from bench.databases import KINDS, fresh_database
 from bench.generator import LoadedLedger, Shape, load
 from bench.measures import Measure, percentile, shown
 from bench.server import serving
+from torekes.audit import verification
 from torekes.db.engine import Database
-from torekes.services import accounts, audit
+from torekes.ledger import accounts
 
 READ_BAR = 1.5  # p50 at the largest size over p50 at the smallest
 VERIFY_BAR_SECONDS = 30.0
@@ -123,7 +124,7 @@ def _reads(ledger: LoadedLedger) -> dict[str, _Read]:
         "trial_balance": _Read(
             f"/api/v1/audit/trial-balance?currency={ledger.currency}",
             auditor.headers,
-            lambda db: audit.trial_balance(db, auditor.principal, ledger.currency, None),
+            lambda db: verification.trial_balance(db, auditor.principal, ledger.currency, None),
         ),
     }
 
@@ -175,7 +176,7 @@ def _verify(database: Database, runs: int) -> tuple[Measure, tuple[float, float,
         load_before = os.getloadavg()[0]
         own, workers = _cpu_seconds()
         started = time.perf_counter()
-        report = audit.verify(database)
+        report = verification.verify(database)
         seconds.append(time.perf_counter() - started)
         if not report.ok:
             raise RuntimeError(f"the loaded ledger does not verify: {report.first_break}")

@@ -15,9 +15,11 @@ from sqlalchemy import event
 
 from bench.community import Community
 from torekes.db.engine import Database
-from torekes.services import auth, claims, payment_requests
-from torekes.services.unit_of_work import WriteContext, write_idempotently
+from torekes.earning import claims
+from torekes.identity import auth
+from torekes.kit.unit_of_work import WriteContext, write_idempotently
 from torekes.settings import Settings
+from torekes.spending import payment_requests
 
 REPEATS = 200
 WARMUP = 20

@@ -9,9 +9,10 @@ from decimal import Decimal
 from torekes.db.engine import Database
 from torekes.domain.access import Principal, Role
 from torekes.domain.accounts import AccountKind
-from torekes.services import accounts, currencies, ledger, users
-from torekes.services.unit_of_work import write
-from torekes.services.views import AccountView, CurrencyView, TransactionView
+from torekes.identity import users
+from torekes.kit.unit_of_work import write
+from torekes.ledger import accounts, currencies, journal
+from torekes.ledger.read_models import AccountView, CurrencyView, TransactionView
 from torekes.settings import Settings
 
 _names = itertools.count(1)
@@ -77,15 +78,15 @@ class Ledger:
         return account
 
     def issue(self, budget_id: int, amount: int) -> TransactionView:
-        command = ledger.IssuanceCommand(budget_id, amount, "test funding")
-        return write(self.db, self.admin.principal, lambda ctx: ledger.issue(ctx, command))
+        command = journal.IssuanceCommand(budget_id, amount, "test funding")
+        return write(self.db, self.admin.principal, lambda ctx: journal.issue(ctx, command))
 
     def transfer(
         self, source: int, target: int, amount: int, actor: Principal | None = None
     ) -> TransactionView:
-        command = ledger.TransferCommand(source, target, amount, "test transfer")
+        command = journal.TransferCommand(source, target, amount, "test transfer")
         return write(
-            self.db, actor or self.admin.principal, lambda ctx: ledger.transfer(ctx, command)
+            self.db, actor or self.admin.principal, lambda ctx: journal.transfer(ctx, command)
         )
 
     def funded_member(self, owner: Actor, amount: int, currency: str = "TRK") -> AccountView:

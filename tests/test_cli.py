@@ -16,7 +16,7 @@ from torekes.app import create_app
 from torekes.cli import app, render_openapi
 from torekes.db.engine import Database
 from torekes.db.migrate import current_revision, head_revision
-from torekes.services import demo
+from torekes.operations import demo
 from torekes.settings import Settings
 
 SECRET = "cli-test-secret-key-that-is-long-enough-0123456789"

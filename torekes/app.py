@@ -33,8 +33,8 @@ from torekes.api.routes import (
 )
 from torekes.db.engine import Database
 from torekes.observability import exposition
+from torekes.observability.ledger_figures import LedgerFigures
 from torekes.observability.requests import RequestMetrics
-from torekes.services.ledger_figures import LedgerFigures
 from torekes.settings import Settings, load_settings
 from torekes.web import admin, claiming, coordinating, pages, paying, shop, till
 

@@ -14,14 +14,16 @@ import uvicorn
 
 from torekes.api.schemas import CheckpointCheckOut, SignedCheckpointOut, VerifyOut
 from torekes.app import create_app
+from torekes.audit import checkpoints, verification
 from torekes.db.engine import Database
 from torekes.db.migrate import upgrade_to_head
 from torekes.domain.access import Principal, Role
 from torekes.domain.errors import TorekesError
+from torekes.identity import users
+from torekes.kit.unit_of_work import write
 from torekes.logs.config import logging_config
 from torekes.observability import exposition
-from torekes.services import audit, backup, checkpoints, demo, users
-from torekes.services.unit_of_work import write
+from torekes.operations import backup, demo
 from torekes.settings import Environment, Settings, load_settings
 
 app = typer.Typer(
@@ -146,7 +148,7 @@ def verify(
     """Audit the whole ledger; exit code 0 only when it is intact."""
     settings = load_settings()
     with _database(settings) as database:
-        report = audit.verify(database)
+        report = verification.verify(database)
         signed = (
             checkpoints.sign(database, settings, OPERATOR, report)
             if checkpoint and report.ok
@@ -264,7 +266,7 @@ def render_openapi(document: dict[str, object]) -> str:
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def _report_dict(report: audit.VerifyReport) -> dict[str, object]:
+def _report_dict(report: verification.VerifyReport) -> dict[str, object]:
     return VerifyOut.model_validate(report).model_dump(mode="json")
 
 

@@ -14,21 +14,16 @@ from tests.support import Actor, Ledger
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
 from torekes.domain.earning import CodeKind, RewardKind
-from torekes.services import accounts, activities, claim_codes, claims, projects, security
-from torekes.services.activities import ActivityCommand
-from torekes.services.claim_codes import BatchCommand
-from torekes.services.claims import ClaimCommand
-from torekes.services.projects import ProjectCommand
-from torekes.services.unit_of_work import write
-from torekes.services.views import (
-    AccountView,
-    ActivityView,
-    BatchView,
-    ClaimView,
-    CodeView,
-    CurrencyView,
-    ProjectView,
-)
+from torekes.earning import activities, claim_codes, claims, projects
+from torekes.earning.activities import ActivityCommand
+from torekes.earning.claim_codes import BatchCommand
+from torekes.earning.claims import ClaimCommand
+from torekes.earning.projects import ProjectCommand
+from torekes.earning.read_models import ActivityView, BatchView, ClaimView, CodeView, ProjectView
+from torekes.kit import security
+from torekes.kit.unit_of_work import write
+from torekes.ledger import accounts
+from torekes.ledger.read_models import AccountView, CurrencyView
 
 OWN_FUNDS = 100
 BUDGET_FUNDS = 10_000

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from tests.api.conftest import World
 from tests.api.helpers import API, assert_invalid
 from torekes.domain.access import Role
-from torekes.services import clock
+from torekes.kit import clock
 
 
 def trail(client: TestClient, world: World, **params: Any) -> list[dict[str, Any]]:

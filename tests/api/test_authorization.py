@@ -57,35 +57,24 @@ from tests.api.helpers import (
     snapshot,
 )
 from tests.support import PASSWORD, Actor
+from torekes.audit import checkpoints, verification
 from torekes.domain import errors
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
 from torekes.domain.cards import CardStatus
-from torekes.services import (
-    approvals,
-    audit,
-    cards,
-    checkpoints,
-    payment_requests,
-    payouts,
-    projects,
-    redemptions,
-    settlements,
-)
-from torekes.services.approvals import ApprovalView
-from torekes.services.cards import ChargeCommand
-from torekes.services.ledger import IssuanceCommand
-from torekes.services.payment_requests import PayCommand, RequestCommand
-from torekes.services.projects import ProjectCommand
-from torekes.services.unit_of_work import write
-from torekes.services.views import (
-    AccountView,
-    CardView,
-    PaymentRequestView,
-    ReceiptView,
-    RedemptionView,
-    SettlementView,
-)
+from torekes.earning import projects
+from torekes.earning.projects import ProjectCommand
+from torekes.kit.unit_of_work import write
+from torekes.ledger import approvals
+from torekes.ledger.approvals import ApprovalView
+from torekes.ledger.journal import IssuanceCommand
+from torekes.ledger.read_models import AccountView
+from torekes.redemption import payouts, redemptions, settlements
+from torekes.redemption.read_models import RedemptionView, SettlementView
+from torekes.spending import cards, payment_requests
+from torekes.spending.cards import ChargeCommand
+from torekes.spending.payment_requests import PayCommand, RequestCommand
+from torekes.spending.read_models import CardView, PaymentRequestView, ReceiptView
 
 ALL = frozenset(Role)
 ADMIN = frozenset({Role.ADMIN})
@@ -1201,7 +1190,7 @@ def _approval_path(suffix: str) -> Callable[[World, Role], Call]:
 
 
 def _signed_checkpoint(world: World, _role: Role) -> Call:
-    signed = checkpoints.make(audit.verify(world.ledger.db), world.ledger.settings)
+    signed = checkpoints.make(verification.verify(world.ledger.db), world.ledger.settings)
     body = {
         "checkpoint": signed.checkpoint,
         "signature": signed.signature,

@@ -27,10 +27,10 @@ from tests.apps import app_for
 from tests.integration.test_tamper import tamper
 from tests.support import Actor, Ledger
 from torekes.app import create_app
+from torekes.audit import checkpoints, verification
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
-from torekes.services import audit, checkpoints
-from torekes.services.views import AccountView
+from torekes.ledger.read_models import AccountView
 from torekes.settings import Settings
 
 OTHER_SECRET = "another-installation-secret-key-0123456789-abcdef"
@@ -639,14 +639,14 @@ def test_the_checkpoint_signs_only_what_verify_verified(
     """A transaction posted while verify runs (here: right after the audit's read, before the
     checkpoint is made) must not end up under the signature with the audit's older figures: the
     signed head is the verified one, and its figures are those at that head."""
-    real_verify = audit.verify
+    real_verify = verification.verify
 
-    def verify_then_someone_posts(*args: Any, **kwargs: Any) -> audit.VerifyReport:
+    def verify_then_someone_posts(*args: Any, **kwargs: Any) -> verification.VerifyReport:
         report = real_verify(*args, **kwargs)
         book.ledger.issue(book.budget.id, 77)
         return report
 
-    monkeypatch.setattr(audit, "verify", verify_then_someone_posts)
+    monkeypatch.setattr(verification, "verify", verify_then_someone_posts)
     report = book.verify()
     monkeypatch.undo()
 

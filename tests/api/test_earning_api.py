@@ -3,7 +3,7 @@ claim codes with their sheet and QR images, claims paid at once or held for appr
 coordinators' decisions, listings and summaries, and retries with Idempotency-Key.
 
 Every refusal is an RFC 9457 problem with its stable ``code`` and changes nothing; expiry and
-calendar limits move ``torekes.services.clock`` instead of sleeping."""
+calendar limits move ``torekes.kit.clock`` instead of sleeping."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ from tests.support import Actor
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
 from torekes.domain.earning import CodeKind, LimitPeriod, RewardKind
-from torekes.services import clock
+from torekes.kit import clock
 from torekes.settings import Settings
 
 CODE = re.compile(r"^[A-Za-z0-9_-]{27}$")  # 27 base64url characters: 162 bits

@@ -21,9 +21,9 @@ from tests.support import Actor, Ledger
 from torekes.app import create_app
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
-from torekes.services import ledger as ledger_service
-from torekes.services.unit_of_work import write
-from torekes.services.views import AccountView, CurrencyView
+from torekes.kit.unit_of_work import write
+from torekes.ledger import journal
+from torekes.ledger.read_models import AccountView, CurrencyView
 from torekes.settings import Settings
 
 THRESHOLD = 1000  # whole units
@@ -558,7 +558,7 @@ def write_reversal(scene: Scene, transaction_id: int) -> int:
     reversed_ = write(
         scene.ledger.db,
         scene.admin.principal,
-        lambda ctx: ledger_service.reverse(ctx, transaction_id, "setup"),
+        lambda ctx: journal.reverse(ctx, transaction_id, "setup"),
     )
     return reversed_.id
 

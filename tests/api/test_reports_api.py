@@ -1,7 +1,7 @@
 """The reports through the API: circulation and euro liability now and as of any sequence number or
 moment, projects and shops per month, account statements, JSON or CSV, and bad input.
 
-The clock is moved, not slept on: ``FakeClock`` moves ``torekes.services.clock.now`` (redemption
+The clock is moved, not slept on: ``FakeClock`` moves ``torekes.kit.clock.now`` (redemption
 steps, rates, claims) and ``torekes.db.models.utcnow`` (the journal's ``created_at``, API tokens)
 together, and the world is built under it, so every transaction of a test lands on a date the test
 chose. Tokens are made to outlive the months a test walks through. Months are counted in Brussels

@@ -18,7 +18,7 @@ from tests.api.helpers import API, assert_problem
 from torekes.app import create_app
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
-from torekes.services.bank_files import PAIN_NAMESPACE
+from torekes.redemption.bank_files import PAIN_NAMESPACE
 from torekes.settings import Settings
 
 ORGANISATION_IBAN = "BE68539007547034"

@@ -3,7 +3,7 @@ the member types it), a member opens and pays it once, the shop cancels it or it
 shop watches it turn paid with a long poll; the QR images; and a retried payment charged once.
 
 Every refusal is an RFC 9457 problem with its stable ``code`` and changes nothing: not the ledger,
-not a request's status, not the payments. Expiry moves ``torekes.services.clock`` instead of
+not a request's status, not the payments. Expiry moves ``torekes.kit.clock`` instead of
 sleeping. The helpers at the top are shared with ``test_spending_cards.py`` and
 ``test_spending_money.py``."""
 
@@ -40,8 +40,10 @@ from tests.api.helpers import (
 from tests.support import Actor
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
-from torekes.services import clock, payment_requests
-from torekes.services.views import AccountView, PaymentRequestPublicView
+from torekes.kit import clock
+from torekes.ledger.read_models import AccountView
+from torekes.spending import payment_requests
+from torekes.spending.read_models import PaymentRequestPublicView
 
 REQUEST_CODE = re.compile(r"^[A-Za-z0-9_-]{27}$")  # 27 base64url characters: 162 bits
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -40,7 +40,7 @@ from torekes.app import create_app
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
 from torekes.domain.cards import luhn_digit
-from torekes.services import clock
+from torekes.kit import clock
 from torekes.settings import Settings
 
 PIN = "2580"

@@ -4,7 +4,7 @@ and its filters, and the currency's spending limits (one payment, and a member's
 refunds).
 
 Every refusal is an RFC 9457 problem with its stable ``code`` and changes nothing; calendar days
-move ``torekes.services.clock`` instead of sleeping."""
+move ``torekes.kit.clock`` instead of sleeping."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ from tests.api.test_spending_api import (
     spending_state,
 )
 from torekes.domain.access import Role
-from torekes.services import clock
+from torekes.kit import clock
 
 # --- refunds ------------------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx2
 
-from torekes.services.demo import demo_password
+from torekes.operations.demo import demo_password
 
 
 class Api:

@@ -11,7 +11,7 @@ from pathlib import Path
 from babel.support import Translations
 from playwright.sync_api import Locator, Page, expect
 
-from torekes.services.demo import demo_password
+from torekes.operations.demo import demo_password
 from torekes.web import i18n
 
 Say = Callable[[str], str]

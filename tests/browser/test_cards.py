@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from tests.browser.api import Api
 from tests.browser.conftest import ApiAs, LiveServer, Phones, Shoot
 from tests.browser.steps import Say, assert_language, catalogue, read_qr
-from torekes.services.demo import CARD_HOLDER, DEMO_CARD_PIN
+from torekes.operations.demo import CARD_HOLDER, DEMO_CARD_PIN
 
 WRONG_PIN = "0000"
 TRIES = 5  # wrong PINs in a row that lock a card

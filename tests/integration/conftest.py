@@ -17,7 +17,7 @@ from tests.integration.spending_support import (
 from tests.support import Ledger
 from torekes.db.engine import Database
 from torekes.domain.access import Principal
-from torekes.services.views import CurrencyView
+from torekes.ledger.read_models import CurrencyView
 from torekes.settings import Settings
 
 

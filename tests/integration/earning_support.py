@@ -17,20 +17,17 @@ from typing import Any
 from sqlalchemy import inspect, text
 
 from tests.support import Ledger
+from torekes.audit import verification
 from torekes.db import models as m
 from torekes.db.engine import Database
 from torekes.domain.access import Principal, Role
 from torekes.domain.accounts import AccountKind
 from torekes.domain.earning import CodeKind, LimitPeriod, RewardKind
-from torekes.services import accounts, activities, audit, claim_codes, claims, clock, projects
-from torekes.services.unit_of_work import write
-from torekes.services.views import (
-    ActivityView,
-    BatchView,
-    ClaimView,
-    CodeView,
-    ProjectView,
-)
+from torekes.earning import activities, claim_codes, claims, projects
+from torekes.earning.read_models import ActivityView, BatchView, ClaimView, CodeView, ProjectView
+from torekes.kit import clock
+from torekes.kit.unit_of_work import write
+from torekes.ledger import accounts
 from torekes.settings import Settings
 
 _serial = itertools.count(1)
@@ -272,7 +269,7 @@ def statuses(db: Database, activity_id: int) -> Counter[str]:
 def assert_earning_consistent(db: Database) -> None:
     """Claims, code uses, activity counts, holds and reward transactions agree, and the ledger
     verifies: checked with plain SQL, independent of the services' own reads."""
-    report = audit.verify(db)
+    report = verification.verify(db)
     assert report.ok, report.problems
     rows = claim_rows(db)
     with db.read_engine.connect() as connection:

@@ -5,7 +5,7 @@ straight into the users table as ``earning_support`` does, each with a funded me
 shops (a shopkeeper owning a shop account), payment requests, cards and payments, all through the
 services. PIN hashing uses real argon2 with the cheapest parameters (``cheap_hashing``).
 
-The clock (``FakeClock``) moves two functions together: ``torekes.services.clock.now``, from which
+The clock (``FakeClock``) moves two functions together: ``torekes.kit.clock.now``, from which
 expiries, calendar days and attempt windows are read, and ``torekes.db.models.utcnow``, from which
 a ledger transaction (and so a payment) takes its time; with only the first moved, a payment would
 be stamped with the real time while the day it is counted in comes from the test's clock.
@@ -30,33 +30,22 @@ from argon2 import PasswordHasher
 from sqlalchemy import text
 
 import torekes.db.models
-import torekes.services.clock
+import torekes.kit.clock
 from tests.integration.earning_support import Member, members, people
 from tests.integration.helpers import assert_ledger_consistent
 from tests.support import Ledger
+from torekes.audit import verification
 from torekes.db.engine import Database
 from torekes.domain.access import Principal, Role
 from torekes.domain.accounts import AccountKind
 from torekes.domain.spending import RequestKind
-from torekes.services import (
-    accounts,
-    audit,
-    cards,
-    currencies,
-    payment_requests,
-    payments,
-    security,
-)
-from torekes.services import ledger as ledger_service
-from torekes.services.unit_of_work import WriteContext, write
-from torekes.services.views import (
-    CardView,
-    CurrencyView,
-    PaymentRequestView,
-    ReceiptView,
-    TransactionView,
-)
+from torekes.kit import security
+from torekes.kit.unit_of_work import WriteContext, write
+from torekes.ledger import accounts, currencies, journal
+from torekes.ledger.read_models import CurrencyView, TransactionView
 from torekes.settings import Settings
+from torekes.spending import cards, payment_requests, payments
+from torekes.spending.read_models import CardView, PaymentRequestView, ReceiptView
 
 E = TypeVar("E", bound=BaseException)
 
@@ -80,7 +69,7 @@ class FakeClock:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, start: datetime) -> None:
         self.moment = start
-        monkeypatch.setattr(torekes.services.clock, "now", self.now)
+        monkeypatch.setattr(torekes.kit.clock, "now", self.now)
         monkeypatch.setattr(torekes.db.models, "utcnow", self.now)
 
     def now(self) -> datetime:
@@ -125,10 +114,8 @@ class SpendingScene:
 
             def fund(ctx: WriteContext) -> None:
                 for member in made:
-                    command = ledger_service.TransferCommand(
-                        self.budget_id, member.account_id, funds
-                    )
-                    ledger_service.transfer(ctx, command)
+                    command = journal.TransferCommand(self.budget_id, member.account_id, funds)
+                    journal.transfer(ctx, command)
 
             write(self.db, self.admin, fund)
         return made
@@ -237,7 +224,7 @@ class SpendingScene:
         return write(
             db or self.db,
             self.admin,
-            lambda ctx: ledger_service.reverse(ctx, transaction_id, "test correction"),
+            lambda ctx: journal.reverse(ctx, transaction_id, "test correction"),
         )
 
     # --- cards --------------------------------------------------------------------------------
@@ -399,7 +386,7 @@ def _meta(value: Any) -> dict[str, Any]:
 def assert_spending_consistent(db: Database) -> None:
     """The ledger verifies, and payments, refunds, payment requests and cards agree with the
     journal: checked with plain SQL."""
-    report = audit.verify(db)
+    report = verification.verify(db)
     assert report.ok, report.problems
     for (currency_id,) in rows(db, "SELECT id FROM currencies"):
         assert_ledger_consistent(db, int(currency_id))

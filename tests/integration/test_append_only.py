@@ -9,11 +9,11 @@ from sqlalchemy.exc import DBAPIError
 
 from tests.integration.helpers import count_rows, journal_fingerprint
 from tests.support import Ledger
+from torekes.audit import verification
 from torekes.db import models as m
 from torekes.db.engine import Database
 from torekes.domain.accounts import AccountKind
-from torekes.services import audit
-from torekes.services.views import CurrencyView, TransactionView
+from torekes.ledger.read_models import CurrencyView, TransactionView
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def test_raw_changes_to_the_journal_are_refused(
     with pytest.raises(DBAPIError, match="append-only"), db.write_engine.begin() as connection:
         connection.execute(text(statement), {"id": payment.id})
     assert journal_fingerprint(db) == before
-    assert audit.verify(db).ok
+    assert verification.verify(db).ok
 
 
 def _tables_referencing_the_journal() -> list[str]:
@@ -76,7 +76,7 @@ def test_truncate_is_refused_on_postgresql(
     with pytest.raises(DBAPIError, match="append-only"), db.write_engine.begin() as connection:
         connection.execute(text(statement))
     assert journal_fingerprint(db) == before
-    assert audit.verify(db).ok
+    assert verification.verify(db).ok
 
 
 def test_an_orm_update_of_a_journal_row_is_refused(db: Database, payment: TransactionView) -> None:
@@ -106,4 +106,4 @@ def test_the_ledger_keeps_appending_after_a_refused_change(
     later = ledger.transfer(budget.id, member.id, 10)
     assert later.seq == payment.seq + 2
     assert count_rows(db, "postings") == 8
-    assert audit.verify(db).ok
+    assert verification.verify(db).ok

@@ -12,20 +12,23 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from tests.support import Ledger
+from torekes.audit import trail
+from torekes.audit.read_models import AuditEventView
+from torekes.audit.trail import AuditQuery
 from torekes.db.engine import Database
 from torekes.domain import errors
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
-from torekes.services import accounts, audit_trail, cards, currencies
-from torekes.services.audit_trail import AuditQuery
-from torekes.services.unit_of_work import write
-from torekes.services.views import AuditEventView, CurrencyView
+from torekes.kit.unit_of_work import write
+from torekes.ledger import accounts, currencies
+from torekes.ledger.read_models import CurrencyView
+from torekes.spending import cards
 
 PIN = "482915"
 
 
 def events(ledger: Ledger, **filters: Any) -> list[AuditEventView]:
-    return audit_trail.list_events(ledger.db, ledger.admin.principal, AuditQuery(**filters)).items
+    return trail.list_events(ledger.db, ledger.admin.principal, AuditQuery(**filters)).items
 
 
 def count_events(db: Database) -> int:
@@ -93,16 +96,16 @@ def test_a_refused_action_leaves_no_event(ledger: Ledger, trk: CurrencyView) -> 
 def test_only_administrators_and_auditors_read_the_trail(ledger: Ledger, trk: CurrencyView) -> None:
     assert events(ledger, action="currency.created")
     auditor = ledger.user(Role.AUDITOR)
-    assert audit_trail.list_events(ledger.db, auditor.principal, AuditQuery()).items
+    assert trail.list_events(ledger.db, auditor.principal, AuditQuery()).items
     for role in (Role.COORDINATOR, Role.SHOPKEEPER, Role.MEMBER):
         with pytest.raises(errors.RoleNotAllowed):
-            audit_trail.list_events(ledger.db, ledger.user(role).principal, AuditQuery())
+            trail.list_events(ledger.db, ledger.user(role).principal, AuditQuery())
 
 
 def test_pages_run_newest_first_without_overlap(ledger: Ledger, trk: CurrencyView) -> None:
     for _ in range(5):
         ledger.account(AccountKind.MEMBER)
-    first = audit_trail.list_events(
+    first = trail.list_events(
         ledger.db, ledger.admin.principal, AuditQuery(action="account.opened", limit=3)
     )
     assert first.next_cursor is not None

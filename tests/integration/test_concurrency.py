@@ -16,21 +16,17 @@ from tests.integration.conftest import Engines
 from tests.integration.helpers import account_rows, assert_ledger_consistent
 from tests.integration.threads import failures, run_concurrently, unexpected
 from tests.support import Ledger
+from torekes.audit import verification
 from torekes.db.engine import Database
 from torekes.domain import errors
 from torekes.domain.access import Principal, Role
 from torekes.domain.accounts import AccountKind
-from torekes.services import audit
-from torekes.services import ledger as ledger_service
-from torekes.services.currencies import CurrencyCommand, create_currency, list_currencies
-from torekes.services.unit_of_work import (
-    StoredResponse,
-    request_fingerprint,
-    write,
-    write_idempotently,
-)
-from torekes.services.users import UserCommand, create_user
-from torekes.services.views import CurrencyView, TransactionView, UserView
+from torekes.identity.read_models import UserView
+from torekes.identity.users import UserCommand, create_user
+from torekes.kit.unit_of_work import StoredResponse, request_fingerprint, write, write_idempotently
+from torekes.ledger import journal
+from torekes.ledger.currencies import CurrencyCommand, create_currency, list_currencies
+from torekes.ledger.read_models import CurrencyView, TransactionView
 
 THREADS = 24
 separate_param = pytest.mark.parametrize(
@@ -39,7 +35,7 @@ separate_param = pytest.mark.parametrize(
 
 
 def _verify_ok(db: Database) -> None:
-    report = audit.verify(db)
+    report = verification.verify(db)
     assert report.ok, report.problems
 
 
@@ -59,9 +55,7 @@ def test_overdraft_race_lets_exactly_the_covered_transfers_through(
 
     def pay(index: int) -> TransactionView:
         command = ledger_transfer(wallet.id, shop.id, 10, f"thread {index}")
-        return write(
-            databases[index], owner.principal, lambda ctx: ledger_service.transfer(ctx, command)
-        )
+        return write(databases[index], owner.principal, lambda ctx: journal.transfer(ctx, command))
 
     outcomes = run_concurrently(THREADS, pay)
 
@@ -87,16 +81,12 @@ def test_overdraft_race_lets_exactly_the_covered_transfers_through(
     _verify_ok(db)
 
 
-def move(
-    db: Database, actor: Principal, command: ledger_service.TransferCommand
-) -> TransactionView:
-    return write(db, actor, lambda ctx: ledger_service.transfer(ctx, command))
+def move(db: Database, actor: Principal, command: journal.TransferCommand) -> TransactionView:
+    return write(db, actor, lambda ctx: journal.transfer(ctx, command))
 
 
-def ledger_transfer(
-    source: int, target: int, amount: int, memo: str
-) -> ledger_service.TransferCommand:
-    return ledger_service.TransferCommand(source, target, amount, memo)
+def ledger_transfer(source: int, target: int, amount: int, memo: str) -> journal.TransferCommand:
+    return journal.TransferCommand(source, target, amount, memo)
 
 
 @separate_param
@@ -125,7 +115,7 @@ def test_one_idempotency_key_retried_concurrently_takes_effect_once(
             owner.principal,
             "retry-key-1",
             fingerprint,
-            lambda ctx: ledger_service.transfer(ctx, command),
+            lambda ctx: journal.transfer(ctx, command),
             render,
         )
 
@@ -161,7 +151,7 @@ def test_one_key_with_two_different_requests_concurrently(
             owner.principal,
             "shared-key",
             request_fingerprint("POST", "/api/v1/transfers", body),
-            lambda ctx: ledger_service.transfer(ctx, command),
+            lambda ctx: journal.transfer(ctx, command),
             lambda view: (201, {"id": view.id, "amount": amount}),
         )
 
@@ -207,7 +197,7 @@ def test_concurrent_reversals_of_one_transaction_succeed_once(
         return write(
             databases[index],
             admin,
-            lambda ctx: ledger_service.reverse(ctx, payment.id, f"t{index}"),
+            lambda ctx: journal.reverse(ctx, payment.id, f"t{index}"),
         )
 
     outcomes = run_concurrently(16, undo)
@@ -277,8 +267,8 @@ def test_the_audit_sees_a_consistent_ledger_while_writers_are_busy(
         if index >= writers:
             checks: list[bool] = []
             for _ in range(6):
-                report = audit.verify(db)
-                trial = audit.trial_balance(db, admin, "TRK", None)
+                report = verification.verify(db)
+                trial = verification.trial_balance(db, admin, "TRK", None)
                 checks.append(report.ok and trial.balanced)
                 assert report.ok, report.problems
             return checks

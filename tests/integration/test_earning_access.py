@@ -20,19 +20,21 @@ from tests.integration.earning_support import (
     snapshot,
 )
 from tests.support import Ledger
+from torekes.audit import verification
 from torekes.domain import errors
 from torekes.domain.access import Principal, Role
 from torekes.domain.earning import CodeKind, RewardKind
-from torekes.services import activities, audit, claim_codes, claims, ledger, projects
-from torekes.services.unit_of_work import WriteContext, write
-from torekes.services.views import (
+from torekes.earning import activities, claim_codes, claims, projects
+from torekes.earning.read_models import (
     ActivityView,
     ClaimView,
     CodeView,
-    CurrencyView,
     ProjectView,
     ResolutionOutcome,
 )
+from torekes.kit.unit_of_work import WriteContext, write
+from torekes.ledger import journal
+from torekes.ledger.read_models import CurrencyView
 from torekes.settings import Settings
 
 
@@ -182,7 +184,7 @@ def test_a_coordinator_reads_nothing_of_another_project(world: World) -> None:
         lambda: claim_codes.get_batch(db, settings, outsider, world.garden_codes[0].batch_id),
         lambda: claim_codes.get_code(db, settings, outsider, world.garden_codes[0].id),
         lambda: claims.list_claims(db, outsider, claims.ClaimQuery(project_id=garden)),
-        lambda: audit.verify(db, outsider),
+        lambda: verification.verify(db, outsider),
     ]
     for read in reads:
         refused(world, errors.Forbidden, read)
@@ -204,14 +206,14 @@ def test_a_coordinator_cannot_touch_another_projects_budget(world: World) -> Non
         lambda: write(
             db,
             outsider,
-            lambda ctx: ledger.transfer(ctx, ledger.TransferCommand(budget, target, 100, "mine")),
+            lambda ctx: journal.transfer(ctx, journal.TransferCommand(budget, target, 100, "mine")),
         ),
     )
     refused(
         world,
         errors.Forbidden,
         lambda: write(
-            db, outsider, lambda ctx: ledger.issue(ctx, ledger.IssuanceCommand(budget, 100, "x"))
+            db, outsider, lambda ctx: journal.issue(ctx, journal.IssuanceCommand(budget, 100, "x"))
         ),
     )
     # Nor, through their own activity, make the other project pay.
@@ -254,7 +256,7 @@ def test_an_auditor_reads_everything_and_writes_nothing(ledger: Ledger, world: W
     ]
     assert activities.summary(db, auditor, world.garden_activity.id).claims_pending == 1
     assert len(claims.list_claims(db, auditor, claims.ClaimQuery()).items) == 3
-    assert audit.verify(db, auditor).ok
+    assert verification.verify(db, auditor).ok
 
     refused(
         world,

@@ -18,11 +18,12 @@ from tests.integration.earning_support import (
     statuses,
 )
 from tests.support import Ledger
+from torekes.audit import verification
 from torekes.domain import errors
 from torekes.domain.earning import LimitPeriod
-from torekes.services import audit, claims, projects
-from torekes.services.unit_of_work import write
-from torekes.services.views import CurrencyView
+from torekes.earning import claims, projects
+from torekes.kit.unit_of_work import write
+from torekes.ledger.read_models import CurrencyView
 from torekes.settings import Settings
 
 
@@ -203,14 +204,14 @@ def test_the_audit_finds_a_held_amount_that_no_pending_hold_explains(scene: Scen
     code = scene.codes(activity.id)[0]
     (member,) = scene.members(1)
     scene.claim(member.principal, code.code)
-    assert audit.verify(scene.db).ok
+    assert verification.verify(scene.db).ok
 
     with scene.db.write_engine.begin() as connection:
         connection.execute(
             text("UPDATE accounts SET held = held + 20 WHERE id = :a"), {"a": scene.budget_id}
         )
 
-    report = audit.verify(scene.db)
+    report = verification.verify(scene.db)
     assert not report.ok
     assert [(p.check, p.account_id) for p in report.problems] == [("held", scene.budget_id)]
     assert "50" in report.problems[0].detail
@@ -229,6 +230,6 @@ def test_the_audit_finds_a_hold_dropped_without_giving_the_amount_back(scene: Sc
             text("UPDATE holds SET status = 'released' WHERE id = :h"), {"h": hold_id}
         )
 
-    report = audit.verify(scene.db)
+    report = verification.verify(scene.db)
     assert not report.ok
     assert [(p.check, p.account_id) for p in report.problems] == [("held", scene.budget_id)]

@@ -18,9 +18,10 @@ from tests.integration.earning_support import (
 )
 from tests.support import Ledger
 from torekes.domain import errors
-from torekes.services import claim_codes
-from torekes.services.unit_of_work import write
-from torekes.services.views import CodeView, CurrencyView
+from torekes.earning import claim_codes
+from torekes.earning.read_models import CodeView
+from torekes.kit.unit_of_work import write
+from torekes.ledger.read_models import CurrencyView
 from torekes.settings import Settings
 
 CODE_SHAPE = re.compile(r"[A-Za-z0-9_-]{27}")

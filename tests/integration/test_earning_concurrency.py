@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-import torekes.services.clock
+import torekes.kit.clock
 from tests.integration.conftest import Engines
 from tests.integration.earning_support import (
     Scene,
@@ -30,9 +30,10 @@ from tests.integration.threads import failures, run_concurrently, successes, une
 from tests.support import Ledger
 from torekes.domain import errors
 from torekes.domain.earning import LimitPeriod, RewardKind
-from torekes.services import claims
-from torekes.services.unit_of_work import write
-from torekes.services.views import ClaimView, CurrencyView, ResolutionOutcome
+from torekes.earning import claims
+from torekes.earning.read_models import ClaimView, ResolutionOutcome
+from torekes.kit.unit_of_work import write
+from torekes.ledger.read_models import CurrencyView
 from torekes.settings import Settings
 
 separate_param = pytest.mark.parametrize(
@@ -116,7 +117,7 @@ def test_one_member_racing_against_their_own_limit_never_exceeds_it(
     limit: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(torekes.services.clock, "now", lambda: NOON)
+    monkeypatch.setattr(torekes.kit.clock, "now", lambda: NOON)
     options, refusal = LIMITS[limit]
     activity = scene.activity(reward_amount=5, **options)
     code = scene.multi(activity.id, max_uses=100)

@@ -2,7 +2,7 @@
 and changing nothing: the journal, the accounts, the claims, the codes' uses, the activities and
 the holds are the same row for row before and after.
 
-Expiry, validity windows and calendar limits move the service's clock (``torekes.services.clock``)
+Expiry, validity windows and calendar limits move the service's clock (``torekes.kit.clock``)
 instead of sleeping. Days and weeks are counted in the configured zone (Europe/Brussels by
 default), weeks from Monday.
 """
@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-import torekes.services.clock
+import torekes.kit.clock
 from tests.integration.earning_support import (
     Member,
     Scene,
@@ -32,9 +32,11 @@ from torekes.domain import errors
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
 from torekes.domain.earning import CodeKind, LimitPeriod, RewardKind
-from torekes.services import accounts, activities, claim_codes
-from torekes.services.unit_of_work import write
-from torekes.services.views import ActivityView, ClaimView, CurrencyView
+from torekes.earning import activities, claim_codes
+from torekes.earning.read_models import ActivityView, ClaimView
+from torekes.kit.unit_of_work import write
+from torekes.ledger import accounts
+from torekes.ledger.read_models import CurrencyView
 from torekes.settings import Settings
 
 WINTER = datetime(2025, 1, 15, 10, 0, tzinfo=UTC)
@@ -45,7 +47,7 @@ class Clock:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, start: datetime) -> None:
         self.moment = start
-        monkeypatch.setattr(torekes.services.clock, "now", lambda: self.moment)
+        monkeypatch.setattr(torekes.kit.clock, "now", lambda: self.moment)
 
     def set(self, moment: datetime) -> None:
         self.moment = moment

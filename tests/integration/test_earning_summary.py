@@ -20,8 +20,9 @@ from tests.integration.earning_support import (
 )
 from tests.support import Ledger
 from torekes.domain.earning import ClaimStatus, RewardKind
-from torekes.services import activities, claims
-from torekes.services.views import ClaimView, CurrencyView
+from torekes.earning import activities, claims
+from torekes.earning.read_models import ClaimView
+from torekes.ledger.read_models import CurrencyView
 from torekes.settings import Settings
 
 HOURS = [Decimal(h) for h in ("0.1", "0.25", "1", "1.5", "2.75", "3.33", "4", "7.99", "8")]

@@ -24,20 +24,21 @@ from tests.integration.helpers import (
 from tests.integration.spending_support import rows, scalar
 from tests.integration.threads import Outcome, failures, run_concurrently, successes, unexpected
 from tests.support import Actor, Ledger
+from torekes.audit import verification
 from torekes.db.engine import Database
 from torekes.domain import errors
 from torekes.domain.access import Principal, Role
 from torekes.domain.accounts import AccountKind
 from torekes.domain.approvals import needs_second_admin
 from torekes.domain.entries import Posting, TransactionKind
-from torekes.services import approvals, audit, payment_requests, payments
-from torekes.services import ledger as ledger_service
-from torekes.services.approvals import ApprovalView
-from torekes.services.approvals import Outcome as FourEyesOutcome
-from torekes.services.ledger import EntryCommand, IssuanceCommand
-from torekes.services.payment_requests import PayCommand, RequestCommand
-from torekes.services.unit_of_work import WriteContext, write
-from torekes.services.views import AccountView, CurrencyView, TransactionView
+from torekes.kit.unit_of_work import WriteContext, write
+from torekes.ledger import approvals, journal
+from torekes.ledger.approvals import ApprovalView
+from torekes.ledger.approvals import Outcome as FourEyesOutcome
+from torekes.ledger.journal import EntryCommand, IssuanceCommand
+from torekes.ledger.read_models import AccountView, CurrencyView, TransactionView
+from torekes.spending import payment_requests, payments
+from torekes.spending.payment_requests import PayCommand, RequestCommand
 
 T = TypeVar("T")
 
@@ -136,7 +137,7 @@ class Book:
         return int(scalar(self.db, query, **params))
 
     def verify(self) -> None:
-        report = audit.verify(self.db)
+        report = verification.verify(self.db)
         assert report.ok, report.problems
         assert_ledger_consistent(self.db, self.currency.id)
 
@@ -274,7 +275,7 @@ def test_a_trial_that_fails_files_nothing(
     book: Book, kind: str, error: type[errors.TorekesError]
 ) -> None:
     if kind == "reversal of a reversal":
-        reversal = book.run(lambda ctx: ledger_service.reverse(ctx, book.big.id, "setup"))
+        reversal = book.run(lambda ctx: journal.reverse(ctx, book.big.id, "setup"))
 
         def attempt(ctx: WriteContext) -> FourEyesOutcome:
             return approvals.reverse(ctx, reversal.id, "again", THRESHOLD)

@@ -13,15 +13,15 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from tests.integration.helpers import assert_ledger_consistent, journal_fingerprint
 from tests.support import Ledger
+from torekes.audit import verification
 from torekes.db.engine import Database
 from torekes.domain import errors
 from torekes.domain.access import Principal, Role
 from torekes.domain.accounts import AccountKind
 from torekes.domain.entries import Posting, TransactionKind
-from torekes.services import accounts, audit
-from torekes.services import ledger as ledger_service
-from torekes.services.unit_of_work import WriteContext, write
-from torekes.services.views import AccountView, CurrencyView, TransactionView
+from torekes.kit.unit_of_work import WriteContext, write
+from torekes.ledger import accounts, journal
+from torekes.ledger.read_models import AccountView, CurrencyView, TransactionView
 
 
 def _refused_without_a_trace(
@@ -38,8 +38,8 @@ def _refused_without_a_trace(
 def _transfer(
     db: Database, actor: Principal, source: int, target: int, amount: int
 ) -> Callable[[], TransactionView]:
-    command = ledger_service.TransferCommand(source, target, amount, "rule test")
-    return lambda: write(db, actor, lambda ctx: ledger_service.transfer(ctx, command))
+    command = journal.TransferCommand(source, target, amount, "rule test")
+    return lambda: write(db, actor, lambda ctx: journal.transfer(ctx, command))
 
 
 def _status(db: Database, admin: Principal, account_id: int, action: str) -> AccountView:
@@ -80,7 +80,7 @@ def test_a_general_entry_cannot_overdraw_any_of_its_accounts(
     budget = ledger.budget(100)
     first = ledger.account(AccountKind.MEMBER)
     second = ledger.account(AccountKind.MEMBER)
-    command = ledger_service.EntryCommand(
+    command = journal.EntryCommand(
         "TRK",
         TransactionKind.ADJUSTMENT,
         [Posting(budget.id, -100), Posting(first.id, 130), Posting(second.id, -30)],
@@ -88,15 +88,15 @@ def test_a_general_entry_cannot_overdraw_any_of_its_accounts(
     _refused_without_a_trace(
         db,
         errors.InsufficientFunds,
-        lambda: write(db, admin, lambda ctx: ledger_service.post_general_entry(ctx, command)),
+        lambda: write(db, admin, lambda ctx: journal.post_general_entry(ctx, command)),
     )
-    unbalanced = ledger_service.EntryCommand(
+    unbalanced = journal.EntryCommand(
         "TRK", TransactionKind.ADJUSTMENT, [Posting(budget.id, -10), Posting(first.id, 9)]
     )
     _refused_without_a_trace(
         db,
         errors.UnbalancedEntry,
-        lambda: write(db, admin, lambda ctx: ledger_service.post_general_entry(ctx, unbalanced)),
+        lambda: write(db, admin, lambda ctx: journal.post_general_entry(ctx, unbalanced)),
     )
 
 
@@ -187,7 +187,7 @@ def test_a_frozen_account_with_funds_cannot_be_closed_and_a_reversal_into_a_clos
     _refused_without_a_trace(
         db,
         errors.AccountClosed,
-        lambda: write(db, admin, lambda ctx: ledger_service.reverse(ctx, payment.id, "late")),
+        lambda: write(db, admin, lambda ctx: journal.reverse(ctx, payment.id, "late")),
     )
 
 
@@ -203,7 +203,7 @@ def test_system_accounts_cannot_be_closed(
 
 
 def _reverse(db: Database, admin: Principal, transaction_id: int) -> TransactionView:
-    return write(db, admin, lambda ctx: ledger_service.reverse(ctx, transaction_id, "mistake"))
+    return write(db, admin, lambda ctx: journal.reverse(ctx, transaction_id, "mistake"))
 
 
 def test_a_transaction_is_reversed_once_and_a_reversal_never(
@@ -229,7 +229,7 @@ def test_a_transaction_is_reversed_once_and_a_reversal_never(
     )
     _refused_without_a_trace(db, errors.TransactionNotFound, lambda: _reverse(db, admin, 10**9))
     assert_ledger_consistent(db, trk.id)
-    assert audit.verify(db).ok
+    assert verification.verify(db).ok
 
 
 def test_a_reversal_is_refused_when_the_money_has_moved_on(
@@ -285,27 +285,27 @@ def test_money_never_crosses_currencies(
     _refused_without_a_trace(
         db, errors.CurrencyMismatch, _transfer(db, admin, theirs.id, ours.id, 5)
     )
-    mixed = ledger_service.EntryCommand(
+    mixed = journal.EntryCommand(
         "TRK", TransactionKind.ADJUSTMENT, [Posting(ours.id, -5), Posting(theirs.id, 5)]
     )
     _refused_without_a_trace(
         db,
         errors.CurrencyMismatch,
-        lambda: write(db, admin, lambda ctx: ledger_service.post_general_entry(ctx, mixed)),
+        lambda: write(db, admin, lambda ctx: journal.post_general_entry(ctx, mixed)),
     )
     member = ledger.account(AccountKind.MEMBER)
-    named_wrongly = ledger_service.EntryCommand(
+    named_wrongly = journal.EntryCommand(
         "ZWT", TransactionKind.ADJUSTMENT, [Posting(ours.id, -5), Posting(member.id, 5)]
     )
     _refused_without_a_trace(
         db,
         errors.CurrencyMismatch,
-        lambda: write(db, admin, lambda ctx: ledger_service.post_general_entry(ctx, named_wrongly)),
+        lambda: write(db, admin, lambda ctx: journal.post_general_entry(ctx, named_wrongly)),
     )
     # Each currency keeps its own sequence and totals.
     for currency in (trk, zwt):
         assert_ledger_consistent(db, currency.id)
-        assert audit.trial_balance(db, admin, currency.code, None).issued == 100
+        assert verification.trial_balance(db, admin, currency.code, None).issued == 100
 
 
 # --- balances as of a moment, statements ---------------------------------------------------------
@@ -347,7 +347,7 @@ def test_balance_as_of_a_sequence_number_and_a_moment(
     with pytest.raises(errors.InvalidAsOf):
         at("yesterday")
 
-    trial = audit.trial_balance(db, admin, "TRK", "2")
+    trial = verification.trial_balance(db, admin, "TRK", "2")
     assert trial.balanced
     assert {line.account_id: line.balance for line in trial.lines}[member.id] == 30
 
@@ -480,9 +480,9 @@ def test_a_write_context_that_raises_leaves_nothing_behind(
     member = ledger.account(AccountKind.MEMBER)
 
     def two_steps(ctx: WriteContext) -> None:
-        ledger_service.transfer(ctx, ledger_service.TransferCommand(budget.id, member.id, 60))
-        ledger_service.transfer(ctx, ledger_service.TransferCommand(budget.id, member.id, 60))
+        journal.transfer(ctx, journal.TransferCommand(budget.id, member.id, 60))
+        journal.transfer(ctx, journal.TransferCommand(budget.id, member.id, 60))
 
     _refused_without_a_trace(db, errors.InsufficientFunds, lambda: write(db, admin, two_steps))
     assert_ledger_consistent(db, trk.id)
-    assert audit.verify(db).ok
+    assert verification.verify(db).ok

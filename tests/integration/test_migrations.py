@@ -12,6 +12,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError
 
 from tests.support import Ledger
+from torekes.audit import verification
 from torekes.db.engine import Database
 from torekes.db.migrate import (
     alembic_config,
@@ -23,7 +24,6 @@ from torekes.db.migrate import (
 from torekes.db.models import Base
 from torekes.domain.accounts import AccountKind
 from torekes.domain.hashing import GENESIS_HASH
-from torekes.services import audit
 
 
 def _drift(db: Database) -> list[Any]:
@@ -69,7 +69,7 @@ def test_downgrade_to_base_and_upgrade_again(db: Database, ledger: Ledger) -> No
         connection.execute(
             text("DELETE FROM postings WHERE transaction_id = :t"), {"t": payment.id}
         )
-    assert audit.verify(db).ok
+    assert verification.verify(db).ok
 
 
 def test_upgrading_a_database_with_rows_keeps_them_and_their_rules(db: Database) -> None:
@@ -126,4 +126,4 @@ def test_upgrading_a_database_with_rows_keeps_them_and_their_rules(db: Database)
                 "VALUES (4, 1, 'partner', 'Tram', 1, 'active', 0, 0, '2026-01-01', true)"
             )
         )
-    assert audit.verify(db).ok
+    assert verification.verify(db).ok

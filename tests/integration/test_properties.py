@@ -3,7 +3,7 @@
 Each example opens a currency of its own (the database lives as long as the test function), runs
 the sequence through the services, keeps the expected balances in Python and then compares: every
 balance, the totals, the floors, the materialised balances against the postings summed in SQL, the
-as-of balances at every sequence number, and the audit.
+as-of balances at every sequence number, and the verification.
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ from hypothesis import strategies as st
 
 from tests.integration.helpers import account_rows, assert_ledger_consistent
 from tests.support import Ledger
+from torekes.audit import verification
 from torekes.db.engine import Database
 from torekes.domain import errors
 from torekes.domain.access import Principal
 from torekes.domain.accounts import AccountKind
-from torekes.services import accounts, audit, history
-from torekes.services import ledger as ledger_service
-from torekes.services.unit_of_work import write
-from torekes.services.views import TransactionView
+from torekes.kit.unit_of_work import write
+from torekes.ledger import accounts, history, journal
+from torekes.ledger.read_models import TransactionView
 
 _codes = itertools.count(1)
 
@@ -139,9 +139,9 @@ def _run_step(db: Database, book: Ledger, model: Model, step: Step) -> None:
     if isinstance(step, Issue):
         target = model.ids[step.budget]
         postings = [(model.issuance_id, -step.amount), (target, step.amount)]
-        command = ledger_service.IssuanceCommand(target, step.amount, "issue")
+        command = journal.IssuanceCommand(target, step.amount, "issue")
         try:
-            result = write(db, admin, lambda ctx: ledger_service.issue(ctx, command))
+            result = write(db, admin, lambda ctx: journal.issue(ctx, command))
         except errors.TorekesError as refusal:
             result = refusal
         _attempt(model, model.refusals(postings), result, postings)
@@ -150,9 +150,9 @@ def _run_step(db: Database, book: Ledger, model: Model, step: Step) -> None:
         source = model.ids[step.source]
         target = model.ids[(step.source + step.offset) % len(model.ids)]
         postings = [(source, -step.amount), (target, step.amount)]
-        transfer = ledger_service.TransferCommand(source, target, step.amount, "move")
+        transfer = journal.TransferCommand(source, target, step.amount, "move")
         try:
-            result = write(db, admin, lambda ctx: ledger_service.transfer(ctx, transfer))
+            result = write(db, admin, lambda ctx: journal.transfer(ctx, transfer))
         except errors.TorekesError as refusal:
             result = refusal
         _attempt(model, model.refusals(postings), result, postings)
@@ -169,9 +169,7 @@ def _run_step(db: Database, book: Ledger, model: Model, step: Step) -> None:
     else:
         expected = model.refusals(opposite)
     try:
-        result = write(
-            db, admin, lambda ctx: ledger_service.reverse(ctx, original.id, "property test")
-        )
+        result = write(db, admin, lambda ctx: journal.reverse(ctx, original.id, "property test"))
     except errors.TorekesError as refusal:
         result = refusal
     _attempt(model, expected, result, opposite)
@@ -192,7 +190,7 @@ def _check(db: Database, book: Ledger, code: str, currency_id: int, model: Model
     assert model.balances[model.redemption_id] == 0
 
     for seq, expected in model.snapshots.items():
-        trial = audit.trial_balance(db, admin, code, str(seq))
+        trial = verification.trial_balance(db, admin, code, str(seq))
         assert trial.as_of_seq == seq
         assert trial.balanced
         assert {line.account_id: line.balance for line in trial.lines} == expected
@@ -200,7 +198,7 @@ def _check(db: Database, book: Ledger, code: str, currency_id: int, model: Model
         at = accounts.balance_as_of(db, admin, member, str(seq))
         assert at.balance == expected[member]
 
-    report = audit.verify(db)
+    report = verification.verify(db)
     assert report.ok, report.problems
     assert report.problem_count == 0
 
@@ -242,10 +240,8 @@ memos = st.text(TEXT, max_size=60)
 metadatas = st.dictionaries(st.text(TEXT, max_size=12), json_values, max_size=5)
 
 
-def _transfer(
-    db: Database, actor: Principal, command: ledger_service.TransferCommand
-) -> TransactionView:
-    return write(db, actor, lambda ctx: ledger_service.transfer(ctx, command))
+def _transfer(db: Database, actor: Principal, command: journal.TransferCommand) -> TransactionView:
+    return write(db, actor, lambda ctx: journal.transfer(ctx, command))
 
 
 @settings(
@@ -265,7 +261,7 @@ def test_any_memo_and_metadata_survive_the_round_trip_and_the_hash(
     admin = ledger.admin.principal
     posted: list[TransactionView] = []
     for memo, metadata in entries:
-        command = ledger_service.TransferCommand(budget.id, member.id, 1, memo, metadata)
+        command = journal.TransferCommand(budget.id, member.id, 1, memo, metadata)
         posted.append(_transfer(db, admin, command))
 
     for view, (memo, metadata) in zip(posted, entries, strict=True):
@@ -273,5 +269,5 @@ def test_any_memo_and_metadata_survive_the_round_trip_and_the_hash(
         assert stored.memo == memo
         assert stored.metadata == metadata
         assert stored.hash == view.hash
-    report = audit.verify(db)
+    report = verification.verify(db)
     assert report.ok, report.problems

@@ -22,7 +22,7 @@ from tests.integration.threads import Outcome, failures, run_concurrently, succe
 from tests.support import Ledger
 from torekes.domain import errors
 from torekes.domain.access import Role
-from torekes.services.views import RedemptionView
+from torekes.redemption.read_models import RedemptionView
 from torekes.settings import Settings
 
 

@@ -30,15 +30,17 @@ from tests.integration.spending_support import (
     scalar,
 )
 from tests.support import Ledger
+from torekes.audit import verification
 from torekes.db.engine import Database
 from torekes.domain import errors
 from torekes.domain.access import Principal, Role
 from torekes.domain.accounts import AccountKind
 from torekes.domain.redemption import euro_cents, normalise_iban
-from torekes.services import audit, payouts, rates, redemptions
-from torekes.services import ledger as ledger_service
-from torekes.services.unit_of_work import write
-from torekes.services.views import PayoutView, RateView, RedemptionView, TransactionView
+from torekes.kit.unit_of_work import write
+from torekes.ledger import journal
+from torekes.ledger.read_models import TransactionView
+from torekes.redemption import payouts, rates, redemptions
+from torekes.redemption.read_models import PayoutView, RateView, RedemptionView
 from torekes.settings import Settings
 
 E = TypeVar("E", bound=BaseException)
@@ -171,8 +173,8 @@ class RedemptionScene:
         self, shop: Shop, target: int, amount: int, db: Database | None = None
     ) -> TransactionView:
         """The keeper pays ``amount`` out of the shop to ``target``."""
-        command = ledger_service.TransferCommand(shop.account_id, target, amount, "supplies")
-        return write(db or self.db, shop.keeper, lambda ctx: ledger_service.transfer(ctx, command))
+        command = journal.TransferCommand(shop.account_id, target, amount, "supplies")
+        return write(db or self.db, shop.keeper, lambda ctx: journal.transfer(ctx, command))
 
     # --- plain SQL --------------------------------------------------------------------------
 
@@ -251,7 +253,7 @@ def assert_refused(db: Database, error: type[E], action: Callable[[], object]) -
 def assert_redemption_consistent(db: Database) -> None:
     """The ledger verifies; per currency issued = in circulation + redeemed; held amounts are
     the pending holds; each redemption's hold and transaction agree with its status."""
-    report = audit.verify(db)
+    report = verification.verify(db)
     assert report.ok, report.problems
     for (currency_id,) in rows(db, "SELECT id FROM currencies"):
         by_kind: dict[str, int] = {}

@@ -10,8 +10,8 @@ just before, at or just after a month's first moment in Brussels, so no two step
 
 Then every report is checked against figures computed here from plain SQL over the tables
 (transactions, postings, accounts, claims, payments, refunds, redemptions, rates), never through
-``torekes.services.reports`` or ``torekes.db.reports``: circulation at many sequence numbers and
-moments (against the postings and the trial balance, the identity included), every project month
+``torekes.reporting.reports`` or ``torekes.reporting.queries``: circulation at many sequence numbers
+and moments (against the postings and the trial balance, the identity included), every project month
 (budget edges, funding, rewards, other moves, claims, hours, volunteers, first-timers), every shop
 month (payments, refunds, redemptions, pending at month end, the balance identity), statements
 over many windows (opening balance, running balances, counterparties), and the audit with both its
@@ -36,29 +36,19 @@ from sqlalchemy import text
 from tests.integration.earning_support import Member, members, people
 from tests.integration.spending_support import FakeClock
 from tests.support import Ledger
+from torekes.audit import verification
 from torekes.db.engine import Database
 from torekes.domain import errors
 from torekes.domain.access import Principal, Role
 from torekes.domain.accounts import AccountKind
 from torekes.domain.earning import CodeKind, RewardKind
-from torekes.services import (
-    accounts,
-    activities,
-    audit,
-    claim_codes,
-    claims,
-    payment_requests,
-    payments,
-    payouts,
-    projects,
-    rates,
-    redemptions,
-    reports,
-    settlements,
-)
-from torekes.services import ledger as ledger_service
-from torekes.services.unit_of_work import WriteContext, write
+from torekes.earning import activities, claim_codes, claims, projects
+from torekes.kit.unit_of_work import WriteContext, write
+from torekes.ledger import accounts, journal
+from torekes.redemption import payouts, rates, redemptions, settlements
+from torekes.reporting import reports
 from torekes.settings import Settings
+from torekes.spending import payment_requests, payments
 
 ZONE = ZoneInfo("Europe/Brussels")
 START = datetime(2026, 1, 3, 9, 0, tzinfo=UTC)
@@ -227,8 +217,8 @@ def build_town(ledger: Ledger, settings: Settings, clock: FakeClock, seed: int) 
 
 def issue(town: Town) -> bool:
     target = town.rng.choice([town.budget_id, *town.project_budgets])
-    command = ledger_service.IssuanceCommand(target, town.rng.randint(20, 400), "funding")
-    made = town.run(town.admin, lambda ctx: ledger_service.issue(ctx, command))
+    command = journal.IssuanceCommand(target, town.rng.randint(20, 400), "funding")
+    made = town.run(town.admin, lambda ctx: journal.issue(ctx, command))
     town.reversible.append(made.id)
     return True
 
@@ -250,8 +240,8 @@ def move(town: Town) -> bool:
     if available <= 0:
         return False
     amount = rng.randint(1, min(available, 300))
-    command = ledger_service.TransferCommand(source, target, amount, "moved")
-    made = town.run(town.admin, lambda ctx: ledger_service.transfer(ctx, command))
+    command = journal.TransferCommand(source, target, amount, "moved")
+    made = town.run(town.admin, lambda ctx: journal.transfer(ctx, command))
     town.reversible.append(made.id)
     return True
 
@@ -354,7 +344,7 @@ def reverse(town: Town) -> bool:
     if not town.reversible:
         return False
     transaction_id = town.rng.choice(town.reversible)
-    town.run(town.admin, lambda ctx: ledger_service.reverse(ctx, transaction_id, "mistake"))
+    town.run(town.admin, lambda ctx: journal.reverse(ctx, transaction_id, "mistake"))
     return True
 
 
@@ -772,7 +762,7 @@ def check_circulation(town: Town, books: Books, moments: list[datetime]) -> int:
             assert report.identity_holds
             assert report.issued == report.in_circulation + report.redeemed
             assert report.pending_redemption <= report.shops + report.partners
-            trial = audit.trial_balance(town.db, auditor, code, as_of)
+            trial = verification.trial_balance(town.db, auditor, code, as_of)
             assert trial.balanced
             assert trial.as_of_seq == report.as_of_seq
             assert (trial.issued, trial.in_circulation, trial.redeemed) == (
@@ -796,7 +786,7 @@ def check_circulation(town: Town, books: Books, moments: list[datetime]) -> int:
         assert now.redeemed == sum(r.amount for r in live if r.status == "paid")
         assert now.as_of_seq == last_seq
         assert now.as_of == town.clock.moment
-        tally = next(c for c in audit.verify(town.db).currencies if c.currency == code)
+        tally = next(c for c in verification.verify(town.db).currencies if c.currency == code)
         assert (tally.issued, tally.in_circulation, tally.redeemed) == (
             now.issued,
             now.in_circulation,
@@ -990,7 +980,7 @@ def test_every_report_reconciles_with_the_ledger(
     town = build_town(ledger, settings, clock, seed)
     live(town, STEPS)
     # Whatever happened, the audit verifies with both identities.
-    verified = audit.verify(town.db)
+    verified = verification.verify(town.db)
     assert verified.ok, verified.problems
     assert all(c.issued_identity_holds and c.redemption_identity_holds for c in verified.currencies)
     # The run did a bit of everything.

@@ -15,9 +15,9 @@ from torekes.db.engine import Database
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
 from torekes.domain.earning import CodeKind, RewardKind
-from torekes.services import activities, claim_codes, claims, projects
-from torekes.services.unit_of_work import write
-from torekes.services.views import ClaimView
+from torekes.earning import activities, claim_codes, claims, projects
+from torekes.earning.read_models import ClaimView
+from torekes.kit.unit_of_work import write
 from torekes.settings import Settings
 
 HOLD_OF_CLAIM = "SELECT hold_id FROM claims WHERE id = :claim"

@@ -23,10 +23,10 @@ from tests.integration.spending_support import (
 from torekes.domain import errors
 from torekes.domain.access import Role
 from torekes.domain.cards import card_number
-from torekes.services import cards
-from torekes.services.unit_of_work import write
-from torekes.services.views import CardView
+from torekes.kit.unit_of_work import write
 from torekes.settings import Settings
+from torekes.spending import cards
+from torekes.spending.read_models import CardView
 
 WINDOW = 3600
 

@@ -22,9 +22,9 @@ from tests.integration.spending_support import (
 from tests.integration.threads import Outcome, failures, run_concurrently, successes, unexpected
 from torekes.domain import errors
 from torekes.domain.access import Role
-from torekes.services import cards, payment_requests
-from torekes.services.unit_of_work import write
-from torekes.services.views import CardView, ReceiptView
+from torekes.kit.unit_of_work import write
+from torekes.spending import cards, payment_requests
+from torekes.spending.read_models import CardView, ReceiptView
 
 separate_param = pytest.mark.parametrize(
     "separate", [False, True], ids=["one-engine", "engine-per-thread"]

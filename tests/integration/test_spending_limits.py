@@ -25,9 +25,9 @@ from tests.integration.spending_support import (
 from torekes.domain import errors
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
-from torekes.services import currencies
-from torekes.services.unit_of_work import write
-from torekes.services.views import PaymentRequestView
+from torekes.kit.unit_of_work import write
+from torekes.ledger import currencies
+from torekes.spending.read_models import PaymentRequestView
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 MIDNIGHT = datetime.combine(NOON.astimezone(BRUSSELS).date() + timedelta(days=1), time(), BRUSSELS)

@@ -18,9 +18,9 @@ from tests.integration.spending_support import (
 from torekes.domain import errors
 from torekes.domain.access import Principal, Role
 from torekes.domain.spending import PaymentChannel
-from torekes.services import payments
-from torekes.services.payments import PaymentQuery
-from torekes.services.views import ReceiptView
+from torekes.spending import payments
+from torekes.spending.payments import PaymentQuery
+from torekes.spending.read_models import ReceiptView
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from tests.integration.spending_support import (
 )
 from torekes.domain import errors
 from torekes.domain.access import Role
-from torekes.services.views import ReceiptView
+from torekes.spending.read_models import ReceiptView
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from torekes.domain import errors
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
 from torekes.domain.spending import RequestKind
-from torekes.services import payment_requests
+from torekes.spending import payment_requests
 
 
 def status_of(scene: SpendingScene, code: str) -> str:

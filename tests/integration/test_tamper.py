@@ -12,11 +12,11 @@ from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 
 from tests.support import Ledger
+from torekes.audit import verification
 from torekes.cli import app
 from torekes.db.engine import Database
 from torekes.domain.accounts import AccountKind
-from torekes.services import audit
-from torekes.services.views import AccountView, CurrencyView, TransactionView
+from torekes.ledger.read_models import AccountView, CurrencyView, TransactionView
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def _posting_id(db: Database, transaction_id: int, account_id: int) -> int:
 
 
 def test_an_intact_ledger_verifies(db: Database, book: Book) -> None:
-    report = audit.verify(db)
+    report = verification.verify(db)
     assert report.ok
     assert report.problems == []
     assert report.transactions_checked == 4
@@ -88,7 +88,7 @@ def test_an_altered_amount_is_found_and_named(db: Database, book: Book) -> None:
     posting = _posting_id(db, book.first_purchase.id, book.member.id)
     tamper(db, "postings", "UPDATE postings SET amount = -110 WHERE id = :id", {"id": posting})
 
-    report = audit.verify(db)
+    report = verification.verify(db)
 
     assert not report.ok
     first = report.first_break
@@ -119,7 +119,7 @@ def test_a_balanced_alteration_is_still_found(db: Database, book: Book) -> None:
             {"id": posting, "amount": amount},
         )
 
-    report = audit.verify(db)
+    report = verification.verify(db)
 
     assert not report.ok
     assert report.first_break is not None
@@ -137,7 +137,7 @@ def test_an_altered_memo_breaks_the_hash(db: Database, book: Book) -> None:
         {"id": book.funding.id},
     )
 
-    report = audit.verify(db)
+    report = verification.verify(db)
 
     assert not report.ok
     assert report.first_break is not None
@@ -152,7 +152,7 @@ def test_an_altered_materialised_balance_is_found(db: Database, book: Book) -> N
             text("UPDATE accounts SET balance = balance + 5 WHERE id = :id"), {"id": book.shop.id}
         )
 
-    report = audit.verify(db)
+    report = verification.verify(db)
 
     assert not report.ok
     assert report.first_break is not None

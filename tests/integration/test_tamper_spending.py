@@ -10,12 +10,15 @@ import pytest
 from sqlalchemy import text
 
 from tests.support import Ledger
+from torekes.audit import verification
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
-from torekes.services import audit, payment_requests, payments, redemptions
-from torekes.services.payment_requests import PayCommand, RequestCommand
-from torekes.services.unit_of_work import write
-from torekes.services.views import CurrencyView, ReceiptView
+from torekes.kit.unit_of_work import write
+from torekes.ledger.read_models import CurrencyView
+from torekes.redemption import redemptions
+from torekes.spending import payment_requests, payments
+from torekes.spending.payment_requests import PayCommand, RequestCommand
+from torekes.spending.read_models import ReceiptView
 
 
 @dataclass(frozen=True)
@@ -47,12 +50,12 @@ def sale(ledger: Ledger, trk: CurrencyView) -> Sale:
         keeper.principal,
         lambda ctx: payments.refund(ctx, paid.transaction_id, 15, "one item back"),
     )
-    assert audit.verify(ledger.db).ok
+    assert verification.verify(ledger.db).ok
     return Sale(paid, refunded)
 
 
 def _breaks(ledger: Ledger) -> list[tuple[str, int | None]]:
-    report = audit.verify(ledger.db)
+    report = verification.verify(ledger.db)
     assert not report.ok
     return [(problem.check, problem.transaction_id) for problem in report.problems]
 
@@ -104,12 +107,12 @@ def test_a_redemption_whose_hold_disagrees_is_reported(ledger: Ledger, sale: Sal
         )
     asked = write(ledger.db, admin, lambda ctx: redemptions.request(ctx, keeper_shop, 10, ""))
     write(ledger.db, admin, lambda ctx: redemptions.approve(ctx, asked.id))
-    assert audit.verify(ledger.db).ok
+    assert verification.verify(ledger.db).ok
     with ledger.db.write_engine.begin() as connection:
         connection.execute(
             text("UPDATE redemptions SET amount = 11 WHERE id = :id"), {"id": asked.id}
         )
-    report = audit.verify(ledger.db)
+    report = verification.verify(ledger.db)
     assert [(p.check, p.account_id) for p in report.problems] == [("redemption_hold", keeper_shop)]
 
 
@@ -131,7 +134,7 @@ def test_a_paid_redemption_altered_behind_the_ledgers_back_breaks_the_redemption
     asked = write(ledger.db, admin, lambda ctx: redemptions.request(ctx, keeper_shop, 10, ""))
     write(ledger.db, admin, lambda ctx: redemptions.approve(ctx, asked.id))
     write(ledger.db, admin, lambda ctx: redemptions.pay(ctx, asked.id, "bank-ref-1"))
-    intact = audit.verify(ledger.db)
+    intact = verification.verify(ledger.db)
     assert intact.ok, intact.problems
     [before] = intact.currencies
     assert (before.redeemed, before.redemptions_paid) == (10, 10)
@@ -142,7 +145,7 @@ def test_a_paid_redemption_altered_behind_the_ledgers_back_breaks_the_redemption
             text("UPDATE redemptions SET amount = 25 WHERE id = :id"), {"id": asked.id}
         )
 
-    report = audit.verify(ledger.db)
+    report = verification.verify(ledger.db)
     assert not report.ok
     [trk] = report.currencies
     assert (trk.redeemed, trk.redemptions_paid) == (10, 25)

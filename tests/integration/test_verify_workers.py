@@ -14,10 +14,10 @@ import pytest
 
 from tests.integration.test_tamper import tamper
 from tests.support import Ledger
+from torekes.audit import journal_walk, verification
 from torekes.db.engine import Database
 from torekes.domain.accounts import AccountKind
-from torekes.services import audit, journal_walk
-from torekes.services.views import CurrencyView
+from torekes.ledger.read_models import CurrencyView
 
 TRANSFERS = 30
 
@@ -71,7 +71,7 @@ def test_walking_in_workers_reports_what_one_walk_does(
     range_size: int,
 ) -> None:
     changed = _tampered_ledger(db, ledger, change)
-    alone = audit.verify(db)
+    alone = verification.verify(db)
     broken = CHANGES[change][2]
     assert [problem.seq for problem in alone.problems if problem.check == broken] == changed
 
@@ -80,7 +80,7 @@ def test_walking_in_workers_reports_what_one_walk_does(
     monkeypatch.setattr(journal_walk, "RANGE_SIZE", range_size)
     if workers_die:
         monkeypatch.setattr(journal_walk, "ProcessPoolExecutor", _dying_pool)
-    in_workers = audit.verify(db)
+    in_workers = verification.verify(db)
 
     assert in_workers.problems == alone.problems
     assert in_workers.transactions_checked == alone.transactions_checked
@@ -97,7 +97,7 @@ def test_an_intact_journal_walked_in_workers_is_intact(
     monkeypatch.setattr(journal_walk, "WALK_WORKERS", 2)
     monkeypatch.setattr(journal_walk, "RANGE_SIZE", 7)
 
-    report = audit.verify(db)
+    report = verification.verify(db)
 
     assert report.ok, report.problems
     assert report.transactions_checked == TRANSFERS + 1  # and the budget's issuance

@@ -34,13 +34,14 @@ from tests.support import Actor, Ledger
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
 from torekes.domain.earning import CodeKind, RewardKind
-from torekes.services import claim_codes, claims, payment_requests, projects
-from torekes.services.activities import ActivityCommand, create_activity
-from torekes.services.claim_codes import BatchCommand
-from torekes.services.claims import ClaimCommand
-from torekes.services.payment_requests import RequestCommand
-from torekes.services.projects import ProjectCommand
-from torekes.services.unit_of_work import write
+from torekes.earning import claim_codes, claims, projects
+from torekes.earning.activities import ActivityCommand, create_activity
+from torekes.earning.claim_codes import BatchCommand
+from torekes.earning.claims import ClaimCommand
+from torekes.earning.projects import ProjectCommand
+from torekes.kit.unit_of_work import write
+from torekes.spending import payment_requests
+from torekes.spending.payment_requests import RequestCommand
 
 SPEC = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
 EXAMPLES_PER_MODE = 6

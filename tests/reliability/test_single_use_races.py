@@ -32,9 +32,9 @@ from tests.support import Actor, Ledger
 from torekes.db.engine import Database
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
-from torekes.services import ledger as ledger_service
-from torekes.services import users
-from torekes.services.unit_of_work import write
+from torekes.identity import users
+from torekes.kit.unit_of_work import write
+from torekes.ledger import journal
 from torekes.settings import Settings
 from torekes.web.problems import PLAIN_WORDS
 from torekes.web.session import SESSION_COOKIE
@@ -91,8 +91,8 @@ def racers(ledger: Ledger, count: int, funds: int = 0) -> list[Racer]:
         for member in made:
             issued = users.issue_token(ctx, ledger.settings, member.id)
             if budget is not None:
-                command = ledger_service.TransferCommand(budget.id, member.account_id, funds)
-                ledger_service.transfer(ctx, command)
+                command = journal.TransferCommand(budget.id, member.account_id, funds)
+                journal.transfer(ctx, command)
             equipped.append(Racer(member.id, member.account_id, issued.access_token))
         return equipped
 

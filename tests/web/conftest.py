@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from tests.apps import app_for
 from tests.support import PASSWORD
-from torekes.services import security
+from torekes.kit import security
 from torekes.settings import Settings
 
 BASE = "http://127.0.0.1:8000"

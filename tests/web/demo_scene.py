@@ -17,9 +17,11 @@ from torekes.app import build_app
 from torekes.db import models as m
 from torekes.db.engine import Database
 from torekes.domain.access import Principal, Role
-from torekes.services import demo, payment_requests, redemptions, settlements
-from torekes.services.unit_of_work import write
+from torekes.kit.unit_of_work import write
+from torekes.operations import demo
+from torekes.redemption import redemptions, settlements
 from torekes.settings import Settings
+from torekes.spending import payment_requests
 
 
 def page_routes() -> list[tuple[str, str]]:

@@ -22,11 +22,13 @@ from tests.web.conftest import csrf_of, signed_in
 from torekes.db import models as m
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
-from torekes.services import payment_requests, payouts, redemptions
-from torekes.services.payment_requests import PayCommand, RequestCommand
-from torekes.services.unit_of_work import write
-from torekes.services.views import AccountView, RedemptionView
+from torekes.kit.unit_of_work import write
+from torekes.ledger.read_models import AccountView
+from torekes.redemption import payouts, redemptions
+from torekes.redemption.read_models import RedemptionView
 from torekes.settings import Settings
+from torekes.spending import payment_requests
+from torekes.spending.payment_requests import PayCommand, RequestCommand
 
 IBAN = "BE68539007547034"
 EN = {"Accept-Language": "en"}

@@ -16,10 +16,10 @@ from tests.support import Actor, Ledger
 from tests.web.conftest import BASE, csrf_of
 from torekes.db import models as m
 from torekes.domain.access import Role
-from torekes.services import cards
-from torekes.services.unit_of_work import write
-from torekes.services.views import CardView
+from torekes.kit.unit_of_work import write
 from torekes.settings import Settings
+from torekes.spending import cards
+from torekes.spending.read_models import CardView
 from torekes.web.session import SESSION_COOKIE
 
 PIN = "2580"

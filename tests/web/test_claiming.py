@@ -20,9 +20,10 @@ from torekes.db import models as m
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
 from torekes.domain.earning import RewardKind
-from torekes.services import activities
-from torekes.services.unit_of_work import write
-from torekes.services.views import AccountView, ProjectView
+from torekes.earning import activities
+from torekes.earning.read_models import ProjectView
+from torekes.kit.unit_of_work import write
+from torekes.ledger.read_models import AccountView
 from torekes.settings import Settings
 
 

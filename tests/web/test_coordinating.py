@@ -20,13 +20,14 @@ from tests.apps import app_for
 from tests.support import Actor, Ledger
 from tests.web.conftest import BASE, csrf_of, signed_in
 from torekes.db import models as m
+from torekes.documents import qr
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
 from torekes.domain.earning import RewardKind
-from torekes.services import claim_codes, projects, qr
-from torekes.services.projects import ProjectCommand
-from torekes.services.unit_of_work import write
-from torekes.services.views import ActivityView, ProjectView
+from torekes.earning import claim_codes, projects
+from torekes.earning.projects import ProjectCommand
+from torekes.earning.read_models import ActivityView, ProjectView
+from torekes.kit.unit_of_work import write
 from torekes.settings import Settings
 
 ENGLISH = {"Accept-Language": "en"}

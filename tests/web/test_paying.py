@@ -17,11 +17,12 @@ from torekes.db import models as m
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
 from torekes.domain.spending import RequestKind
-from torekes.services import clock, payment_requests
-from torekes.services.payment_requests import RequestCommand
-from torekes.services.unit_of_work import write
-from torekes.services.views import AccountView
+from torekes.kit import clock
+from torekes.kit.unit_of_work import write
+from torekes.ledger.read_models import AccountView
 from torekes.settings import Settings
+from torekes.spending import payment_requests
+from torekes.spending.payment_requests import RequestCommand
 
 
 @dataclass

@@ -21,10 +21,13 @@ from tests.web.conftest import BASE, csrf_of, signed_in
 from torekes.db import models as m
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
-from torekes.services import cards, clock, payouts
-from torekes.services.unit_of_work import write
-from torekes.services.views import AccountView, CardView
+from torekes.kit import clock
+from torekes.kit.unit_of_work import write
+from torekes.ledger.read_models import AccountView
+from torekes.redemption import payouts
 from torekes.settings import Settings
+from torekes.spending import cards
+from torekes.spending.read_models import CardView
 
 PIN = "2468"
 IBAN = "NL91 ABNA 0417 1643 00"

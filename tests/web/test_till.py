@@ -12,10 +12,10 @@ from tests.apps import app_for
 from tests.support import Actor, Ledger
 from tests.web.conftest import BASE, csrf_of, signed_in
 from torekes.db import models as m
+from torekes.documents import qr
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
-from torekes.services import qr
-from torekes.services.views import AccountView
+from torekes.ledger.read_models import AccountView
 from torekes.settings import Settings
 
 

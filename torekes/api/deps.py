@@ -15,8 +15,8 @@ from pydantic import BaseModel, TypeAdapter
 from torekes.db.engine import Database
 from torekes.domain import errors
 from torekes.domain.access import Principal
-from torekes.services import auth
-from torekes.services.unit_of_work import (
+from torekes.identity import auth
+from torekes.kit.unit_of_work import (
     StoredResponse,
     WriteContext,
     request_fingerprint,

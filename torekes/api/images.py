@@ -8,7 +8,7 @@ from typing import Any
 from fastapi.responses import Response
 
 from torekes.api.routes.common import READ
-from torekes.services import qr
+from torekes.documents import qr
 
 IMAGE_CACHE = "private, max-age=86400"
 

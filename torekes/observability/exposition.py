@@ -30,7 +30,7 @@ from prometheus_client.core import Metric
 from prometheus_client.registry import Collector
 
 from torekes.observability.ledger import LedgerCollector
-from torekes.services.ledger_figures import LedgerFigures
+from torekes.observability.ledger_figures import LedgerFigures
 from torekes.settings import Environment, Settings
 
 MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"

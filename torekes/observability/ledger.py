@@ -15,7 +15,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
 
-from torekes.services.ledger_figures import Figures, LedgerFigures
+from torekes.observability.ledger_figures import Figures, LedgerFigures
 
 log = logging.getLogger(__name__)
 

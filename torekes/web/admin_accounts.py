@@ -9,11 +9,13 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import Response
 
-from torekes.api.csv_reports import csv_response, statement_csv
+from torekes.documents.csv_reports import csv_response, statement_csv
 from torekes.domain import errors
 from torekes.domain.accounts import PAYEE_KINDS, AccountKind
-from torekes.services import accounts, currencies, payouts, reports
-from torekes.services.accounts import AccountQuery
+from torekes.ledger import accounts, currencies
+from torekes.ledger.accounts import AccountQuery
+from torekes.redemption import payouts
+from torekes.reporting import reports
 from torekes.web.admin_common import NAMES, Id, act, can_act, reader, refuse
 from torekes.web.problems import N_
 from torekes.web.session import Page

@@ -16,9 +16,9 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from torekes.api.schemas import SignedCheckpointOut
+from torekes.audit import checkpoints, trail, verification
+from torekes.audit.trail import AuditQuery
 from torekes.domain import errors
-from torekes.services import audit, audit_trail, checkpoints
-from torekes.services.audit_trail import AuditQuery
 from torekes.web.admin_common import READERS, reader
 from torekes.web.session import Page
 
@@ -30,10 +30,8 @@ def audit_status(page: Page) -> Response:
     who = reader(page)
     if isinstance(who, Response):
         return who
-    report = audit.verify(page.db, who)
-    latest = audit_trail.list_events(
-        page.db, who, AuditQuery(action="checkpoint.signed", limit=1)
-    ).items
+    report = verification.verify(page.db, who)
+    latest = trail.list_events(page.db, who, AuditQuery(action="checkpoint.signed", limit=1)).items
     return page.render(
         "admin_audit.html",
         report=report,
@@ -48,7 +46,7 @@ def sign_checkpoint(page: Page) -> Response:
     who = page.guard(*READERS)
     if isinstance(who, Response):
         return who
-    report = audit.verify(page.db, who)
+    report = verification.verify(page.db, who)
     if not report.ok:
         return page.problem(errors.LedgerNotIntact())
     signed = checkpoints.sign(page.db, page.settings, who, report)

@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from torekes.api.schemas import MAX_ID
 from torekes.domain import errors
 from torekes.domain.access import Principal, Role
-from torekes.services.unit_of_work import WriteContext, write
+from torekes.kit.unit_of_work import WriteContext, write
 from torekes.web.problems import N_
 from torekes.web.session import PageContext
 

@@ -16,9 +16,10 @@ from fastapi.responses import Response
 from markupsafe import Markup
 
 from torekes.domain.reporting import Month
-from torekes.services import currencies, monthly, reports
-from torekes.services.monthly import ActivityMonth
-from torekes.services.reports import CirculationReport
+from torekes.ledger import currencies
+from torekes.reporting import monthly, reports
+from torekes.reporting.monthly import ActivityMonth
+from torekes.reporting.reports import CirculationReport
 from torekes.web.admin_common import reader
 from torekes.web.charts import Bar, bar_chart
 from torekes.web.i18n import translations

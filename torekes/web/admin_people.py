@@ -11,12 +11,13 @@ from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, Response
 
 from torekes.api.schemas import MAX_ID
-from torekes.api.sheets import render_card
+from torekes.documents.sheets import render_card
 from torekes.domain import errors
 from torekes.domain.access import Role
-from torekes.services import cards, users
-from torekes.services.users import UserCommand
-from torekes.services.views import CardView
+from torekes.identity import users
+from torekes.identity.users import UserCommand
+from torekes.spending import cards
+from torekes.spending.read_models import CardView
 from torekes.web.admin_common import (
     NAMES,
     Id,

@@ -14,8 +14,9 @@ from fastapi.responses import Response
 from torekes.domain import errors
 from torekes.domain.access import Principal
 from torekes.domain.redemption import RedemptionStatus
-from torekes.services import currencies, redemptions, settlements
-from torekes.services.redemptions import RedemptionQuery
+from torekes.ledger import currencies
+from torekes.redemption import redemptions, settlements
+from torekes.redemption.redemptions import RedemptionQuery
 from torekes.web.admin_common import NAMES, Id, Reason, act, can_act, reader
 from torekes.web.problems import N_
 from torekes.web.session import Page, PageContext

@@ -12,9 +12,10 @@ from fastapi.responses import Response
 from torekes.api.errors import status_of
 from torekes.domain import errors
 from torekes.domain.earning import RewardKind
-from torekes.services import accounts, claims
-from torekes.services.claims import ClaimCommand
-from torekes.services.unit_of_work import write
+from torekes.earning import claims
+from torekes.earning.claims import ClaimCommand
+from torekes.kit.unit_of_work import write
+from torekes.ledger import accounts
 from torekes.web.forms import hours as parse_hours
 from torekes.web.problems import plain_words
 from torekes.web.session import Page

@@ -9,8 +9,8 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from torekes.domain import errors
-from torekes.services import activities, claim_codes
-from torekes.services.unit_of_work import write
+from torekes.earning import activities, claim_codes
+from torekes.kit.unit_of_work import write
 from torekes.web.coord_common import ACTORS, READERS, Id, activity_and_project, render
 from torekes.web.session import Page
 

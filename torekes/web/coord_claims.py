@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from torekes.api.schemas import BulkDecisionIn
 from torekes.domain import errors
-from torekes.services import claim_queue, projects
+from torekes.earning import claim_queue, projects
 from torekes.web.coord_common import (
     ACTORS,
     READERS,

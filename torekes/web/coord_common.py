@@ -21,9 +21,9 @@ from pydantic import BaseModel, ValidationError
 from torekes.api.schemas import MAX_ID
 from torekes.domain import errors
 from torekes.domain.access import Principal, Role
-from torekes.services import activities, projects
-from torekes.services.unit_of_work import WriteContext, write
-from torekes.services.views import ActivityView, ProjectView
+from torekes.earning import activities, projects
+from torekes.earning.read_models import ActivityView, ProjectView
+from torekes.kit.unit_of_work import WriteContext, write
 from torekes.web.once import new_key, write_once
 from torekes.web.problems import N_
 from torekes.web.session import PageContext

@@ -16,10 +16,12 @@ from torekes.domain import errors
 from torekes.domain.access import Principal
 from torekes.domain.earning import RewardKind
 from torekes.domain.reporting import MAX_MONTHS, Month
-from torekes.services import activities, clock, projects, reports
-from torekes.services.activities import ActivityCommand
-from torekes.services.reports import ProjectReport
-from torekes.services.views import ProjectView
+from torekes.earning import activities, projects
+from torekes.earning.activities import ActivityCommand
+from torekes.earning.read_models import ProjectView
+from torekes.kit import clock
+from torekes.reporting import reports
+from torekes.reporting.reports import ProjectReport
 from torekes.web.coord_common import (
     ACTORS,
     READERS,

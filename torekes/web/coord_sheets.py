@@ -8,10 +8,10 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from torekes.api.schemas import BatchIn
-from torekes.api.sheets import sheet_cells
+from torekes.documents.sheets import sheet_cells
 from torekes.domain import errors
-from torekes.services import activities, claim_codes
-from torekes.services.claim_codes import BatchCommand
+from torekes.earning import activities, claim_codes
+from torekes.earning.claim_codes import BatchCommand
 from torekes.web.coord_common import (
     ACTORS,
     Id,

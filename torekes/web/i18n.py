@@ -19,7 +19,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
-from torekes.api.negotiation import choices
+from torekes.kit.negotiation import choices
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 LANGUAGES = ("nl", "en")

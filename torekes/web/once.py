@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from torekes.domain.access import Principal
-from torekes.services.unit_of_work import (
+from torekes.kit.unit_of_work import (
     StoredResponse,
     WriteContext,
     request_fingerprint,

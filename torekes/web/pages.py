@@ -8,13 +8,16 @@ from fastapi import APIRouter, Form, Query
 from fastapi.responses import Response
 
 from torekes.api.errors import status_of
+from torekes.documents import qr
 from torekes.domain import errors
 from torekes.domain.access import Role
 from torekes.domain.cards import CardStatus
-from torekes.services import accounts, auth, card_sign_in, cards, qr
-from torekes.services.accounts import AccountQuery
-from torekes.services.unit_of_work import write
-from torekes.services.views import CardView
+from torekes.identity import auth
+from torekes.kit.unit_of_work import write
+from torekes.ledger import accounts
+from torekes.ledger.accounts import AccountQuery
+from torekes.spending import card_sign_in, cards
+from torekes.spending.read_models import CardView
 from torekes.web import i18n
 from torekes.web.session import (
     LANGUAGE_COOKIE_AGE,

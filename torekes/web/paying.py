@@ -11,9 +11,9 @@ from fastapi.responses import Response
 from torekes.api.errors import status_of
 from torekes.domain import errors
 from torekes.domain.spending import RequestKind, RequestStatus
-from torekes.services import payment_requests
-from torekes.services.payment_requests import PayCommand
-from torekes.services.unit_of_work import write
+from torekes.kit.unit_of_work import write
+from torekes.spending import payment_requests
+from torekes.spending.payment_requests import PayCommand
 from torekes.web.forms import minor_units
 from torekes.web.problems import N_, plain_words
 from torekes.web.session import Page

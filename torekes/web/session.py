@@ -20,7 +20,8 @@ from torekes.api.errors import status_of
 from torekes.db.engine import Database
 from torekes.domain import errors
 from torekes.domain.access import Principal, Role
-from torekes.services import auth, currencies
+from torekes.identity import auth
+from torekes.ledger import currencies
 from torekes.settings import Settings
 from torekes.web import csrf, i18n
 from torekes.web.problems import plain_words

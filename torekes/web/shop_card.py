@@ -15,10 +15,10 @@ from fastapi.responses import Response
 from torekes.api.schemas import ReceiptOut
 from torekes.domain import errors
 from torekes.domain.access import Principal, Role
-from torekes.services import cards
-from torekes.services.cards import ChargeCommand
-from torekes.services.unit_of_work import StoredResponse, stored_response, write_idempotently
-from torekes.services.views import AccountView
+from torekes.kit.unit_of_work import StoredResponse, stored_response, write_idempotently
+from torekes.ledger.read_models import AccountView
+from torekes.spending import cards
+from torekes.spending.cards import ChargeCommand
 from torekes.web.forms import minor_units
 from torekes.web.once import form_fingerprint, new_key
 from torekes.web.problems import N_

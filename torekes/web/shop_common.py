@@ -17,11 +17,11 @@ from torekes.api.schemas import MAX_ID
 from torekes.domain import errors
 from torekes.domain.access import Principal, Role
 from torekes.domain.accounts import PAYEE_KINDS
-from torekes.services import accounts
-from torekes.services.accounts import AccountQuery
-from torekes.services.pagination import MAX_PAGE_SIZE
-from torekes.services.unit_of_work import WriteContext
-from torekes.services.views import AccountView
+from torekes.kit.pagination import MAX_PAGE_SIZE
+from torekes.kit.unit_of_work import WriteContext
+from torekes.ledger import accounts
+from torekes.ledger.accounts import AccountQuery
+from torekes.ledger.read_models import AccountView
 from torekes.web.once import write_once
 from torekes.web.problems import plain_words
 from torekes.web.session import Page

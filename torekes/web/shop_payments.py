@@ -17,10 +17,12 @@ from torekes.api.schemas import MAX_ID, ReceiptOut
 from torekes.domain import errors
 from torekes.domain.access import Principal, Role
 from torekes.domain.earning import LimitPeriod, period_start
-from torekes.services import clock, payments
-from torekes.services.pagination import MAX_PAGE_SIZE
-from torekes.services.payments import PaymentQuery
-from torekes.services.views import AccountView, ReceiptView
+from torekes.kit import clock
+from torekes.kit.pagination import MAX_PAGE_SIZE
+from torekes.ledger.read_models import AccountView
+from torekes.spending import payments
+from torekes.spending.payments import PaymentQuery
+from torekes.spending.read_models import ReceiptView
 from torekes.web.forms import minor_units
 from torekes.web.once import new_key
 from torekes.web.problems import N_

@@ -18,10 +18,12 @@ from torekes.domain import errors
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind, can_redeem
 from torekes.domain.redemption import euro_cents
-from torekes.services import currencies, payouts, redemptions
-from torekes.services.redemptions import RedemptionQuery
-from torekes.services.unit_of_work import write
-from torekes.services.views import AccountView, RedemptionView
+from torekes.kit.unit_of_work import write
+from torekes.ledger import currencies
+from torekes.ledger.read_models import AccountView
+from torekes.redemption import payouts, redemptions
+from torekes.redemption.read_models import RedemptionView
+from torekes.redemption.redemptions import RedemptionQuery
 from torekes.web.forms import minor_units
 from torekes.web.once import new_key
 from torekes.web.problems import N_

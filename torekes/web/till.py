@@ -11,11 +11,13 @@ from fastapi.responses import JSONResponse, Response
 
 from torekes.api.errors import status_of
 from torekes.api.schemas import MAX_ID
+from torekes.documents import qr
 from torekes.domain import errors
 from torekes.domain.access import Role
-from torekes.services import accounts, payment_requests, qr
-from torekes.services.payment_requests import MAX_WAIT_SECONDS, RequestCommand
-from torekes.services.unit_of_work import write
+from torekes.kit.unit_of_work import write
+from torekes.ledger import accounts
+from torekes.spending import payment_requests
+from torekes.spending.payment_requests import MAX_WAIT_SECONDS, RequestCommand
 from torekes.web import shop_common
 from torekes.web.forms import minor_units
 from torekes.web.problems import plain_words

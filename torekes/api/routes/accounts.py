@@ -29,9 +29,10 @@ from torekes.api.schemas import (
     StatementLineOut,
 )
 from torekes.domain.accounts import AccountKind, AccountStatus
-from torekes.services import accounts, payouts
-from torekes.services.accounts import AccountCommand, AccountQuery
-from torekes.services.views import AccountView, BalanceAt
+from torekes.ledger import accounts
+from torekes.ledger.accounts import AccountCommand, AccountQuery
+from torekes.ledger.read_models import AccountView, BalanceAt
+from torekes.redemption import payouts
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
 

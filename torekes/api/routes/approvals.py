@@ -12,8 +12,8 @@ from torekes.api.deps import CurrentPrincipal, DbDep, WriterDep
 from torekes.api.routes.common import READ, WRITE
 from torekes.api.schemas import MAX_ID, ApprovalDecisionIn, ApprovalOut, TransactionOut
 from torekes.domain.approvals import ApprovalStatus
-from torekes.services import approvals
-from torekes.services.approvals import ApprovalView
+from torekes.ledger import approvals
+from torekes.ledger.approvals import ApprovalView
 
 router = APIRouter(prefix="/approvals", tags=["ledger"])
 

@@ -23,8 +23,8 @@ from torekes.api.schemas import (
     TrialBalanceOut,
     VerifyOut,
 )
-from torekes.services import audit, audit_trail, checkpoints
-from torekes.services.audit_trail import AuditQuery
+from torekes.audit import checkpoints, trail, verification
+from torekes.audit.trail import AuditQuery
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -40,7 +40,7 @@ def verify(
     the identities issued = in circulation + redeemed and redeemed = the paid redemptions. With
     `checkpoint=true`, an intact ledger's chain heads come back signed, and the signing is
     recorded in the audit trail as `checkpoint.signed` (admin, auditor)."""
-    report = audit.verify(db, actor)
+    report = verification.verify(db, actor)
     out = VerifyOut.model_validate(report)
     if checkpoint and report.ok:
         signed = checkpoints.sign(db, settings, actor, report)
@@ -71,7 +71,7 @@ def trial_balance(
     currency: Annotated[CurrencyCode, Query()],
     as_of: AsOf = None,
 ) -> TrialBalanceOut:
-    return TrialBalanceOut.model_validate(audit.trial_balance(db, actor, currency, as_of))
+    return TrialBalanceOut.model_validate(verification.trial_balance(db, actor, currency, as_of))
 
 
 @router.get("/events", response_model=Page[AuditEventOut], responses=READ)
@@ -90,4 +90,4 @@ def list_events(
     """The audit trail of administrative actions outside the journal (users, accounts, cards,
     codes, limits, ...), newest first: who, what, when, before and after."""
     query = AuditQuery(action, subject_type, subject_id, actor_id, since, until, cursor, limit)
-    return Page[AuditEventOut].model_validate(audit_trail.list_events(db, actor, query))
+    return Page[AuditEventOut].model_validate(trail.list_events(db, actor, query))

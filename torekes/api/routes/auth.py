@@ -10,8 +10,8 @@ from fastapi.security import OAuth2PasswordRequestForm
 from torekes.api.deps import BearerToken, CurrentPrincipal, DbDep, SettingsDep
 from torekes.api.routes.common import problems
 from torekes.api.schemas import TokenOut
-from torekes.services import auth
-from torekes.services.unit_of_work import write
+from torekes.identity import auth
+from torekes.kit.unit_of_work import write
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

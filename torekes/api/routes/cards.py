@@ -28,11 +28,11 @@ from torekes.api.schemas import (
     Page,
     ReceiptOut,
 )
-from torekes.api.sheets import render_card
+from torekes.documents.sheets import render_card
 from torekes.domain.cards import CardStatus
-from torekes.services import cards
-from torekes.services.cards import ChargeCommand
-from torekes.services.views import CardView
+from torekes.spending import cards
+from torekes.spending.cards import ChargeCommand
+from torekes.spending.read_models import CardView
 
 router = APIRouter(tags=["cards"])
 

@@ -9,10 +9,10 @@ from torekes.api.deps import CurrentPrincipal, DbDep, SettingsDep, WriterDep
 from torekes.api.images import IMAGE_RESPONSES, ImageFormat, qr_image
 from torekes.api.routes.common import READ, WRITE, ActivityId, BatchId, CodeId
 from torekes.api.schemas import BatchIn, BatchOut, CodeOut
-from torekes.api.sheets import render_sheet
-from torekes.services import activities, claim_codes, projects
-from torekes.services.claim_codes import BatchCommand
-from torekes.services.views import BatchView
+from torekes.documents.sheets import render_sheet
+from torekes.earning import activities, claim_codes, projects
+from torekes.earning.claim_codes import BatchCommand
+from torekes.earning.read_models import BatchView
 
 router = APIRouter(tags=["claim codes"])
 

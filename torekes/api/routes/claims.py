@@ -21,8 +21,8 @@ from torekes.api.schemas import (
     ResolutionOut,
 )
 from torekes.domain.earning import ClaimStatus
-from torekes.services import claims
-from torekes.services.claims import ClaimCommand, ClaimQuery
+from torekes.earning import claims
+from torekes.earning.claims import ClaimCommand, ClaimQuery
 
 router = APIRouter(prefix="/claims", tags=["claims"])
 

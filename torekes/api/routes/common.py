@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import Path, Query
 
 from torekes.api.schemas import MAX_ID, ProblemDetails
-from torekes.services.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from torekes.kit.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 _DESCRIPTIONS = {
     400: "The body could not be parsed (bad_request)",

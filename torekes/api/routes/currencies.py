@@ -11,9 +11,11 @@ from fastapi.responses import JSONResponse
 from torekes.api.deps import CurrentPrincipal, DbDep, WriterDep
 from torekes.api.routes.common import READ, WRITE
 from torekes.api.schemas import CurrencyIn, CurrencyOut, RateIn, RateOut, SpendingLimitsIn
-from torekes.services import currencies, rates
-from torekes.services.currencies import CurrencyCommand
-from torekes.services.views import CurrencyView, RateView
+from torekes.ledger import currencies
+from torekes.ledger.currencies import CurrencyCommand
+from torekes.ledger.read_models import CurrencyView
+from torekes.redemption import rates
+from torekes.redemption.read_models import RateView
 
 router = APIRouter(prefix="/currencies", tags=["currencies"])
 

@@ -21,9 +21,9 @@ from torekes.api.schemas import (
     ReceiptOut,
 )
 from torekes.domain.spending import RequestStatus
-from torekes.services import payment_requests
-from torekes.services.payment_requests import MAX_WAIT_SECONDS, PayCommand, RequestCommand
-from torekes.services.views import PaymentRequestPublicView
+from torekes.spending import payment_requests
+from torekes.spending.payment_requests import MAX_WAIT_SECONDS, PayCommand, RequestCommand
+from torekes.spending.read_models import PaymentRequestPublicView
 
 router = APIRouter(prefix="/payment-requests", tags=["payments"])
 

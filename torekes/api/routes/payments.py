@@ -10,8 +10,8 @@ from torekes.api.deps import CurrentPrincipal, DbDep
 from torekes.api.routes.common import DEFAULT_LIMIT, READ, Cursor, Limit
 from torekes.api.schemas import MAX_ID, Moment, Page, PaymentOut
 from torekes.domain.spending import PaymentChannel
-from torekes.services import payments
-from torekes.services.payments import PaymentQuery
+from torekes.spending import payments
+from torekes.spending.payments import PaymentQuery
 
 router = APIRouter(prefix="/payments", tags=["payments"])
 

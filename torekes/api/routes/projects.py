@@ -17,10 +17,10 @@ from torekes.api.schemas import (
     ProjectIn,
     ProjectOut,
 )
-from torekes.services import activities, projects
-from torekes.services.activities import ActivityCommand
-from torekes.services.projects import ProjectCommand
-from torekes.services.views import ActivitySummary, ActivityView, ProjectView
+from torekes.earning import activities, projects
+from torekes.earning.activities import ActivityCommand
+from torekes.earning.projects import ProjectCommand
+from torekes.earning.read_models import ActivitySummary, ActivityView, ProjectView
 
 router = APIRouter(tags=["projects"])
 

@@ -18,9 +18,9 @@ from torekes.api.schemas import (
     RejectIn,
 )
 from torekes.domain.redemption import RedemptionStatus
-from torekes.services import redemptions
-from torekes.services.redemptions import RedemptionQuery
-from torekes.services.views import RedemptionView
+from torekes.redemption import redemptions
+from torekes.redemption.read_models import RedemptionView
+from torekes.redemption.redemptions import RedemptionQuery
 
 router = APIRouter(prefix="/redemptions", tags=["redemption"])
 

@@ -8,16 +8,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from torekes.api.csv_reports import (
-    CSV_CONTENT,
-    ReportFormat,
-    circulation_csv,
-    csv_response,
-    projects_csv,
-    shops_csv,
-    statement_csv,
-    wants_csv,
-)
 from torekes.api.deps import CurrentPrincipal, DbDep, SettingsDep
 from torekes.api.routes.accounts import AsOf
 from torekes.api.routes.common import READ, AccountId
@@ -30,7 +20,17 @@ from torekes.api.schemas import (
     ProjectReportOut,
     ShopReportOut,
 )
-from torekes.services import reports
+from torekes.documents.csv_reports import (
+    CSV_CONTENT,
+    ReportFormat,
+    circulation_csv,
+    csv_response,
+    projects_csv,
+    shops_csv,
+    statement_csv,
+    wants_csv,
+)
+from torekes.reporting import reports
 
 router = APIRouter(tags=["reports"])
 

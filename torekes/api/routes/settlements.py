@@ -11,8 +11,8 @@ from fastapi.responses import JSONResponse, Response
 from torekes.api.deps import CurrentPrincipal, DbDep, SettingsDep, WriterDep
 from torekes.api.routes.common import READ, WRITE
 from torekes.api.schemas import MAX_ID, PayRedemptionIn, SettlementIn, SettlementOut
-from torekes.services import settlements
-from torekes.services.views import SettlementView
+from torekes.redemption import settlements
+from torekes.redemption.read_models import SettlementView
 
 router = APIRouter(prefix="/settlements", tags=["redemption"])
 

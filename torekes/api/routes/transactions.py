@@ -24,10 +24,12 @@ from torekes.api.schemas import (
     TransferIn,
 )
 from torekes.domain.entries import Posting
-from torekes.services import approvals, history, ledger, payments
-from torekes.services.approvals import ApprovalView
-from torekes.services.ledger import EntryCommand, IssuanceCommand, TransferCommand
-from torekes.services.views import ReceiptView, TransactionView
+from torekes.ledger import approvals, history, journal
+from torekes.ledger.approvals import ApprovalView
+from torekes.ledger.journal import EntryCommand, IssuanceCommand, TransferCommand
+from torekes.ledger.read_models import TransactionView
+from torekes.spending import payments
+from torekes.spending.read_models import ReceiptView
 
 router = APIRouter(tags=["ledger"])
 
@@ -55,7 +57,7 @@ def issue(body: IssuanceIn, writer: WriterDep, settings: SettingsDep) -> JSONRes
 def transfer(body: TransferIn, writer: WriterDep) -> JSONResponse:
     """Move tokens out of an account you own (any account, for an administrator)."""
     command = TransferCommand(**body.model_dump())
-    return writer.run(lambda ctx: ledger.transfer(ctx, command), TransactionOut, 201)
+    return writer.run(lambda ctx: journal.transfer(ctx, command), TransactionOut, 201)
 
 
 @router.post("/transactions", status_code=201, response_model=TransactionOut, responses=FOUR_EYES)

@@ -9,9 +9,9 @@ from fastapi.responses import JSONResponse
 from torekes.api.deps import CurrentPrincipal, DbDep, WriterDep
 from torekes.api.routes.common import DEFAULT_LIMIT, READ, WRITE, Cursor, Limit, UserId
 from torekes.api.schemas import Page, RevokedOut, UserIn, UserOut
-from torekes.services import auth, users
-from torekes.services.users import UserCommand
-from torekes.services.views import UserView
+from torekes.identity import auth, users
+from torekes.identity.read_models import UserView
+from torekes.identity.users import UserCommand
 
 router = APIRouter(prefix="/users", tags=["users"])
 

@@ -1,0 +1,3 @@
+"""What the service prints and exports for people, shared by the API and the pages: QR images,
+printable claim-code sheets and member cards, and reports as CSV.
+"""

@@ -1,0 +1,108 @@
+"""Users: creating them, listing them, and signing in with a password for an API token.
+
+Sign-in failures are recorded in the database (not in process memory, so every service process
+sees them) and a username with too many recent failures is refused until the window passes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from torekes.db import models as m
+from torekes.db.engine import Database
+from torekes.domain import access, errors
+from torekes.domain.access import Principal, Role
+from torekes.domain.users import check_password, check_username
+from torekes.identity import queries
+from torekes.identity.read_models import UserView
+from torekes.kit import audit_trail, pagination, security
+from torekes.kit.pagination import Listing
+from torekes.kit.unit_of_work import WriteContext
+from torekes.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class UserCommand:
+    username: str
+    display_name: str
+    role: Role
+    password: str
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    access_token: str
+    expires_at: datetime
+    user: UserView
+
+
+def create_user(ctx: WriteContext, command: UserCommand) -> UserView:
+    access.require_admin(ctx.actor)
+    return add_user(ctx, command)
+
+
+def add_user(ctx: WriteContext, command: UserCommand) -> UserView:
+    """Create a user without an acting administrator's check (first admin, demo data)."""
+    check_username(command.username)
+    check_password(command.password)
+    taken = errors.UsernameTaken(f"{command.username} is taken", username=command.username)
+    if queries.user_by_username(ctx.session, command.username) is not None:
+        raise taken
+    user = m.User(
+        username=command.username,
+        display_name=command.display_name,
+        role=command.role.value,
+        password_hash=security.hash_password(command.password),
+        is_active=True,
+    )
+    ctx.session.add(user)
+    try:
+        ctx.session.flush()
+    except IntegrityError:  # registered concurrently since the look-up above
+        raise errors.UsernameTaken(
+            f"{command.username} is taken", username=command.username
+        ) from None
+    after = {"username": user.username, "display_name": user.display_name, "role": user.role}
+    audit_trail.record(ctx, "user.created", "user", user.id, None, after)
+    return UserView.of(user)
+
+
+def list_users(db: Database, actor: Principal, cursor: str | None, limit: int) -> Listing[UserView]:
+    access.require_reader_of_everything(actor)
+    with db.read_session() as session:
+        found = queries.list_users(session, pagination.parse_cursor(cursor), limit)
+        return Listing(
+            [UserView.of(user) for user in found],
+            pagination.next_cursor([user.id for user in found], limit),
+        )
+
+
+def get_user(db: Database, user_id: int) -> UserView:
+    with db.read_session() as session:
+        user = session.get(m.User, user_id)
+        if user is None:
+            raise errors.UserNotFound()
+        return UserView.of(user)
+
+
+def issue_token(
+    ctx: WriteContext, settings: Settings, user_id: int, name: str = "api"
+) -> IssuedToken:
+    user = ctx.session.get(m.User, user_id)
+    if user is None:
+        raise errors.UserNotFound()
+    token = security.new_token()
+    expires_at = m.utcnow() + timedelta(days=settings.token_lifetime_days)
+    ctx.session.add(
+        m.ApiToken(
+            user_id=user.id,
+            token_hash=security.token_digest(settings.secret_key, token),
+            name=name,
+            expires_at=expires_at,
+        )
+    )
+    ctx.session.flush()
+    return IssuedToken(token, expires_at, UserView.of(user))

@@ -1,0 +1,1 @@
+"""Running an installation: backing up and restoring the database, and the demo community."""

@@ -1,0 +1,195 @@
+"""Settlements: an administrator gathers every approved redemption of a currency into one batch,
+exports it (CSV for the bookkeeper, ``pain.001`` for the bank), and after the bank has paid marks
+the whole batch paid in one step.
+
+Gathering locks each approved redemption (in id order) and re-checks it, so a redemption rejected
+or paid meanwhile stays out. A redemption in a settlement is paid only with it. Paying locks the
+settlement, then its redemptions in id order; nothing locks a redemption and then a settlement.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from torekes.db import models as m
+from torekes.db.engine import Database
+from torekes.db.locking import lock
+from torekes.domain import access, errors
+from torekes.domain.access import Principal
+from torekes.domain.redemption import RedemptionStatus
+from torekes.kit import audit_trail, clock
+from torekes.kit.unit_of_work import WriteContext
+from torekes.ledger.currencies import get_currency_id
+from torekes.redemption import bank_files, redemptions
+from torekes.redemption.bank_files import Debtor, Transfer
+from torekes.redemption.read_models import SettlementView
+from torekes.settings import Settings
+
+
+def create(ctx: WriteContext, currency_code: str) -> SettlementView:
+    access.require_admin(ctx.actor)
+    session = ctx.session
+    currency_id = get_currency_id(session, currency_code)
+    waiting = session.scalars(
+        select(m.Redemption.id)
+        .where(
+            m.Redemption.currency_id == currency_id,
+            m.Redemption.status == RedemptionStatus.APPROVED.value,
+            m.Redemption.settlement_id.is_(None),
+        )
+        .order_by(m.Redemption.id)
+    ).all()
+    rows = [row for row in (lock(session, m.Redemption, i) for i in waiting) if _waiting(row)]
+    if not rows:
+        raise errors.NothingToSettle(currency=currency_code)
+    now = clock.now()
+    settlement = m.Settlement(
+        currency_id=currency_id,
+        status="open",
+        message_id=f"pending-{now.timestamp()}",
+        created_at=now,
+        created_by_id=ctx.actor.user_id,
+    )
+    session.add(settlement)
+    session.flush()
+    settlement.message_id = f"TRK-S{settlement.id}-{now:%Y%m%d%H%M%S}"[:35]
+    for row in rows:
+        assert row is not None
+        row.settlement_id = settlement.id
+    session.flush()
+    after = {"redemptions": [row.id for row in rows if row is not None]}
+    audit_trail.record(ctx, "settlement.created", "settlement", settlement.id, None, after)
+    return settlement_view(session, settlement)
+
+
+def pay(ctx: WriteContext, settlement_id: int, payout_reference: str) -> SettlementView:
+    """Mark every redemption of the settlement paid, with the bank's reference, in one step."""
+    access.require_admin(ctx.actor)
+    settlement = lock(ctx.session, m.Settlement, settlement_id)
+    if settlement is None:
+        raise errors.SettlementNotFound(settlement_id=settlement_id)
+    if settlement.status == "paid":
+        raise errors.SettlementAlreadyPaid(settlement_id=settlement_id)
+    for row_id in _redemption_ids(ctx.session, settlement.id):
+        row = lock(ctx.session, m.Redemption, row_id)
+        assert row is not None
+        redemptions.mark_paid(ctx, row, payout_reference)
+    settlement.status = "paid"
+    settlement.paid_at = clock.now()
+    settlement.paid_by_id = ctx.actor.user_id
+    settlement.payout_reference = payout_reference
+    ctx.session.flush()
+    audit_trail.record(
+        ctx,
+        "settlement.paid",
+        "settlement",
+        settlement.id,
+        {"status": "open"},
+        {"status": "paid", "payout_reference": payout_reference},
+    )
+    return settlement_view(ctx.session, settlement)
+
+
+def get(db: Database, actor: Principal, settlement_id: int) -> SettlementView:
+    access.require_reader_of_everything(actor)
+    with db.read_session() as session:
+        return settlement_view(session, _settlement(session, settlement_id))
+
+
+def list_settlements(db: Database, actor: Principal) -> list[SettlementView]:
+    access.require_reader_of_everything(actor)
+    with db.read_session() as session:
+        rows = session.scalars(select(m.Settlement).order_by(m.Settlement.id.desc()))
+        return [settlement_view(session, row) for row in rows]
+
+
+def export_csv(db: Database, actor: Principal, settlement_id: int) -> str:
+    access.require_reader_of_everything(actor)
+    with db.read_session() as session:
+        settlement = _settlement(session, settlement_id)
+        return bank_files.settlement_csv(_transfers(session, settlement))
+
+
+def export_pain_001(
+    db: Database, settings: Settings, actor: Principal, settlement_id: int
+) -> bytes:
+    access.require_reader_of_everything(actor)
+    if not settings.payout_iban or not settings.payout_name:
+        raise errors.PayoutAccountNotConfigured()
+    debtor = Debtor(settings.payout_name, settings.payout_iban, settings.payout_bic)
+    with db.read_session() as session:
+        settlement = _settlement(session, settlement_id)
+        transfers = _transfers(session, settlement)
+        now = clock.now()
+        return bank_files.pain_001(settlement.message_id, now, now.date(), debtor, transfers)
+
+
+def settlement_view(session: Session, settlement: m.Settlement) -> SettlementView:
+    rows = [session.get(m.Redemption, row_id) for row_id in _redemption_ids(session, settlement.id)]
+    currency = session.get(m.Currency, settlement.currency_id)
+    assert currency is not None
+    return SettlementView(
+        id=settlement.id,
+        currency=currency.code,
+        status=settlement.status,
+        message_id=settlement.message_id,
+        created_at=settlement.created_at,
+        created_by_id=settlement.created_by_id,
+        paid_at=settlement.paid_at,
+        paid_by_id=settlement.paid_by_id,
+        payout_reference=settlement.payout_reference,
+        redemption_ids=[row.id for row in rows if row is not None],
+        amount=sum(row.amount for row in rows if row is not None),
+        euro_cents=sum(row.euro_cents or 0 for row in rows if row is not None),
+    )
+
+
+def _transfers(session: Session, settlement: m.Settlement) -> list[Transfer]:
+    transfers = []
+    currency = session.get(m.Currency, settlement.currency_id)
+    assert currency is not None
+    for row_id in _redemption_ids(session, settlement.id):
+        row = session.get(m.Redemption, row_id)
+        assert row is not None
+        account = session.get(m.Account, row.account_id)
+        assert account is not None
+        assert row.approved_at is not None
+        assert row.euro_cents is not None
+        transfers.append(
+            Transfer(
+                end_to_end_id=f"TRK-R{row.id}",
+                redemption_id=row.id,
+                account_id=account.id,
+                creditor_name=account.payout_name or account.name,
+                creditor_iban=account.iban or "",
+                tokens=row.amount,
+                currency=currency.code,
+                rate=str(row.rate),
+                euro_cents=row.euro_cents,
+                requested_at=row.requested_at,
+                approved_at=row.approved_at,
+                remittance=f"Torekes redemption {row.id}: {row.amount} {currency.code}",
+            )
+        )
+    return transfers
+
+
+def _redemption_ids(session: Session, settlement_id: int) -> list[int]:
+    statement = (
+        select(m.Redemption.id)
+        .where(m.Redemption.settlement_id == settlement_id)
+        .order_by(m.Redemption.id)
+    )
+    return list(session.scalars(statement))
+
+
+def _settlement(session: Session, settlement_id: int) -> m.Settlement:
+    settlement = session.get(m.Settlement, settlement_id)
+    if settlement is None:
+        raise errors.SettlementNotFound(settlement_id=settlement_id)
+    return settlement
+
+
+def _waiting(row: m.Redemption | None) -> bool:
+    return row is not None and row.status == "approved" and row.settlement_id is None
