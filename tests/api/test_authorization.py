@@ -57,6 +57,8 @@ from tests.api.helpers import (
     snapshot,
 )
 from tests.support import PASSWORD, Actor
+from torekes.approvals import four_eyes
+from torekes.approvals.four_eyes import ApprovalView
 from torekes.audit import checkpoints, verification
 from torekes.domain import errors
 from torekes.domain.access import Role
@@ -65,8 +67,6 @@ from torekes.domain.cards import CardStatus
 from torekes.earning import projects
 from torekes.earning.projects import ProjectCommand
 from torekes.kit.unit_of_work import write
-from torekes.ledger import approvals
-from torekes.ledger.approvals import ApprovalView
 from torekes.ledger.journal import IssuanceCommand
 from torekes.ledger.read_models import AccountView
 from torekes.redemption import payouts, redemptions, settlements
@@ -1176,7 +1176,7 @@ def _filed_request(world: World) -> ApprovalView:
     filed = write(
         world.ledger.db,
         requester.principal,
-        lambda ctx: approvals.issue(ctx, command, Decimal(0)),
+        lambda ctx: four_eyes.issue(ctx, command, Decimal(0)),
     )
     assert isinstance(filed, ApprovalView)
     return filed

@@ -22,9 +22,9 @@ from torekes.app import create_app
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
 from torekes.kit.unit_of_work import write
-from torekes.ledger import journal
 from torekes.ledger.read_models import AccountView, CurrencyView
 from torekes.settings import Settings
+from torekes.spending import reversals
 
 THRESHOLD = 1000  # whole units
 BUDGET_FUNDS = 50_000
@@ -558,7 +558,7 @@ def write_reversal(scene: Scene, transaction_id: int) -> int:
     reversed_ = write(
         scene.ledger.db,
         scene.admin.principal,
-        lambda ctx: journal.reverse(ctx, transaction_id, "setup"),
+        lambda ctx: reversals.reverse(ctx, transaction_id, "setup"),
     )
     return reversed_.id
 

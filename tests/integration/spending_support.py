@@ -44,7 +44,7 @@ from torekes.kit.unit_of_work import WriteContext, write
 from torekes.ledger import accounts, currencies, journal
 from torekes.ledger.read_models import CurrencyView, TransactionView
 from torekes.settings import Settings
-from torekes.spending import cards, payment_requests, payments
+from torekes.spending import cards, payment_requests, payments, reversals
 from torekes.spending.read_models import CardView, PaymentRequestView, ReceiptView
 
 E = TypeVar("E", bound=BaseException)
@@ -224,7 +224,7 @@ class SpendingScene:
         return write(
             db or self.db,
             self.admin,
-            lambda ctx: journal.reverse(ctx, transaction_id, "test correction"),
+            lambda ctx: reversals.reverse(ctx, transaction_id, "test correction"),
         )
 
     # --- cards --------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from torekes.kit.unit_of_work import StoredResponse, request_fingerprint, write,
 from torekes.ledger import journal
 from torekes.ledger.currencies import CurrencyCommand, create_currency, list_currencies
 from torekes.ledger.read_models import CurrencyView, TransactionView
+from torekes.spending.reversals import reverse as reverse_transaction
 
 THREADS = 24
 separate_param = pytest.mark.parametrize(
@@ -197,7 +198,7 @@ def test_concurrent_reversals_of_one_transaction_succeed_once(
         return write(
             databases[index],
             admin,
-            lambda ctx: journal.reverse(ctx, payment.id, f"t{index}"),
+            lambda ctx: reverse_transaction(ctx, payment.id, f"t{index}"),
         )
 
     outcomes = run_concurrently(16, undo)

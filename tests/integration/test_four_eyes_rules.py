@@ -24,6 +24,9 @@ from tests.integration.helpers import (
 from tests.integration.spending_support import rows, scalar
 from tests.integration.threads import Outcome, failures, run_concurrently, successes, unexpected
 from tests.support import Actor, Ledger
+from torekes.approvals import four_eyes
+from torekes.approvals.four_eyes import ApprovalView
+from torekes.approvals.four_eyes import Outcome as FourEyesOutcome
 from torekes.audit import verification
 from torekes.db.engine import Database
 from torekes.domain import errors
@@ -32,12 +35,9 @@ from torekes.domain.accounts import AccountKind
 from torekes.domain.approvals import needs_second_admin
 from torekes.domain.entries import Posting, TransactionKind
 from torekes.kit.unit_of_work import WriteContext, write
-from torekes.ledger import approvals, journal
-from torekes.ledger.approvals import ApprovalView
-from torekes.ledger.approvals import Outcome as FourEyesOutcome
 from torekes.ledger.journal import EntryCommand, IssuanceCommand
 from torekes.ledger.read_models import AccountView, CurrencyView, TransactionView
-from torekes.spending import payment_requests, payments
+from torekes.spending import payment_requests, payments, reversals
 from torekes.spending.payment_requests import PayCommand, RequestCommand
 
 T = TypeVar("T")
@@ -90,17 +90,17 @@ class Book:
 
     def attempt(self, ctx: WriteContext, kind: str, amount: int) -> FourEyesOutcome:
         if kind == "issuance":
-            return approvals.issue(ctx, self.issuance(amount), THRESHOLD)
+            return four_eyes.issue(ctx, self.issuance(amount), THRESHOLD)
         if kind == "entry":
-            return approvals.post_entry(ctx, self.entry(amount), THRESHOLD)
+            return four_eyes.post_entry(ctx, self.entry(amount), THRESHOLD)
         assert amount == 5_000, "a reversal moves what it reverses"
-        return approvals.reverse(ctx, self.big.id, "mistake", THRESHOLD)
+        return four_eyes.reverse(ctx, self.big.id, "mistake", THRESHOLD)
 
     def approve(
         self, request_id: int, actor: Principal | None = None, db: Database | None = None
     ) -> TransactionView:
         return self.run(
-            lambda ctx: approvals.approve(ctx, request_id, "ok"),
+            lambda ctx: four_eyes.approve(ctx, request_id, "ok"),
             actor or self.second.principal,
             db,
         )
@@ -108,7 +108,7 @@ class Book:
     def reject(
         self, request_id: int, actor: Principal | None = None, db: Database | None = None
     ) -> ApprovalView:
-        return self.run(lambda ctx: approvals.reject(ctx, request_id, "no"), actor, db)
+        return self.run(lambda ctx: four_eyes.reject(ctx, request_id, "no"), actor, db)
 
     def row(self, request_id: int) -> dict[str, Any]:
         found = rows(
@@ -226,8 +226,8 @@ def test_a_trial_then_a_posting_in_one_write_continue_the_chain(book: Book) -> N
     seq, head = _head(book.db, book.currency.id)
 
     def both(ctx: WriteContext) -> tuple[FourEyesOutcome, FourEyesOutcome]:
-        filed = approvals.issue(ctx, book.issuance(9_000), THRESHOLD)
-        posted = approvals.issue(ctx, book.issuance(10), THRESHOLD)
+        filed = four_eyes.issue(ctx, book.issuance(9_000), THRESHOLD)
+        posted = four_eyes.issue(ctx, book.issuance(10), THRESHOLD)
         return filed, posted
 
     filed, posted = book.run(both)
@@ -247,8 +247,8 @@ def test_a_posting_then_a_trial_in_one_write_keep_the_posting(book: Book) -> Non
     seq, _head_hash = _head(book.db, book.currency.id)
 
     def both(ctx: WriteContext) -> tuple[FourEyesOutcome, FourEyesOutcome]:
-        posted = approvals.issue(ctx, book.issuance(10), THRESHOLD)
-        filed = approvals.issue(ctx, book.issuance(9_000), THRESHOLD)
+        posted = four_eyes.issue(ctx, book.issuance(10), THRESHOLD)
+        filed = four_eyes.issue(ctx, book.issuance(9_000), THRESHOLD)
         return posted, filed
 
     posted, filed = book.run(both)
@@ -275,23 +275,23 @@ def test_a_trial_that_fails_files_nothing(
     book: Book, kind: str, error: type[errors.TorekesError]
 ) -> None:
     if kind == "reversal of a reversal":
-        reversal = book.run(lambda ctx: journal.reverse(ctx, book.big.id, "setup"))
+        reversal = book.run(lambda ctx: reversals.reverse(ctx, book.big.id, "setup"))
 
         def attempt(ctx: WriteContext) -> FourEyesOutcome:
-            return approvals.reverse(ctx, reversal.id, "again", THRESHOLD)
+            return four_eyes.reverse(ctx, reversal.id, "again", THRESHOLD)
 
     elif kind == "member issuance":
 
         def attempt(ctx: WriteContext) -> FourEyesOutcome:
             command = IssuanceCommand(book.member.id, 5_000)
-            return approvals.issue(ctx, command, THRESHOLD)
+            return four_eyes.issue(ctx, command, THRESHOLD)
 
     else:
         postings = [Posting(book.member.id, -5_000), Posting(book.shop.id, 5_000)]
         command = EntryCommand("TRK", TransactionKind.ADJUSTMENT, postings)
 
         def attempt(ctx: WriteContext) -> FourEyesOutcome:
-            return approvals.post_entry(ctx, command, THRESHOLD)
+            return four_eyes.post_entry(ctx, command, THRESHOLD)
 
     before = journal_fingerprint(book.db)
 
@@ -331,7 +331,7 @@ def test_filing_a_refund_reversal_leaves_the_payment_as_it_was(book: Book) -> No
     before = journal_fingerprint(book.db)
 
     filed = book.run(
-        lambda ctx: approvals.reverse(ctx, refund.transaction_id, "refund in error", THRESHOLD)
+        lambda ctx: four_eyes.reverse(ctx, refund.transaction_id, "refund in error", THRESHOLD)
     )
 
     assert isinstance(filed, ApprovalView)
@@ -341,7 +341,7 @@ def test_filing_a_refund_reversal_leaves_the_payment_as_it_was(book: Book) -> No
     book.verify()
     # The payment has a refund, so reversing the payment itself is refused at once.
     with pytest.raises(errors.PaymentHasRefunds):
-        book.run(lambda ctx: approvals.reverse(ctx, paid.transaction_id, "all", THRESHOLD))
+        book.run(lambda ctx: four_eyes.reverse(ctx, paid.transaction_id, "all", THRESHOLD))
 
     reversal = book.approve(filed.id)
 
@@ -608,7 +608,7 @@ def test_filing_racing_posting_keeps_the_chain_gap_free(
     def step(i: int) -> FourEyesOutcome:
         amount = 5_000 + i if i % 2 == 0 else 10 + i
         return book.run(
-            lambda ctx: approvals.issue(ctx, book.issuance(amount), THRESHOLD), db=databases[i]
+            lambda ctx: four_eyes.issue(ctx, book.issuance(amount), THRESHOLD), db=databases[i]
         )
 
     outcomes = run_concurrently(10, step)

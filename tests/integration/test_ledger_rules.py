@@ -22,6 +22,7 @@ from torekes.domain.entries import Posting, TransactionKind
 from torekes.kit.unit_of_work import WriteContext, write
 from torekes.ledger import accounts, journal
 from torekes.ledger.read_models import AccountView, CurrencyView, TransactionView
+from torekes.spending import reversals
 
 
 def _refused_without_a_trace(
@@ -187,7 +188,7 @@ def test_a_frozen_account_with_funds_cannot_be_closed_and_a_reversal_into_a_clos
     _refused_without_a_trace(
         db,
         errors.AccountClosed,
-        lambda: write(db, admin, lambda ctx: journal.reverse(ctx, payment.id, "late")),
+        lambda: write(db, admin, lambda ctx: reversals.reverse(ctx, payment.id, "late")),
     )
 
 
@@ -203,7 +204,7 @@ def test_system_accounts_cannot_be_closed(
 
 
 def _reverse(db: Database, admin: Principal, transaction_id: int) -> TransactionView:
-    return write(db, admin, lambda ctx: journal.reverse(ctx, transaction_id, "mistake"))
+    return write(db, admin, lambda ctx: reversals.reverse(ctx, transaction_id, "mistake"))
 
 
 def test_a_transaction_is_reversed_once_and_a_reversal_never(

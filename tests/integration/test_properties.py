@@ -3,7 +3,7 @@
 Each example opens a currency of its own (the database lives as long as the test function), runs
 the sequence through the services, keeps the expected balances in Python and then compares: every
 balance, the totals, the floors, the materialised balances against the postings summed in SQL, the
-as-of balances at every sequence number, and the verification.
+as-of balances at every sequence number, and the audit.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from torekes.domain.accounts import AccountKind
 from torekes.kit.unit_of_work import write
 from torekes.ledger import accounts, history, journal
 from torekes.ledger.read_models import TransactionView
+from torekes.spending import reversals
 
 _codes = itertools.count(1)
 
@@ -169,7 +170,7 @@ def _run_step(db: Database, book: Ledger, model: Model, step: Step) -> None:
     else:
         expected = model.refusals(opposite)
     try:
-        result = write(db, admin, lambda ctx: journal.reverse(ctx, original.id, "property test"))
+        result = write(db, admin, lambda ctx: reversals.reverse(ctx, original.id, "property test"))
     except errors.TorekesError as refusal:
         result = refusal
     _attempt(model, expected, result, opposite)

@@ -48,7 +48,7 @@ from torekes.ledger import accounts, journal
 from torekes.redemption import payouts, rates, redemptions, settlements
 from torekes.reporting import reports
 from torekes.settings import Settings
-from torekes.spending import payment_requests, payments
+from torekes.spending import payment_requests, payments, reversals
 
 ZONE = ZoneInfo("Europe/Brussels")
 START = datetime(2026, 1, 3, 9, 0, tzinfo=UTC)
@@ -344,7 +344,7 @@ def reverse(town: Town) -> bool:
     if not town.reversible:
         return False
     transaction_id = town.rng.choice(town.reversible)
-    town.run(town.admin, lambda ctx: journal.reverse(ctx, transaction_id, "mistake"))
+    town.run(town.admin, lambda ctx: reversals.reverse(ctx, transaction_id, "mistake"))
     return True
 
 

@@ -1,6 +1,6 @@
 """Posting to the journal: issuances, transfers, general entries and reversals.
 
-``post_entry`` is the one path by which anything enters the queries. Under the currency's chain
+``post_entry`` is the one path by which anything enters the journal. Under the currency's chain
 head lock and the locks of the accounts involved (taken in that fixed order), it checks every
 account's rules, appends the transaction and its postings with the next sequence number and hash,
 and moves the materialised balances, all inside the caller's database transaction.
@@ -8,7 +8,7 @@ and moves the materialised balances, all inside the caller's database transactio
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +16,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from torekes.db import models as m
-from torekes.db.locking import lock
 from torekes.domain import access, errors
 from torekes.domain.accounts import (
     TRANSFERABLE_KINDS,
@@ -38,7 +37,9 @@ from torekes.kit.unit_of_work import WriteContext
 from torekes.ledger import queries
 from torekes.ledger.queries import system_account
 from torekes.ledger.read_models import PostingView, TransactionView
-from torekes.spending.queries import payment_by_transaction, refund_by_transaction
+
+# Kinds whose reversal must also keep spending's records (a payment's refunded amount) true.
+KEPT_BY_SPENDING = frozenset({TransactionKind.PAYMENT, TransactionKind.REFUND})
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,8 +193,18 @@ def post_general_entry(ctx: WriteContext, command: EntryCommand) -> TransactionV
     return post_entry(ctx, command.postings, command.kind, command.memo, command.metadata)
 
 
-def reverse(ctx: WriteContext, transaction_id: int, reason: str) -> TransactionView:
-    """Post the exact opposite of a transaction, at most once, and never of a reversal."""
+ReversalCheck = Callable[[Session, m.Transaction], None]
+
+
+def reverse(
+    ctx: WriteContext, transaction_id: int, reason: str, check: ReversalCheck | None = None
+) -> TransactionView:
+    """Post the exact opposite of a transaction, at most once, and never of a reversal.
+
+    A transaction that another area keeps records of (a payment and its refunds) is reversed
+    through that area, which passes ``check``: it runs before the chain head is locked, so the
+    area's rows are locked first, in the documented order. Without one such a transaction is
+    refused, so no caller can forget what spending keeps about it."""
     access.require_admin(ctx.actor)
     original = queries.get_transaction(ctx.session, transaction_id)
     if original is None:
@@ -202,7 +213,10 @@ def reverse(ctx: WriteContext, transaction_id: int, reason: str) -> TransactionV
         raise errors.ReversalNotReversible(transaction_id=transaction_id)
     if original.kind == TransactionKind.REDEMPTION:
         raise errors.RedemptionNotReversible(transaction_id=transaction_id)
-    _keep_refunds_consistent(ctx.session, original)
+    if check is not None:
+        check(ctx.session, original)
+    elif original.kind in KEPT_BY_SPENDING:
+        raise TypeError(f"a {original.kind} is reversed through torekes.spending.reversals")
     # Holding the chain head lock makes the "not yet reversed" check and the reversal one step.
     queries.lock_currency(ctx.session, original.currency_id)
     if queries.reversal_ids_of(ctx.session, [original.id]):
@@ -217,24 +231,6 @@ def reverse(ctx: WriteContext, transaction_id: int, reason: str) -> TransactionV
         metadata={"reason": reason, "reversed_seq": original.seq},
         reverses_id=original.id,
     )
-
-
-def _keep_refunds_consistent(session: Session, original: m.Transaction) -> None:
-    """A payment with refunds cannot be reversed (that would return more than was paid); a
-    reversed refund can be refunded again. Locks the payment row, before the chain head."""
-    if original.kind == TransactionKind.PAYMENT:
-        payment = payment_by_transaction(session, original.id)
-        if payment is not None:
-            locked = lock(session, m.Payment, payment.id)
-            if locked is not None and locked.refunded_amount > 0:
-                raise errors.PaymentHasRefunds(transaction_id=original.id)
-    elif original.kind == TransactionKind.REFUND:
-        refund = refund_by_transaction(session, original.id)
-        if refund is not None:
-            locked = lock(session, m.Payment, refund.payment_id)
-            # A refund reversed already is refused further on; it must not count twice here.
-            if locked is not None and not queries.reversal_ids_of(session, [original.id]):
-                locked.refunded_amount -= refund.amount
 
 
 def chained_content(

@@ -1,9 +1,9 @@
 """Signing in with a member card and its PIN, for members without a smartphone at the
 neighbourhood counter.
 
-The PIN is tried the way a shop tries it (see ``torekes.spending.cards``): under the card's row lock the
-attempt is counted as a failure in advance, argon2 checks the PIN outside any transaction, and only
-a right PIN clears the count; so the card's five-try lock covers the counter and the shops
+The PIN is tried the way a shop tries it (see ``torekes.spending.cards``): under the card's row
+lock the attempt is counted as a failure in advance, argon2 checks the PIN outside any transaction,
+and only a right PIN clears the count; so the card's five-try lock covers the counter and the shops
 together. Failed sign-ins are also counted per card number over the sign-in window, like
 usernames, and a number that names no card counts too, so numbers cannot be swept.
 """

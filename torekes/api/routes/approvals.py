@@ -11,9 +11,9 @@ from fastapi.responses import JSONResponse
 from torekes.api.deps import CurrentPrincipal, DbDep, WriterDep
 from torekes.api.routes.common import READ, WRITE
 from torekes.api.schemas import MAX_ID, ApprovalDecisionIn, ApprovalOut, TransactionOut
+from torekes.approvals import four_eyes
+from torekes.approvals.four_eyes import ApprovalView
 from torekes.domain.approvals import ApprovalStatus
-from torekes.ledger import approvals
-from torekes.ledger.approvals import ApprovalView
 
 router = APIRouter(prefix="/approvals", tags=["ledger"])
 
@@ -25,12 +25,12 @@ def list_requests(
     actor: CurrentPrincipal, db: DbDep, status: ApprovalStatus | None = None
 ) -> list[ApprovalView]:
     """Approval requests, newest first (the latest 500)."""
-    return approvals.list_requests(db, actor, None if status is None else status.value)
+    return four_eyes.list_requests(db, actor, None if status is None else status.value)
 
 
 @router.get("/{request_id}", response_model=ApprovalOut, responses=READ)
 def get_request(request_id: ApprovalId, actor: CurrentPrincipal, db: DbDep) -> ApprovalView:
-    return approvals.get(db, actor, request_id)
+    return four_eyes.get(db, actor, request_id)
 
 
 @router.post(
@@ -42,7 +42,7 @@ def approve(
     """Post the request's entry: any administrator but the one who asked (403
     `own_request_not_approvable`). The ledger judges it again as it is now."""
     note = "" if body is None else body.note
-    return writer.run(lambda ctx: approvals.approve(ctx, request_id, note), TransactionOut, 201)
+    return writer.run(lambda ctx: four_eyes.approve(ctx, request_id, note), TransactionOut, 201)
 
 
 @router.post("/{request_id}/reject", response_model=ApprovalOut, responses=WRITE)
@@ -51,4 +51,4 @@ def reject(
 ) -> JSONResponse:
     """Refuse the request, or withdraw one's own; nothing is posted (admin)."""
     note = "" if body is None else body.note
-    return writer.run(lambda ctx: approvals.reject(ctx, request_id, note), ApprovalOut)
+    return writer.run(lambda ctx: four_eyes.reject(ctx, request_id, note), ApprovalOut)

@@ -23,9 +23,10 @@ from torekes.api.schemas import (
     TransactionOut,
     TransferIn,
 )
+from torekes.approvals import four_eyes
+from torekes.approvals.four_eyes import ApprovalView
 from torekes.domain.entries import Posting
-from torekes.ledger import approvals, history, journal
-from torekes.ledger.approvals import ApprovalView
+from torekes.ledger import history, journal
 from torekes.ledger.journal import EntryCommand, IssuanceCommand, TransferCommand
 from torekes.ledger.read_models import TransactionView
 from torekes.spending import payments
@@ -49,7 +50,7 @@ def issue(body: IssuanceIn, writer: WriterDep, settings: SettingsDep) -> JSONRes
     command = IssuanceCommand(**body.model_dump())
     above = settings.four_eyes_above
     return writer.run(
-        lambda ctx: approvals.issue(ctx, command, above), TransactionOut, 201, DEFERRED
+        lambda ctx: four_eyes.issue(ctx, command, above), TransactionOut, 201, DEFERRED
     )
 
 
@@ -72,7 +73,7 @@ def post_entry(body: EntryIn, writer: WriterDep, settings: SettingsDep) -> JSONR
     )
     above = settings.four_eyes_above
     return writer.run(
-        lambda ctx: approvals.post_entry(ctx, command, above), TransactionOut, 201, DEFERRED
+        lambda ctx: four_eyes.post_entry(ctx, command, above), TransactionOut, 201, DEFERRED
     )
 
 
@@ -110,7 +111,7 @@ def reverse(
     """Post the exact opposite of a transaction, once, with a reason (admin)."""
     above = settings.four_eyes_above
     return writer.run(
-        lambda ctx: approvals.reverse(ctx, transaction_id, body.reason, above),
+        lambda ctx: four_eyes.reverse(ctx, transaction_id, body.reason, above),
         TransactionOut,
         201,
         DEFERRED,

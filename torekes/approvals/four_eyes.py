@@ -38,6 +38,7 @@ from torekes.kit.unit_of_work import WriteContext
 from torekes.ledger import journal
 from torekes.ledger.journal import EntryCommand, IssuanceCommand
 from torekes.ledger.read_models import TransactionView
+from torekes.spending import reversals
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +178,7 @@ def _operation(
             metadata=payload["metadata"],
         )
         return lambda ctx: journal.post_general_entry(ctx, entry)
-    return lambda ctx: journal.reverse(ctx, payload["transaction_id"], payload["reason"])
+    return lambda ctx: reversals.reverse(ctx, payload["transaction_id"], payload["reason"])
 
 
 def _locked(ctx: WriteContext, request_id: int) -> m.ApprovalRequest:
