@@ -1,7 +1,9 @@
 """The transaction boundary of every write, with or without an ``Idempotency-Key``.
 
 A write operation receives a ``WriteContext`` (the session, the acting principal and the request's
-idempotency key) and never commits; the functions here begin, commit or roll back around it.
+idempotency key) and never commits; the functions here begin, commit or roll back around it. The
+one exception is a refusal that must leave a trace: a wrong PIN still counts against the card, so
+that attempt is committed before the refusal is raised, and only through ``kept_refusal``.
 
 With a key, the outcome is stored in the same database transaction as the write itself, under a
 unique (principal, key) constraint. A retry finds the stored outcome and replays it; a concurrent
@@ -27,6 +29,7 @@ from torekes.domain import errors
 from torekes.domain.access import Principal
 
 T = TypeVar("T")
+E = TypeVar("E", bound=errors.TorekesError)
 
 MAX_KEY_LENGTH = 255
 
@@ -64,6 +67,14 @@ def write(db: Database, actor: Principal, operation: Callable[[WriteContext], T]
         result = operation(WriteContext(session, actor))
         session.commit()
         return result
+
+
+def kept_refusal(ctx: WriteContext, refusal: E) -> E:
+    """Commit what the operation has written so far and hand back the refusal to raise
+    (``raise kept_refusal(ctx, error)``): for counting failed attempts (PINs, card numbers) that
+    the refusal must not roll back. Nothing else in an operation may commit."""
+    ctx.session.commit()
+    return refusal
 
 
 def write_idempotently(

@@ -28,7 +28,7 @@ from torekes.identity.auth import check_attempts_left
 from torekes.identity.queries import forget_failures
 from torekes.identity.users import IssuedToken, issue_token
 from torekes.kit import clock, security
-from torekes.kit.unit_of_work import WriteContext, write
+from torekes.kit.unit_of_work import WriteContext, kept_refusal, write
 from torekes.settings import Settings
 from torekes.spending import queries
 
@@ -67,9 +67,7 @@ def _begin(ctx: WriteContext, number: str, pin: str, key: str) -> _Attempt:
     found = queries.card_by_number(session, number)
     if found is None:
         _count_failure(ctx, key)
-        # The refusal must not undo the counting.
-        session.commit()
-        raise errors.InvalidCredentials("No such card")
+        raise kept_refusal(ctx, errors.InvalidCredentials("No such card"))
     card = _locked_card(ctx, found.id)
     if card.status == CardStatus.BLOCKED:
         raise errors.CardBlocked(card_id=card.id)
@@ -95,15 +93,18 @@ def _finish(
         _count_failure(ctx, key)
         if is_locked(card.pin_failures) and card.locked_at is None:
             card.locked_at = clock.now()
-    session.commit()
+    raise kept_refusal(ctx, _refusal(card, right))
+
+
+def _refusal(card: m.MemberCard, right: bool) -> errors.TorekesError:
     if card.status == CardStatus.BLOCKED:
-        raise errors.CardBlocked(card_id=card.id)
+        return errors.CardBlocked(card_id=card.id)
     if card.locked_at is not None:
-        raise errors.CardLocked(card_id=card.id)
+        return errors.CardLocked(card_id=card.id)
     if right:
-        raise errors.InvalidCredentials("This card's member cannot sign in")
+        return errors.InvalidCredentials("This card's member cannot sign in")
     left = tries_left(card.pin_failures)
-    raise errors.WrongPin(f"Wrong PIN; {left} tries left", tries_left=left, locked=False)
+    return errors.WrongPin(f"Wrong PIN; {left} tries left", tries_left=left, locked=False)
 
 
 def _count_failure(ctx: WriteContext, key: str) -> None:

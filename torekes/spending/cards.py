@@ -42,7 +42,7 @@ from torekes.domain.cards import (
 from torekes.domain.spending import PaymentChannel
 from torekes.kit import audit_trail, clock, pagination, security
 from torekes.kit.pagination import Listing
-from torekes.kit.unit_of_work import WriteContext, write
+from torekes.kit.unit_of_work import WriteContext, kept_refusal, write
 from torekes.settings import Settings
 from torekes.spending import queries
 from torekes.spending.payments import PaymentOrder, default_member_account, record_payment
@@ -233,9 +233,9 @@ def _begin_attempt(ctx: WriteContext, settings: Settings, command: ChargeCommand
     _check_shop_window(session, settings, shop.id)
     try:
         found = find_card(session, command.card)
-    except errors.CardNotFound:
+    except errors.CardNotFound as unknown:
         # Naming cards that do not exist counts against the shop, so card numbers cannot be
-        # swept; the refusal must survive, so the attempt is committed here.
+        # swept.
         session.add(
             m.PinAttempt(
                 card_id=None,
@@ -245,8 +245,7 @@ def _begin_attempt(ctx: WriteContext, settings: Settings, command: ChargeCommand
                 attempted_at=clock.now(),
             )
         )
-        session.commit()
-        raise
+        raise kept_refusal(ctx, unknown) from None
     card = _locked_card(session, found.id)
     if card.status == CardStatus.BLOCKED:
         raise errors.CardBlocked(card_id=card.id)
@@ -278,15 +277,17 @@ def _finish_attempt(ctx: WriteContext, attempt: _Attempt, right: bool) -> None:
         return
     if not right and is_locked(card.pin_failures) and card.locked_at is None:
         card.locked_at = clock.now()
-    # The refusal below must not undo the counting, so it is committed first.
-    session.commit()
+    raise kept_refusal(ctx, _pin_refusal(card, right))
+
+
+def _pin_refusal(card: m.MemberCard, right: bool) -> errors.TorekesError:
     if card.status == CardStatus.BLOCKED:
-        raise errors.CardBlocked(card_id=card.id)
+        return errors.CardBlocked(card_id=card.id)
     if right:
-        raise errors.CardLocked(card_id=card.id)
+        return errors.CardLocked(card_id=card.id)
     left = tries_left(card.pin_failures)
     detail = f"Wrong PIN; {left} tries left" if left else "Wrong PIN; the card is now locked"
-    raise errors.WrongPin(detail, tries_left=left, locked=left == 0)
+    return errors.WrongPin(detail, tries_left=left, locked=left == 0)
 
 
 def pay_with_card(
