@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from torekes.db import idempotency as records
+from torekes.db import idempotency
 from torekes.db.engine import Database
 from torekes.db.models import IdempotencyRecord
 from torekes.domain import errors
@@ -87,8 +87,8 @@ def write_idempotently(
 ) -> StoredResponse:
     check_idempotency_key(key)
     with db.write_session() as session:
-        records.lock_key(session, actor.user_id, key)
-        stored = records.find_record(session, actor.user_id, key)
+        idempotency.lock_key(session, actor.user_id, key)
+        stored = idempotency.find_record(session, actor.user_id, key)
         if stored is not None:
             return _replay(stored, fingerprint)
         try:
@@ -107,7 +107,7 @@ def write_idempotently(
             return StoredResponse(status_code, body, replayed=False)
         except IntegrityError:
             session.rollback()
-            winner = records.find_record(session, actor.user_id, key)
+            winner = idempotency.find_record(session, actor.user_id, key)
             if winner is None:
                 raise
             return _replay(winner, fingerprint)
@@ -120,7 +120,7 @@ def stored_response(
     before it does anything else (a card payment must not try the PIN again)."""
     check_idempotency_key(key)
     with db.read_session() as session:
-        stored = records.find_record(session, actor.user_id, key)
+        stored = idempotency.find_record(session, actor.user_id, key)
         return None if stored is None else _replay(stored, fingerprint)
 
 
