@@ -56,7 +56,8 @@ def card_number(body: int) -> str:
 def normalise_card_number(typed: str) -> str | None:
     """The card number someone typed, without spaces or dashes, if it is one; else ``None``."""
     cleaned = _SEPARATORS.sub("", typed)
-    if len(cleaned) != CARD_NUMBER_DIGITS or not cleaned.isdigit():
+    # isdigit alone also takes other scripts' digits (and superscripts), which int() refuses.
+    if len(cleaned) != CARD_NUMBER_DIGITS or not (cleaned.isascii() and cleaned.isdigit()):
         return None
     if luhn_digit(cleaned[:-1]) != cleaned[-1]:
         return None

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import re
 import string
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from enum import StrEnum
 
 from torekes.domain import errors
 
 CENT = Decimal(1)
 MAX_RATE = Decimal(1_000_000)
+# Enough digits for the largest amount (19 digits) times the largest rate (7 + 8 digits), exactly.
+MAX_PRECISION = 60
 RATE_QUANTUM = Decimal("1e-8")
 _IBAN_SHAPE = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}")
 
@@ -57,8 +59,10 @@ def check_step(status: RedemptionStatus, step: RedemptionStep) -> None:
 def euro_cents(amount: int, decimals: int, rate: Decimal) -> int:
     """The euro value, in cents rounded half up, of ``amount`` minor units at ``rate`` euros per
     whole unit."""
-    euros = Decimal(amount).scaleb(-decimals) * rate
-    return int((euros * 100).quantize(CENT, rounding=ROUND_HALF_UP))
+    # Exact: the default 28 digits would round the product of a large amount and rate first.
+    with localcontext(prec=MAX_PRECISION):
+        euros = Decimal(amount).scaleb(-decimals) * rate
+        return int((euros * 100).quantize(CENT, rounding=ROUND_HALF_UP))
 
 
 def check_rate(rate: Decimal) -> None:

@@ -115,10 +115,11 @@ def check_limits(limits: SpendingLimits, amount: int, spent_today: int) -> None:
             f"A single payment may be at most {limits.max_payment}", limit=limits.max_payment
         )
     if limits.daily_limit is not None and spent_today + amount > limits.daily_limit:
+        remaining = max(0, limits.daily_limit - spent_today)
         raise errors.DailyLimitExceeded(
-            f"{limits.daily_limit - spent_today} of today's {limits.daily_limit} remain",
+            f"{remaining} of today's {limits.daily_limit} remain",
             limit=limits.daily_limit,
-            remaining=max(0, limits.daily_limit - spent_today),
+            remaining=remaining,
         )
 
 
