@@ -16,9 +16,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from torekes.approvals import queries
 from torekes.db import models as m
 from torekes.db.engine import Database
 from torekes.db.locking import lock
@@ -37,6 +37,7 @@ from torekes.kit import audit_trail, clock
 from torekes.kit.unit_of_work import WriteContext
 from torekes.ledger import journal
 from torekes.ledger.journal import EntryCommand, IssuanceCommand
+from torekes.ledger.queries import currency_by_code
 from torekes.ledger.read_models import TransactionView
 from torekes.spending import reversals
 
@@ -110,10 +111,7 @@ def list_requests(db: Database, actor: Principal, status: str | None) -> list[Ap
     """Requests, newest first (admins and auditors)."""
     access.require_reader_of_everything(actor)
     with db.read_session() as session:
-        statement = select(m.ApprovalRequest).order_by(m.ApprovalRequest.id.desc()).limit(500)
-        if status is not None:
-            statement = statement.where(m.ApprovalRequest.status == status)
-        return [_view(session, row) for row in session.scalars(statement)]
+        return [_view(session, row) for row in queries.list_requests(session, status)]
 
 
 def get(db: Database, actor: Principal, request_id: int) -> ApprovalView:
@@ -137,7 +135,7 @@ def _post_or_file(
     except BaseException:
         savepoint.rollback()
         raise
-    currency = ctx.session.scalar(select(m.Currency).where(m.Currency.code == trial.currency))
+    currency = currency_by_code(ctx.session, trial.currency)
     assert currency is not None
     moved = moved_amount(posting.amount for posting in trial.postings)
     if not needs_second_admin(moved, currency.decimals, above):

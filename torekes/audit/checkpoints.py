@@ -33,10 +33,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import select
 
 from torekes.audit import queries, verification
-from torekes.db import models as m
 from torekes.db.engine import Database
 from torekes.domain import access, errors
 from torekes.domain.access import Principal
@@ -179,9 +177,7 @@ def check(
 def recompute_head(db: Database, currency_code: str, up_to_seq: int) -> tuple[str | None, str]:
     """The chain's hash after ``up_to_seq``, recomputed from content alone, or None and why."""
     with db.read_session() as session:
-        currency = session.execute(
-            select(m.Currency.id, m.Currency.code).where(m.Currency.code == currency_code)
-        ).first()
+        currency = queries.currency_named(session, currency_code)
         if currency is None:
             return None, f"no currency {currency_code}"
         head, expected = GENESIS_HASH, 1

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from torekes.db.models import (
     Account,
     AuditEvent,
+    Currency,
     Hold,
     Payment,
     Posting,
@@ -113,6 +114,17 @@ def journal(
             yield entry, own
 
 
+def currencies_in_order(session: Session) -> list[Currency]:
+    """Every currency, in id order: the order the audit walks them in."""
+    return list(session.scalars(select(Currency).order_by(Currency.id)).all())
+
+
+def currency_named(session: Session, code: str) -> AuditRow | None:
+    """The ``id`` and ``code`` of the currency with this code, or None."""
+    statement = select(Currency.id, Currency.code).where(Currency.code == code)
+    return session.execute(statement).first()
+
+
 def last_seq_in_journal(session: Session, currency_id: int) -> int:
     """The highest sequence number among the currency's transactions (0 for none), whatever
     the chain head says."""
@@ -174,6 +186,17 @@ def accounts_of(session: Session, currency_id: int) -> list[AuditRow]:
     """The currency's accounts by id: ``id``, ``kind``, ``balance``, ``held``."""
     statement = (
         select(Account.id, Account.kind, Account.balance, Account.held)
+        .where(Account.currency_id == currency_id)
+        .order_by(Account.id)
+    )
+    return list(session.execute(statement))
+
+
+def account_balances(session: Session, currency_id: int) -> list[AuditRow]:
+    """The currency's accounts by id with their materialised balances: ``id``, ``kind``,
+    ``name``, ``balance``."""
+    statement = (
+        select(Account.id, Account.kind, Account.name, Account.balance)
         .where(Account.currency_id == currency_id)
         .order_by(Account.id)
     )

@@ -35,7 +35,6 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from torekes.audit import journal_walk, queries
@@ -141,7 +140,7 @@ def verify(db: Database, actor: Principal | None = None) -> VerifyReport:
         access.require_reader_of_everything(actor)
     report = VerifyReport()
     with db.read_session() as session:
-        for currency in session.scalars(select(m.Currency).order_by(m.Currency.id)).all():
+        for currency in queries.currencies_in_order(session):
             report.currencies.append(_verify_currency(session, db, currency, report))
     write(db, actor or _OPERATOR, lambda ctx: _record_run(ctx, report))
     return report
@@ -283,12 +282,7 @@ def trial_balance(
         audit = CurrencyAudit(currency.code)
         lines: list[TrialBalanceLine] = []
         totals: dict[str, int] = defaultdict(int)
-        accounts = session.execute(
-            select(m.Account.id, m.Account.kind, m.Account.name, m.Account.balance)
-            .where(m.Account.currency_id == currency.id)
-            .order_by(m.Account.id)
-        )
-        for account_id, kind, name, materialised in accounts:
+        for account_id, kind, name, materialised in queries.account_balances(session, currency.id):
             balance = materialised if at_head else before.get(account_id, 0)
             lines.append(TrialBalanceLine(account_id, kind, name, balance))
             totals[kind] += balance

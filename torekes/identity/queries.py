@@ -15,6 +15,10 @@ def user_by_username(session: Session, username: str) -> User | None:
     return session.scalars(select(User).where(User.username == username)).one_or_none()
 
 
+def count_users(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(User)) or 0
+
+
 def list_users(session: Session, after_id: int | None, limit: int) -> list[User]:
     statement = select(User).order_by(User.id).limit(limit)
     if after_id is not None:

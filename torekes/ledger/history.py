@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from torekes.db import models as m
 from torekes.db.engine import Database
 from torekes.domain import access, errors
 from torekes.domain.access import Principal
@@ -25,10 +22,7 @@ def get_transaction(db: Database, actor: Principal, transaction_id: int) -> Tran
         view = transaction_views(session, [transaction])[0]
         if not actor.reads_everything:
             account_ids = [posting.account_id for posting in view.postings]
-            owners = session.scalars(
-                select(m.Account.owner_id).where(m.Account.id.in_(account_ids))
-            )
-            if actor.user_id not in set(owners):
+            if actor.user_id not in queries.owners_of_accounts(session, account_ids):
                 raise errors.RoleNotAllowed("You may see only transactions on your own accounts")
         return view
 

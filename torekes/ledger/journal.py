@@ -12,7 +12,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from torekes.db import models as m
@@ -258,9 +257,10 @@ def transaction_views(
     ids = [transaction.id for transaction in transactions]
     postings = queries.postings_of(session, ids)
     reversals = queries.reversal_ids_of(session, ids)
-    codes = {currency.id: currency.code for currency in session.scalars(select(m.Currency))}
+    currencies = queries.currencies_by_id(session)
     return [
-        _view(t, codes[t.currency_id], postings[t.id], reversals.get(t.id)) for t in transactions
+        _view(t, currencies[t.currency_id].code, postings[t.id], reversals.get(t.id))
+        for t in transactions
     ]
 
 

@@ -164,6 +164,11 @@ def list_currencies(session: Session) -> list[Currency]:
     return list(session.scalars(select(Currency).order_by(Currency.code)))
 
 
+def currencies_by_id(session: Session) -> dict[int, Currency]:
+    """Every currency under its id (to name the currency of rows that carry only its id)."""
+    return {currency.id: currency for currency in session.scalars(select(Currency))}
+
+
 def system_account(session: Session, currency_id: int, kind: str) -> Account | None:
     statement = select(Account).where(Account.currency_id == currency_id, Account.kind == kind)
     return session.scalars(statement).one_or_none()
@@ -189,3 +194,8 @@ def list_accounts(
 def account_ids_owned_by(session: Session, owner_id: int) -> list[int]:
     statement = select(Account.id).where(Account.owner_id == owner_id).order_by(Account.id)
     return list(session.scalars(statement))
+
+
+def owners_of_accounts(session: Session, account_ids: Sequence[int]) -> set[int | None]:
+    """The owners of these accounts (None for a system account)."""
+    return set(session.scalars(select(Account.owner_id).where(Account.id.in_(account_ids))))

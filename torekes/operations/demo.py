@@ -11,9 +11,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
-
-from torekes.db import models as m
 from torekes.db.engine import Database
 from torekes.domain.access import Principal, Role
 from torekes.domain.accounts import AccountKind
@@ -21,6 +18,7 @@ from torekes.domain.earning import CodeKind, LimitPeriod, RewardKind
 from torekes.domain.spending import RequestKind
 from torekes.earning import activities, claim_codes, claims, projects
 from torekes.identity import users
+from torekes.identity.queries import count_users
 from torekes.kit import clock
 from torekes.kit.unit_of_work import WriteContext
 from torekes.ledger import accounts, currencies, journal
@@ -75,7 +73,7 @@ def load(
 ) -> DemoCommunity | None:
     """Load the demo community in one transaction; ``None`` when skipped because users exist."""
     with db.write_session() as session:
-        if only_if_empty and (session.scalar(select(func.count()).select_from(m.User)) or 0) > 0:
+        if only_if_empty and count_users(session) > 0:
             return None
         operator = Principal(user_id=0, username="demo", role=Role.ADMIN)
         ctx = WriteContext(session, operator)

@@ -9,7 +9,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from torekes.db.models import CurrencyRate, Redemption
+from torekes.db.models import CurrencyRate, Redemption, Settlement
+from torekes.domain.redemption import RedemptionStatus
 
 
 def rate_at(session: Session, currency_id: int, moment: datetime) -> CurrencyRate | None:
@@ -65,3 +66,33 @@ def list_redemptions(
 def redemptions_of_currency(session: Session, currency_id: int) -> list[Redemption]:
     statement = select(Redemption).where(Redemption.currency_id == currency_id)
     return list(session.scalars(statement.order_by(Redemption.id)))
+
+
+def unsettled_approved_ids(session: Session, currency_id: int) -> list[int]:
+    """The ids of the currency's approved redemptions in no settlement yet, in id order (the
+    order they are locked in)."""
+    statement = (
+        select(Redemption.id)
+        .where(
+            Redemption.currency_id == currency_id,
+            Redemption.status == RedemptionStatus.APPROVED.value,
+            Redemption.settlement_id.is_(None),
+        )
+        .order_by(Redemption.id)
+    )
+    return list(session.scalars(statement).all())
+
+
+def redemption_ids_of_settlement(session: Session, settlement_id: int) -> list[int]:
+    """The ids of the settlement's redemptions, in id order (the order they are locked in)."""
+    statement = (
+        select(Redemption.id)
+        .where(Redemption.settlement_id == settlement_id)
+        .order_by(Redemption.id)
+    )
+    return list(session.scalars(statement))
+
+
+def list_settlements(session: Session) -> list[Settlement]:
+    """Every settlement, newest first."""
+    return list(session.scalars(select(Settlement).order_by(Settlement.id.desc())))

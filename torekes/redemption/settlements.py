@@ -9,7 +9,6 @@ settlement, then its redemptions in id order; nothing locks a redemption and the
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from torekes.db import models as m
@@ -17,11 +16,10 @@ from torekes.db.engine import Database
 from torekes.db.locking import lock
 from torekes.domain import access, errors
 from torekes.domain.access import Principal
-from torekes.domain.redemption import RedemptionStatus
 from torekes.kit import audit_trail, clock
 from torekes.kit.unit_of_work import WriteContext
 from torekes.ledger.currencies import get_currency_id
-from torekes.redemption import bank_files, redemptions
+from torekes.redemption import bank_files, queries, redemptions
 from torekes.redemption.bank_files import Debtor, Transfer
 from torekes.redemption.read_models import SettlementView
 from torekes.settings import Settings
@@ -31,15 +29,7 @@ def create(ctx: WriteContext, currency_code: str) -> SettlementView:
     access.require_admin(ctx.actor)
     session = ctx.session
     currency_id = get_currency_id(session, currency_code)
-    waiting = session.scalars(
-        select(m.Redemption.id)
-        .where(
-            m.Redemption.currency_id == currency_id,
-            m.Redemption.status == RedemptionStatus.APPROVED.value,
-            m.Redemption.settlement_id.is_(None),
-        )
-        .order_by(m.Redemption.id)
-    ).all()
+    waiting = queries.unsettled_approved_ids(session, currency_id)
     rows = [row for row in (lock(session, m.Redemption, i) for i in waiting) if _waiting(row)]
     if not rows:
         raise errors.NothingToSettle(currency=currency_code)
@@ -71,7 +61,7 @@ def pay(ctx: WriteContext, settlement_id: int, payout_reference: str) -> Settlem
         raise errors.SettlementNotFound(settlement_id=settlement_id)
     if settlement.status == "paid":
         raise errors.SettlementAlreadyPaid(settlement_id=settlement_id)
-    for row_id in _redemption_ids(ctx.session, settlement.id):
+    for row_id in queries.redemption_ids_of_settlement(ctx.session, settlement.id):
         row = lock(ctx.session, m.Redemption, row_id)
         assert row is not None
         redemptions.mark_paid(ctx, row, payout_reference)
@@ -100,8 +90,7 @@ def get(db: Database, actor: Principal, settlement_id: int) -> SettlementView:
 def list_settlements(db: Database, actor: Principal) -> list[SettlementView]:
     access.require_reader_of_everything(actor)
     with db.read_session() as session:
-        rows = session.scalars(select(m.Settlement).order_by(m.Settlement.id.desc()))
-        return [settlement_view(session, row) for row in rows]
+        return [settlement_view(session, row) for row in queries.list_settlements(session)]
 
 
 def export_csv(db: Database, actor: Principal, settlement_id: int) -> str:
@@ -126,7 +115,10 @@ def export_pain_001(
 
 
 def settlement_view(session: Session, settlement: m.Settlement) -> SettlementView:
-    rows = [session.get(m.Redemption, row_id) for row_id in _redemption_ids(session, settlement.id)]
+    rows = [
+        session.get(m.Redemption, row_id)
+        for row_id in queries.redemption_ids_of_settlement(session, settlement.id)
+    ]
     currency = session.get(m.Currency, settlement.currency_id)
     assert currency is not None
     return SettlementView(
@@ -149,7 +141,7 @@ def _transfers(session: Session, settlement: m.Settlement) -> list[Transfer]:
     transfers = []
     currency = session.get(m.Currency, settlement.currency_id)
     assert currency is not None
-    for row_id in _redemption_ids(session, settlement.id):
+    for row_id in queries.redemption_ids_of_settlement(session, settlement.id):
         row = session.get(m.Redemption, row_id)
         assert row is not None
         account = session.get(m.Account, row.account_id)
@@ -173,15 +165,6 @@ def _transfers(session: Session, settlement: m.Settlement) -> list[Transfer]:
             )
         )
     return transfers
-
-
-def _redemption_ids(session: Session, settlement_id: int) -> list[int]:
-    statement = (
-        select(m.Redemption.id)
-        .where(m.Redemption.settlement_id == settlement_id)
-        .order_by(m.Redemption.id)
-    )
-    return list(session.scalars(statement))
 
 
 def _settlement(session: Session, settlement_id: int) -> m.Settlement:

@@ -49,6 +49,20 @@ class RedemptionMoments:
     rejected_at: datetime | None
 
 
+def account_kinds(session: Session, currency_id: int) -> dict[int, str]:
+    """The kind of each of the currency's accounts, under its id."""
+    statement = select(Account.id, Account.kind).where(Account.currency_id == currency_id)
+    return dict(session.execute(statement).all())
+
+
+def created_at_of_seq(session: Session, currency_id: int, seq: int) -> datetime | None:
+    """When the currency's transaction number ``seq`` was created, if there is one."""
+    statement = select(Transaction.created_at).where(
+        Transaction.currency_id == currency_id, Transaction.seq == seq
+    )
+    return session.scalar(statement)
+
+
 def movements(
     session: Session, account_id: int, since: datetime | None, until: datetime | None
 ) -> list[Movement]:

@@ -27,7 +27,6 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from torekes.db import models as m
@@ -43,7 +42,7 @@ from torekes.earning.queries import coordinated_project_ids, list_projects
 from torekes.kit import clock
 from torekes.ledger.accounts import resolve_as_of
 from torekes.ledger.currencies import get_currency_id
-from torekes.ledger.queries import balances_at_seq
+from torekes.ledger.queries import balances_at_seq, currencies_by_id
 from torekes.redemption import rates
 from torekes.reporting import queries
 
@@ -85,11 +84,7 @@ def circulation(
         currency = _currency(session, currency_code)
         seq = resolve_as_of(session, currency, as_of)
         moment = _moment(session, currency, seq, as_of)
-        kinds = dict(
-            session.execute(
-                select(m.Account.id, m.Account.kind).where(m.Account.currency_id == currency.id)
-            ).all()
-        )
+        kinds = queries.account_kinds(session, currency.id)
         totals: dict[str, int] = defaultdict(int)
         for account_id, balance in balances_at_seq(session, currency.id, seq).items():
             totals[kinds[account_id]] += balance
@@ -133,11 +128,7 @@ def _moment(session: Session, currency: m.Currency, seq: int, as_of: str | None)
     if as_of.isascii() and as_of.isdigit():
         if seq == 0:
             return currency.created_at
-        created = session.scalar(
-            select(m.Transaction.created_at).where(
-                m.Transaction.currency_id == currency.id, m.Transaction.seq == seq
-            )
-        )
+        created = queries.created_at_of_seq(session, currency.id, seq)
         assert created is not None
         return created
     return datetime.fromisoformat(as_of)
@@ -306,7 +297,7 @@ def shop_reports(
                 raise errors.AccountKindNotAllowed("Shop reports cover shops and partners")
         currency_id = None if currency_code is None else get_currency_id(session, currency_code)
         owner = None if actor.reads_everything else actor.user_id
-        codes = {c.id: (c.code, c.decimals) for c in session.scalars(select(m.Currency))}
+        codes = {c.id: (c.code, c.decimals) for c in currencies_by_id(session).values()}
         return [
             _shop_report(session, account, codes[account.currency_id], months, zone)
             for account in queries.payee_accounts(session, currency_id, owner, account_id)

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from torekes.db import models as m
@@ -35,6 +34,7 @@ from torekes.kit.unit_of_work import WriteContext
 from torekes.ledger.journal import post_entry
 from torekes.ledger.queries import (
     account_ids_owned_by,
+    currencies_by_id,
     get_transaction,
     lock_currency,
     postings_of,
@@ -130,7 +130,7 @@ def record_payment(ctx: WriteContext, settings: Settings, order: PaymentOrder) -
     session.flush()
     # ``post_entry`` locked and moved these very account objects (the session's identity map),
     # so their balances are the balances after this payment; nothing needs reading back.
-    entry = Entry(
+    header = ReceiptHeader(
         transaction.id,
         transaction.kind,
         transaction.currency,
@@ -141,7 +141,7 @@ def record_payment(ctx: WriteContext, settings: Settings, order: PaymentOrder) -
     return _receipt(
         session,
         ctx.actor,
-        entry,
+        header,
         payment,
         shop,
         payer,
@@ -231,7 +231,7 @@ def receipt_in(session: Session, actor: Principal, transaction_id: int) -> Recei
     }
     currency = session.get(m.Currency, transaction.currency_id)
     assert currency is not None
-    entry = Entry(
+    header = ReceiptHeader(
         transaction.id,
         transaction.kind,
         currency.code,
@@ -243,7 +243,7 @@ def receipt_in(session: Session, actor: Principal, transaction_id: int) -> Recei
     return _receipt(
         session,
         actor,
-        entry,
+        header,
         payment,
         shop,
         payer,
@@ -254,8 +254,9 @@ def receipt_in(session: Session, actor: Principal, transaction_id: int) -> Recei
 
 
 @dataclass(frozen=True, slots=True)
-class Entry:
-    """What a receipt shows of its own transaction: a payment, or a refund of ``refund_amount``."""
+class ReceiptHeader:
+    """A receipt's header: what it shows of its own transaction, a payment or a refund of
+    ``refund_amount``."""
 
     id: int
     kind: str
@@ -269,7 +270,7 @@ class Entry:
 def _receipt(
     session: Session,
     actor: Principal,
-    entry: Entry,
+    header: ReceiptHeader,
     payment: m.Payment,
     shop: m.Account,
     payer: m.Account,
@@ -281,13 +282,13 @@ def _receipt(
     owned = {account.owner_id for account in (shop, payer) if account.owner_id is not None}
     owners = {user.id: user for user in users_by_ids(session, owned)}
     return ReceiptView(
-        transaction_id=entry.id,
-        kind=entry.kind,
-        currency=entry.currency,
-        seq=entry.seq,
-        amount=payment.amount if entry.refund_amount is None else entry.refund_amount,
-        memo=entry.memo,
-        created_at=entry.created_at,
+        transaction_id=header.id,
+        kind=header.kind,
+        currency=header.currency,
+        seq=header.seq,
+        amount=payment.amount if header.refund_amount is None else header.refund_amount,
+        memo=header.memo,
+        created_at=header.created_at,
         channel=payment.channel,
         payment_transaction_id=payment.transaction_id,
         payment_amount=payment.amount,
@@ -345,7 +346,7 @@ def list_payments(db: Database, actor: Principal, query: PaymentQuery) -> Listin
         found = queries.list_payments(
             session, where, pagination.parse_cursor(query.cursor), query.limit
         )
-        codes = {currency.id: currency.code for currency in session.scalars(select(m.Currency))}
+        codes = {currency.id: currency.code for currency in currencies_by_id(session).values()}
         views = [payment_view(session, codes, row) for row in found]
         return Listing(views, pagination.next_cursor([row.id for row in found], query.limit))
 
