@@ -36,7 +36,9 @@ from torekes.observability import exposition
 from torekes.observability.ledger_figures import LedgerFigures
 from torekes.observability.requests import RequestMetrics
 from torekes.settings import Settings, load_settings
-from torekes.web import admin, claiming, coordinating, pages, paying, shop, till
+from torekes.web import admin, coordinator, shop
+from torekes.web.member import claiming, home, paying
+from torekes.web.shop import till
 
 API_PREFIX = "/api/v1"
 
@@ -105,12 +107,12 @@ def build_app() -> FastAPI:
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(health.router)
     app.include_router(exposition.router)
-    app.include_router(pages.router)
+    app.include_router(home.router)
     app.include_router(paying.router)
     app.include_router(claiming.router)
     app.include_router(till.router)
     app.include_router(shop.router)
-    app.include_router(coordinating.router)
+    app.include_router(coordinator.router)
     app.include_router(admin.router)
     app.mount("/static", StaticFiles(packages=[("torekes.web", "static")]), name="static")
     return app

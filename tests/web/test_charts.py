@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from torekes.web.charts import HEIGHT, WIDTH, Bar, bar_chart
+from torekes.web.admin.charts import HEIGHT, WIDTH, Bar, bar_chart
 
 SVG = "{http://www.w3.org/2000/svg}"
 

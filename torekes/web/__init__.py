@@ -1,2 +1,12 @@
 """The phone web app: server-rendered pages on the same services as the API, in Dutch and
-English, signed in with a session cookie and protected against cross-site request forgery."""
+English, signed in with a session cookie and protected against cross-site request forgery.
+
+The pages are grouped by who uses them, one package each: ``member`` (signing in, the wallet,
+claiming, paying), ``shop`` (the till, payments and refunds, card payments, redeeming),
+``coordinator`` (projects, activities, sheets of codes, claims to decide) and ``admin``
+(administrators and auditors). They share the toolkit at this level: ``session`` (the page, its
+person, language and cookies, and its refusal pages), ``csrf``, ``i18n`` and ``templating``,
+``roles`` (who may read and who may act, per audience), ``fields`` and ``forms`` (what forms and
+addresses send), ``writes`` (a form's write, once) and ``problems`` (refusals in plain words).
+Templates follow the same grouping under ``templates/``; static files are shared.
+"""

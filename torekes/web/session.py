@@ -4,10 +4,15 @@ Signing in on a page issues an API token, like the API's own sign-in, and keeps 
 HttpOnly cookie (``Secure`` when the public address is https; ``SameSite=Lax`` so that a claim or
 payment link opened from the camera app arrives signed in); signing out revokes it. Every page
 knows its language and its CSRF token, and sets the cookies that are missing on its response.
+
+The page is also where every audience's pages say no: ``guard`` (sign in first, or the wrong
+role), ``problem`` (a refusal of the services, in plain words and with the API's status code)
+and ``refuse`` (a form filled in wrongly), each a page in the person's language.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -28,6 +33,7 @@ from torekes.web.problems import plain_words
 from torekes.web.templating import environment, format_moment
 
 SESSION_COOKIE = "torekes_session"
+PROBLEM_PAGE = "problem.html"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 
 
@@ -57,21 +63,39 @@ class PageContext:
             self._decimals = {c.code: c.decimals for c in currencies.list_currencies(self.db)}
         return self._decimals[currency_code]
 
-    def guard(self, *roles: Role) -> Principal | Response:
+    def guard(self, *roles: Role, back: str | None = None) -> Principal | Response:
         """The signed-in person when their role may see this page (any role when none are
-        named); otherwise the response to send instead: to sign in first, or a refusal."""
+        named); otherwise the response to send instead: to sign in first, or a refusal.
+
+        Signing in leads back to this page, or to ``back``: the page of a form, since a POST's
+        own path cannot be opened again."""
         if self.principal is None:
-            target = self.request.url.path
-            if self.request.method == "GET" and self.request.url.query:
+            target = back or self.request.url.path
+            if back is None and self.request.method == "GET" and self.request.url.query:
                 target += "?" + self.request.url.query
             return self.redirect(f"/login?next={quote(target, safe='/')}")
         if roles and self.principal.role not in roles:
             return self.problem(errors.RoleNotAllowed())
         return self.principal
 
-    def problem(self, error: errors.TorekesError) -> Response:
-        """A refusal as a page in plain words, with the status code the API gives it."""
-        return self.render("problem.html", status_of(error), message=plain_words(error))
+    def problem(
+        self,
+        error: errors.TorekesError,
+        words: Mapping[str, str] | None = None,
+        template: str = PROBLEM_PAGE,
+        **values: Any,
+    ) -> Response:
+        """A refusal of the services as a page in plain words, with the status code the API
+        gives it; ``words`` are a page's own words for some codes, said instead of the usual."""
+        message = (words or {}).get(error.code) or plain_words(error)
+        return self.refuse(message, status_of(error), template, **values)
+
+    def refuse(
+        self, message: str, status_code: int = 422, template: str = PROBLEM_PAGE, **values: Any
+    ) -> Response:
+        """A page that says no in plain words (``message``: a gettext message, translated when
+        shown), such as a form filled in wrongly, before any service is asked."""
+        return self.render(template, status_code, message=message, **values)
 
     def render(self, template: str, status_code: int = 200, **values: Any) -> Response:
         page = environment(self.lang).get_template(template)

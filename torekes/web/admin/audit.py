@@ -1,0 +1,64 @@
+"""The audit status: verify run on the whole ledger (intact, or each problem found), each
+currency's chain head, the last signed checkpoint given out, and a button that signs the chain
+heads now and downloads the checkpoint as JSON.
+
+Signing a checkpoint is open to auditors as well as administrators, as in the API
+(``GET /api/v1/audit/verify?checkpoint=true``): it changes nothing in the ledger; it only puts
+on record, in the audit trail, who took a checkpoint and of which heads. It is a POST with the
+CSRF token all the same, so no other site can make a browser take one.
+"""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from torekes.api.schemas import SignedCheckpointOut
+from torekes.audit import checkpoints, trail, verification
+from torekes.audit.trail import AuditQuery
+from torekes.domain import errors
+from torekes.web.roles import ADMIN_READERS
+from torekes.web.session import Page
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/admin/audit")
+def audit_status(page: Page) -> Response:
+    who = page.guard(*ADMIN_READERS)
+    if isinstance(who, Response):
+        return who
+    report = verification.verify(page.db, who)
+    latest = trail.list_events(page.db, who, AuditQuery(action="checkpoint.signed", limit=1)).items
+    return page.render(
+        "admin/audit.html",
+        report=report,
+        checkpoint=latest[0] if latest else None,
+        key=checkpoints.public_key_of(page.settings, who),
+    )
+
+
+@router.post("/admin/audit/checkpoint")
+def sign_checkpoint(page: Page) -> Response:
+    """Verify, and when the ledger is intact, sign its chain heads and download the result."""
+    who = page.guard(*ADMIN_READERS)
+    if isinstance(who, Response):
+        return who
+    report = verification.verify(page.db, who)
+    if not report.ok:
+        return page.problem(errors.LedgerNotIntact())
+    signed = checkpoints.sign(page.db, page.settings, who, report)
+    body = SignedCheckpointOut.model_validate(signed).model_dump(mode="json")
+    stamp = str(signed.checkpoint["created_at"])[:19].replace(":", "").replace("-", "")
+    return page.finish(
+        Response(
+            json.dumps(body, indent=2) + "\n",
+            media_type="application/json",
+            headers={
+                "Content-Disposition": f'attachment; filename="checkpoint-{stamp}.json"',
+                "Cache-Control": "no-store",
+            },
+        )
+    )

@@ -1,0 +1,41 @@
+"""The words the administration's pages show for the codes the services use: kinds of accounts,
+states of accounts, cards and redemptions, and roles (gettext messages, translated when shown).
+Each page hands them to its template as ``NAMES``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from torekes.web.problems import N_
+
+KIND_NAMES = {
+    "issuance": N_("Issuance"),
+    "budget": N_("Project budget"),
+    "member": N_("Member wallet"),
+    "shop": N_("Shop"),
+    "partner": N_("Partner"),
+    "redemption": N_("Redeemed tokens"),
+}
+STATUS_NAMES = {
+    "active": N_("active"),
+    "frozen": N_("frozen"),
+    "closed": N_("closed"),
+    "blocked": N_("blocked"),
+    "requested": N_("requested"),
+    "approved": N_("approved"),
+    "paid": N_("paid"),
+    "rejected": N_("rejected"),
+    "open": N_("open"),
+}
+ROLE_NAMES = {
+    "admin": N_("Administrator"),
+    "auditor": N_("Auditor"),
+    "coordinator": N_("Coordinator"),
+    "shopkeeper": N_("Shopkeeper"),
+    "member": N_("Member"),
+}
+NAMES: dict[str, Any] = {
+    "kind_names": KIND_NAMES,
+    "status_names": STATUS_NAMES,
+    "role_names": ROLE_NAMES,
+}

@@ -1,0 +1,158 @@
+"""Users and member cards: the users with their roles, and administrators making new ones; the
+member cards, issuing one to a member with a PIN (shown once, on the answer to the form, and
+never again), blocking, unlocking, and the printable card the API prints too."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query
+from fastapi.responses import HTMLResponse, Response
+
+from torekes.api.schemas import MAX_ID
+from torekes.documents.sheets import render_card
+from torekes.domain import errors
+from torekes.domain.access import Role
+from torekes.identity import users
+from torekes.identity.users import UserCommand
+from torekes.spending import cards
+from torekes.spending.read_models import CardView
+from torekes.web.admin.forms import Reason, write_and_redirect
+from torekes.web.admin.names import NAMES
+from torekes.web.fields import PathId
+from torekes.web.problems import N_
+from torekes.web.roles import ADMIN_ACTORS, ADMIN_READERS
+from torekes.web.session import Page
+from torekes.web.writes import write_or_refuse
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 50
+PIN_DIGITS = 6
+Cursor = Annotated[str | None, Query(max_length=20)]
+OptionalId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+Field = Annotated[str, Form(max_length=200)]
+
+
+@router.get("/admin/users")
+def user_list(page: Page, cursor: Cursor = None, created: OptionalId = None) -> Response:
+    who = page.guard(*ADMIN_READERS)
+    if isinstance(who, Response):
+        return who
+    try:
+        found = users.list_users(page.db, who, cursor, PAGE_SIZE)
+        made = None if created is None else users.get_user(page.db, created)
+    except errors.TorekesError as error:
+        return page.problem(error)
+    return page.render(
+        "admin/users.html",
+        users=found.items,
+        next_cursor=found.next_cursor,
+        created=made,
+        roles=[role.value for role in Role],
+        can_act=who.role in ADMIN_ACTORS,
+        **NAMES,
+    )
+
+
+@router.post("/admin/users")
+def create_user(
+    page: Page,
+    username: Field = "",
+    display_name: Field = "",
+    role: Field = "",
+    password: Field = "",
+) -> Response:
+    if role not in {member.value for member in Role}:
+        refusal = N_("Choose a role from the list.")
+    elif not display_name.strip():
+        refusal = N_("Type the person's name.")
+    else:
+        refusal = None
+    return write_and_redirect(
+        page,
+        lambda ctx: users.create_user(
+            ctx, UserCommand(username.strip(), display_name.strip(), Role(role), password)
+        ),
+        lambda made: f"/admin/users?created={made.id}",
+        refusal,
+    )
+
+
+@router.get("/admin/cards")
+def card_list(page: Page, cursor: Cursor = None, member: OptionalId = None) -> Response:
+    who = page.guard(*ADMIN_READERS)
+    if isinstance(who, Response):
+        return who
+    try:
+        found = cards.list_cards(page.db, page.settings, who, None, None, cursor, PAGE_SIZE)
+    except errors.TorekesError as error:
+        return page.problem(error)
+    return page.render(
+        "admin/cards.html",
+        cards=found.items,
+        next_cursor=found.next_cursor,
+        member=member,
+        can_act=who.role in ADMIN_ACTORS,
+        **NAMES,
+    )
+
+
+@router.post("/admin/cards")
+def issue_card(
+    page: Page,
+    member_id: Annotated[str, Form(max_length=20)] = "",
+    pin: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """Issue the member a card; without a PIN typed, a random one. The answer shows the PIN
+    once; it is not kept anywhere but as a hash, so reloading cannot show it again."""
+    who = page.guard(*ADMIN_ACTORS)
+    if isinstance(who, Response):
+        return who
+    number = member_id.strip()
+    if not (number.isascii() and number.isdigit()) or not 1 <= int(number) <= MAX_ID:
+        return page.refuse(N_("Type the member's number (see Users)."))
+    chosen = pin.strip() or "".join(secrets.choice("0123456789") for _ in range(PIN_DIGITS))
+    issued = write_or_refuse(
+        page, who, lambda ctx: cards.issue_card(ctx, page.settings, int(number), chosen)
+    )
+    if isinstance(issued, Response):
+        return issued
+    assert isinstance(issued, CardView)
+    shown = page.render("admin/card_issued.html", 201, card=issued, pin=chosen)
+    shown.headers["Cache-Control"] = "no-store"
+    return shown
+
+
+@router.post("/admin/cards/{card_id}/block")
+def block_card(page: Page, card_id: PathId, reason: Reason = "") -> Response:
+    """Block a card for good: its code and number stop working; the balance stays."""
+    return write_and_redirect(
+        page,
+        lambda ctx: cards.block_card(ctx, page.settings, card_id, reason.strip()),
+        f"/admin/cards#card-{card_id}",
+    )
+
+
+@router.post("/admin/cards/{card_id}/unlock")
+def unlock_card(page: Page, card_id: PathId) -> Response:
+    """Unlock a card locked after five wrong PINs."""
+    return write_and_redirect(
+        page,
+        lambda ctx: cards.unlock_card(ctx, page.settings, card_id),
+        f"/admin/cards#card-{card_id}",
+    )
+
+
+@router.get("/admin/cards/{card_id}/print")
+def print_card(page: Page, card_id: PathId) -> Response:
+    """The card at bank-card size, as ``GET /api/v1/cards/{id}/print`` prints it."""
+    who = page.guard(*ADMIN_READERS)
+    if isinstance(who, Response):
+        return who
+    try:
+        card = cards.get_card(page.db, page.settings, who, card_id)
+    except errors.TorekesError as error:
+        return page.problem(error)
+    return page.finish(HTMLResponse(render_card(card)))

@@ -1,0 +1,140 @@
+"""Redemptions to settle: those asked for and those approved, approving or rejecting each, a
+settlement of every approved one of a currency, its CSV for the bookkeeper and its pain.001 file
+for the bank (the API's exports, read with the session cookie), and marking it paid with the
+bank's reference. Administrators act; auditors see the same lists and download the same files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+from fastapi.responses import Response
+
+from torekes.domain import errors
+from torekes.domain.access import Principal
+from torekes.domain.redemption import RedemptionStatus
+from torekes.ledger import currencies
+from torekes.redemption import redemptions, settlements
+from torekes.redemption.redemptions import RedemptionQuery
+from torekes.web.admin.forms import Reason, write_and_redirect
+from torekes.web.admin.names import NAMES
+from torekes.web.fields import PathId
+from torekes.web.problems import N_
+from torekes.web.roles import ADMIN_ACTORS, ADMIN_READERS
+from torekes.web.session import Page, PageContext
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 100
+HOME = "/admin/redemptions"
+
+
+@router.get(HOME)
+def redemption_list(page: Page) -> Response:
+    who = page.guard(*ADMIN_READERS)
+    if isinstance(who, Response):
+        return who
+    asked, approved = (
+        redemptions.list_redemptions(
+            page.db, who, RedemptionQuery(status=status, limit=PAGE_SIZE)
+        ).items
+        for status in (RedemptionStatus.REQUESTED, RedemptionStatus.APPROVED)
+    )
+    return page.render(
+        "admin/redemptions.html",
+        asked=asked,
+        approved=approved,
+        settlements=settlements.list_settlements(page.db, who),
+        currencies=currencies.list_currencies(page.db),
+        decimals_of=page.decimals_of,
+        can_act=who.role in ADMIN_ACTORS,
+        **NAMES,
+    )
+
+
+@router.post(HOME + "/{redemption_id}/approve")
+def approve(page: Page, redemption_id: PathId) -> Response:
+    """Approve at the euro rate in force now."""
+    return write_and_redirect(page, lambda ctx: redemptions.approve(ctx, redemption_id), HOME)
+
+
+@router.post(HOME + "/{redemption_id}/reject")
+def reject(page: Page, redemption_id: PathId, reason: Reason = "") -> Response:
+    """Refuse it; the held tokens are the shop's to spend again."""
+    return write_and_redirect(
+        page, lambda ctx: redemptions.reject(ctx, redemption_id, reason.strip()), HOME
+    )
+
+
+@router.post("/admin/settlements")
+def settle(
+    page: Page,
+    currency: Annotated[str, Form(max_length=12)] = "",
+) -> Response:
+    """Gather every approved redemption of the currency not yet in a settlement."""
+    return write_and_redirect(
+        page,
+        lambda ctx: settlements.create(ctx, currency),
+        lambda made: f"{HOME}#settlement-{made.id}",
+        refusal=None if currency else N_("Choose a currency."),
+    )
+
+
+@router.get("/admin/settlements/{settlement_id}/export.csv")
+def settlement_csv(page: Page, settlement_id: PathId) -> Response:
+    """One line per redemption, for the bookkeeper (as the API's ``export.csv``)."""
+    return _download(
+        page,
+        lambda who: settlements.export_csv(page.db, who, settlement_id),
+        "text/csv; charset=utf-8",
+        f"settlement-{settlement_id}.csv",
+    )
+
+
+@router.get("/admin/settlements/{settlement_id}/pain.001.xml")
+def settlement_pain_001(page: Page, settlement_id: PathId) -> Response:
+    """The SEPA credit transfers for the bank: as ``GET /api/v1/settlements/{id}/pain.001.xml``."""
+    return _download(
+        page,
+        lambda who: settlements.export_pain_001(page.db, page.settings, who, settlement_id),
+        "application/xml",
+        f"settlement-{settlement_id}.xml",
+    )
+
+
+@router.post("/admin/settlements/{settlement_id}/pay")
+def pay_settlement(
+    page: Page,
+    settlement_id: PathId,
+    payout_reference: Annotated[str, Form(max_length=140)] = "",
+) -> Response:
+    """Mark the whole settlement paid, once the bank has paid it."""
+    reference = payout_reference.strip()
+    return write_and_redirect(
+        page,
+        lambda ctx: settlements.pay(ctx, settlement_id, reference),
+        f"{HOME}#settlement-{settlement_id}",
+        refusal=None if reference else N_("Type the bank's reference of the transfer."),
+    )
+
+
+def _download(
+    page: PageContext,
+    export: Callable[[Principal], str | bytes],
+    media_type: str,
+    filename: str,
+) -> Response:
+    """A settlement's file, for administrators and auditors alike, as an attachment."""
+    who = page.guard(*ADMIN_READERS)
+    if isinstance(who, Response):
+        return who
+    try:
+        content = export(who)
+    except errors.TorekesError as error:
+        return page.problem(error)
+    return Response(
+        content,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

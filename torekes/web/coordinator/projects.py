@@ -1,0 +1,160 @@
+"""The coordinator's project pages: the projects with what is left of their budgets, a project's
+budget, hours and tokens (this month and in total) with its activities, and the form that adds
+an activity to it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from torekes.api.schemas import ActivityIn
+from torekes.domain import errors
+from torekes.domain.access import Principal
+from torekes.domain.earning import RewardKind
+from torekes.domain.reporting import MAX_MONTHS, Month
+from torekes.earning import activities, projects
+from torekes.earning.activities import ActivityCommand
+from torekes.earning.read_models import ProjectView
+from torekes.kit import clock
+from torekes.reporting import reports
+from torekes.reporting.reports import ProjectReport
+from torekes.web.coordinator.forms import (
+    LongText,
+    Typed,
+    create_once,
+    moment,
+    refused,
+    validated,
+    whole,
+)
+from torekes.web.coordinator.rendering import render
+from torekes.web.fields import PathId
+from torekes.web.forms import hours as parse_hours
+from torekes.web.forms import minor_units
+from torekes.web.roles import PROJECT_ACTORS, PROJECT_READERS
+from torekes.web.session import Page, PageContext
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/projects")
+def project_list(page: Page) -> Response:
+    """The projects the person coordinates (administrators and auditors: all), with what is left."""
+    actor = page.guard(*PROJECT_READERS)
+    if isinstance(actor, Response):
+        return actor
+    found = projects.list_projects(page.db, actor)
+    return page.render("coordinator/projects.html", projects=found, decimals=page.decimals_of)
+
+
+@router.get("/projects/{project_id}")
+def project_page(page: Page, project_id: PathId) -> Response:
+    """The budget, the hours and tokens of this month and in total, and the activities."""
+    actor = page.guard(*PROJECT_READERS)
+    if isinstance(actor, Response):
+        return actor
+    try:
+        project = projects.get_project(page.db, actor, project_id)
+        listed = activities.list_activities(page.db, actor, project_id)
+        summaries = {a.id: activities.summary(page.db, actor, a.id) for a in listed}
+        report = _report(page, actor, project)
+    except errors.TorekesError as error:
+        return page.problem(error)
+    return render(
+        page,
+        "coordinator/project.html",
+        actor,
+        project=project,
+        activities=listed,
+        summaries=summaries,
+        this_month=report.months[-1],
+        total=report.total,
+        waiting=sum(summary.claims_pending for summary in summaries.values()),
+        decimals=page.decimals_of(project.currency),
+    )
+
+
+def _report(page: PageContext, actor: Principal, project: ProjectView) -> ProjectReport:
+    """The project's months from its first (at most as many as a report covers) to this one."""
+    zone = ZoneInfo(page.settings.timezone)
+    now = Month.of(clock.now(), zone)
+    first = max(Month.of(project.created_at, zone), now.minus(MAX_MONTHS - 1))
+    found = reports.project_reports(
+        page.db, actor, page.settings.timezone, None, project.id, (str(first), str(now))
+    )
+    return found[0]
+
+
+@router.post("/projects/{project_id}/activities")
+def create_activity(
+    page: Page,
+    project_id: PathId,
+    form_key: Typed = "",
+    title: Typed = "",
+    description: LongText = "",
+    reward_kind: Typed = "",
+    reward_amount: Typed = "",
+    max_hours: Typed = "",
+    requires_approval: Typed = "",
+    capacity: Typed = "",
+    per_member_limit: Typed = "",
+    period_limit: Typed = "",
+    period: Typed = "",
+    valid_from: Typed = "",
+    valid_until: Typed = "",
+) -> Response:
+    actor = page.guard(*PROJECT_ACTORS)
+    if isinstance(actor, Response):
+        return actor
+    try:
+        project = projects.get_project(page.db, actor, project_id)
+        per_hour = reward_kind == RewardKind.PER_HOUR.value
+        body = validated(
+            ActivityIn,
+            {
+                "title": title,
+                "description": description.strip(),
+                "reward_kind": reward_kind,
+                "reward_amount": _reward(reward_amount, page.decimals_of(project.currency)),
+                "max_hours": _max_hours(max_hours) if per_hour else None,
+                "capacity": whole(capacity, "capacity"),
+                "per_member_limit": whole(per_member_limit, "per_member_limit"),
+                "period_limit": whole(period_limit, "period_limit"),
+                "period": period or None,
+                "valid_from": moment(valid_from, "valid_from", page.settings.timezone),
+                "valid_until": moment(valid_until, "valid_until", page.settings.timezone),
+                "requires_approval": bool(requires_approval),
+            },
+        )
+        command = ActivityCommand(**body.model_dump())
+        made = create_once(
+            page,
+            actor,
+            form_key,
+            body,
+            lambda ctx: activities.create_activity(ctx, project_id, command),
+        )
+    except errors.TorekesError as error:
+        return refused(page, error)
+    return page.redirect(f"/activities/{made}")
+
+
+def _reward(typed: str, decimals: int) -> int:
+    try:
+        return minor_units(typed, decimals)
+    except errors.InvalidInput:
+        raise errors.InvalidInput(field="reward_amount") from None
+
+
+def _max_hours(typed: str) -> Decimal:
+    try:
+        found = parse_hours(typed)
+    except errors.InvalidInput:
+        found = None
+    if found is None:
+        raise errors.InvalidInput(field="max_hours")
+    return found

@@ -1,0 +1,170 @@
+"""A member's home and the way in: signing in with a username and password or with a member
+card's number and PIN, signing out, the language switch, and the wallet (``/``). Every signed-in
+person uses them, whatever their role."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query
+from fastapi.responses import Response
+
+from torekes.api.errors import status_of
+from torekes.documents import qr
+from torekes.domain import errors
+from torekes.domain.access import Role
+from torekes.domain.cards import CardStatus
+from torekes.identity import auth
+from torekes.kit.unit_of_work import write
+from torekes.ledger import accounts
+from torekes.ledger.accounts import AccountQuery
+from torekes.spending import card_sign_in, cards
+from torekes.spending.read_models import CardView
+from torekes.web import i18n
+from torekes.web.session import (
+    LANGUAGE_COOKIE_AGE,
+    SESSION_COOKIE,
+    Page,
+    PageContext,
+    safe_next,
+)
+
+router = APIRouter(include_in_schema=False)
+
+RECENT_ENTRIES = 10
+Text = Annotated[str, Form(max_length=200)]
+NextPath = Annotated[str | None, Query(alias="next", max_length=500)]
+FormNextPath = Annotated[str, Form(alias="next", max_length=500)]
+
+
+@router.get("/login")
+def login_form(page: Page, next_path: NextPath = None) -> Response:
+    return _sign_in_form(page, "member/login.html", next_path)
+
+
+@router.post("/login")
+def login(
+    page: Page,
+    username: Text,
+    password: Text,
+    next_path: FormNextPath = "/",
+) -> Response:
+    try:
+        issued = auth.sign_in(page.db, page.settings, username.strip(), password)
+    except errors.InvalidCredentials:
+        return page.render(
+            "member/login.html",
+            401,
+            next_path=safe_next(next_path),
+            username=username,
+            failed="wrong",
+        )
+    except errors.RateLimited:
+        return page.render(
+            "member/login.html",
+            429,
+            next_path=safe_next(next_path),
+            username=username,
+            failed="wait",
+        )
+    return _signed_in(page, issued.access_token, next_path)
+
+
+@router.get("/login/card")
+def card_login_form(page: Page, next_path: NextPath = None) -> Response:
+    """Signing in at the neighbourhood counter with a member card's number and its PIN."""
+    return _sign_in_form(page, "member/login_card.html", next_path)
+
+
+@router.post("/login/card")
+def card_login(
+    page: Page,
+    number: Annotated[str, Form(max_length=40)],
+    pin: Annotated[str, Form(max_length=20)],
+    next_path: FormNextPath = "/",
+) -> Response:
+    try:
+        issued = card_sign_in.sign_in_with_card(page.db, page.settings, number, pin)
+    except errors.TorekesError as error:
+        failed = {
+            "wrong_pin": "pin",
+            "invalid_credentials": "number",
+            "too_many_attempts": "wait",
+        }.get(error.code)
+        if failed is None:
+            return page.problem(error)
+        return page.render(
+            "member/login_card.html",
+            status_of(error),
+            next_path=safe_next(next_path),
+            number=number,
+            failed=failed,
+            tries_left=error.extra.get("tries_left"),
+        )
+    return _signed_in(page, issued.access_token, next_path)
+
+
+def _sign_in_form(page: PageContext, template: str, next_path: str | None) -> Response:
+    """A way to sign in; someone signed in already goes straight on to where they were going."""
+    if page.principal is not None:
+        return page.redirect(safe_next(next_path))
+    return page.render(template, next_path=safe_next(next_path))
+
+
+def _signed_in(page: PageContext, access_token: str, next_path: str) -> Response:
+    """Keep the new session in its cookie and go on to where the person was going."""
+    page.keep(SESSION_COOKIE, access_token, page.settings.token_lifetime_days * 86400)
+    return page.redirect(safe_next(next_path))
+
+
+@router.post("/logout")
+def logout(
+    page: Page,
+) -> Response:
+    if page.principal is not None and page.token is not None:
+        token = page.token
+        write(page.db, page.principal, lambda ctx: auth.revoke_token(ctx, page.settings, token))
+    page.keep(SESSION_COOKIE, "", None)
+    return page.redirect("/login")
+
+
+@router.get("/language/{code}")
+def choose_language(page: Page, code: str, next_path: NextPath = None) -> Response:
+    if code in i18n.LANGUAGES:
+        page.keep(i18n.LANGUAGE_COOKIE, code, LANGUAGE_COOKIE_AGE)
+    return page.redirect(safe_next(next_path))
+
+
+@router.get("/")
+def wallet(page: Page) -> Response:
+    """Each of the person's accounts: the balance in large type and the latest entries."""
+    if page.principal is None:
+        return page.redirect("/login?next=/")
+    actor = page.principal
+    own = accounts.list_accounts(page.db, actor, AccountQuery(owner_id=actor.user_id)).items
+    wallets = [
+        (
+            account,
+            page.decimals_of(account.currency),
+            accounts.statement(page.db, actor, account.id, None, RECENT_ENTRIES).items,
+        )
+        for account in own
+    ]
+    card = _active_card(page)
+    return page.render(
+        "member/wallet.html",
+        wallets=wallets,
+        card=card,
+        card_svg=None if card is None else qr.inline_svg(card.url),
+    )
+
+
+def _active_card(page: PageContext) -> CardView | None:
+    """A member's card, whose QR a shop can scan from the phone as from the printed card."""
+    actor = page.principal
+    if actor is None or actor.role is not Role.MEMBER:
+        return None
+    found = cards.list_cards(
+        page.db, page.settings, actor, actor.user_id, CardStatus.ACTIVE, None, 1
+    )
+    return found.items[0] if found.items else None

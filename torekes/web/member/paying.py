@@ -1,0 +1,72 @@
+"""Paying a shop from the phone: the page a payment QR opens (``/p/{code}``), one button, then the
+receipt with the new balance; every refusal explained in plain words."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+from fastapi.responses import Response
+
+from torekes.domain import errors
+from torekes.domain.spending import RequestKind, RequestStatus
+from torekes.kit.unit_of_work import write
+from torekes.spending import payment_requests
+from torekes.spending.payment_requests import PayCommand
+from torekes.web.fields import Code
+from torekes.web.forms import minor_units
+from torekes.web.problems import N_
+from torekes.web.session import Page
+
+router = APIRouter(include_in_schema=False)
+
+NOT_OPEN = {
+    RequestStatus.PAID.value: N_("This payment request has already been paid."),
+    RequestStatus.EXPIRED.value: N_(
+        "This payment request has expired. Ask the shop for a new one."
+    ),
+    RequestStatus.CANCELLED.value: N_("The shop cancelled this payment request."),
+}
+
+
+@router.get("/p/{code}")
+def payment_page(page: Page, code: Code) -> Response:
+    """Whom and how much, and one button; or why it cannot be paid."""
+    if page.principal is None:
+        return page.redirect(f"/login?next=/p/{code}")
+    try:
+        request = payment_requests.open_request(page.db, page.principal, code)
+    except errors.TorekesError as error:
+        return page.problem(error)
+    if request.status != RequestStatus.OPEN.value:
+        return page.refuse(NOT_OPEN[request.status], 409)
+    return page.render(
+        "member/pay.html",
+        code=code,
+        request=request,
+        decimals=page.decimals_of(request.currency),
+        standing=request.kind == RequestKind.STANDING.value,
+    )
+
+
+@router.post("/p/{code}")
+def pay(
+    page: Page,
+    code: Code,
+    amount: Annotated[str, Form(max_length=30)] = "",
+) -> Response:
+    if page.principal is None:
+        return page.redirect(f"/login?next=/p/{code}")
+    actor = page.principal
+    try:
+        request = payment_requests.open_request(page.db, actor, code)
+        decimals = page.decimals_of(request.currency)
+        typed = None if request.amount is not None else minor_units(amount, decimals)
+        receipt = write(
+            page.db,
+            actor,
+            lambda ctx: payment_requests.pay(ctx, page.settings, code, PayCommand(typed)),
+        )
+    except errors.TorekesError as error:
+        return page.problem(error)
+    return page.render("member/receipt.html", 201, receipt=receipt, decimals=decimals)

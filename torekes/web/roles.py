@@ -1,0 +1,23 @@
+"""Who may look at each audience's pages and who may use their forms, as role sets named for what
+they are: ``page.guard(*PROJECT_READERS)`` opens a page, ``who.role in PROJECT_ACTORS`` decides
+whether it shows its forms.
+
+Members' pages need only a signed-in person (their services check whose account it is). Auditors
+read everything an administrator reads and a coordinator's pages too, and change nothing.
+"""
+
+from __future__ import annotations
+
+from torekes.domain.access import Role
+
+# The administration's pages (dashboard, accounts, redemptions, audit, users, cards).
+ADMIN_READERS = (Role.ADMIN, Role.AUDITOR)
+ADMIN_ACTORS = (Role.ADMIN,)
+
+# The coordinator's pages (projects, activities, sheets of codes, claims to decide):
+# coordinators inside their own projects, administrators everywhere.
+PROJECT_READERS = (Role.ADMIN, Role.COORDINATOR, Role.AUDITOR)
+PROJECT_ACTORS = (Role.ADMIN, Role.COORDINATOR)
+
+# The shop's pages (the till, payments and refunds, card payments, redeeming).
+SHOP_KEEPERS = (Role.SHOPKEEPER,)

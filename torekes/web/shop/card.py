@@ -1,0 +1,162 @@
+"""Charging a member card at the counter: the shopkeeper picks the shop, types the amount and the
+card's number (or scans its QR with the camera), then hands the device to the member, who types
+the PIN. The payment is ``POST /card-payments``'s, with the form's one-time key: a second tap
+shows the first receipt without trying the PIN again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+from fastapi.responses import Response
+
+from torekes.api.schemas import ReceiptOut
+from torekes.domain import errors
+from torekes.domain.access import Principal
+from torekes.kit.unit_of_work import StoredResponse, stored_response, write_idempotently
+from torekes.ledger.read_models import AccountView
+from torekes.spending import cards
+from torekes.spending.cards import ChargeCommand
+from torekes.web.fields import FormId
+from torekes.web.forms import minor_units
+from torekes.web.problems import N_
+from torekes.web.roles import SHOP_KEEPERS
+from torekes.web.session import Page
+from torekes.web.shop.forms import COUNTER_PROBLEM, Key, Memo, Typed
+from torekes.web.shop.keepers import own_shop, shops_form
+from torekes.web.writes import as_api, form_fingerprint, new_key
+
+router = APIRouter(include_in_schema=False)
+
+CardText = Annotated[str, Form(max_length=cards.MAX_CARD_INPUT_LENGTH)]
+
+# A card payment's refusals, said to the shopkeeper and the member at the counter: the wallet
+# that falls short or is frozen is the card member's, not the reader's.
+CARD_WORDS = {
+    "insufficient_funds": N_("The card's wallet does not have enough tokens for this."),
+    "no_member_account": N_("The card's member has no wallet in this currency."),
+    "account_frozen": N_("A wallet of this payment is frozen. Ask at the neighbourhood counter."),
+    "daily_limit_exceeded": N_("This would go over what the member may spend today."),
+}
+CARD_NOW_LOCKED = N_(
+    "The PIN was wrong too often: the card is now locked. An administrator can unlock it."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ChargeForm:
+    """What the card form asked, carried to the PIN page in hidden fields."""
+
+    shop: AccountView
+    card: str
+    amount: str
+    minor: int
+    memo: str
+    decimals: int
+
+    def fingerprint(self) -> str:
+        """The payment asked for, without the PIN: a retry with another PIN is the same payment."""
+        asked = {"shop": self.shop.id, "card": self.card, "amount": self.minor, "memo": self.memo}
+        return form_fingerprint("/shop/card/pay", asked)
+
+
+@router.get("/shop/card")
+def card_form(page: Page) -> Response:
+    """The shop, the amount and the card (typed, or scanned where the browser can)."""
+    return shops_form(page, "shop/card.html")
+
+
+@router.post("/shop/card")
+def pin_form(
+    page: Page,
+    shop: FormId,
+    card: CardText = "",
+    amount: Typed = "",
+    memo: Memo = "",
+) -> Response:
+    """The second step: the device goes to the member, who types the PIN. The card itself is
+    looked up only with the PIN, where every unknown card counts against the shop."""
+    asked = _asked(page, shop, card, amount, memo)
+    if isinstance(asked, Response):
+        return asked
+    return _pin_page(page, asked[1], new_key())
+
+
+@router.post("/shop/card/pay")
+def charge(
+    page: Page,
+    shop: FormId,
+    card: CardText = "",
+    amount: Typed = "",
+    memo: Memo = "",
+    pin: Annotated[str, Form(max_length=20)] = "",
+    key: Key = "",
+) -> Response:
+    """Charge the card with the PIN typed, as ``POST /card-payments`` does; a retry with the same
+    key shows the first receipt without trying the PIN again."""
+    asked = _asked(page, shop, card, amount, memo)
+    if isinstance(asked, Response):
+        return asked
+    actor, form = asked
+    try:
+        stored = _charge_once(page, actor, form, pin, key)
+    except errors.WrongPin as error:
+        left = int(error.extra.get("tries_left", 0))
+        if left:
+            return _pin_page(page, form, key, tries_left=left)
+        return page.refuse(CARD_NOW_LOCKED, 409, COUNTER_PROBLEM, back="/shop/card")
+    except errors.TorekesError as error:
+        return page.problem(error, CARD_WORDS, COUNTER_PROBLEM, back="/shop/card")
+    receipt = ReceiptOut.model_validate(stored.body)
+    return page.render("shop/receipt.html", 201, receipt=receipt, decimals=form.decimals)
+
+
+def _asked(
+    page: Page, shop_id: int, card: str, amount: str, memo: str
+) -> tuple[Principal, ChargeForm] | Response:
+    """The keeper and the payment the card form asked for, or the page that refuses it."""
+    actor = page.guard(*SHOP_KEEPERS, back="/shop/card")
+    if isinstance(actor, Response):
+        return actor
+    try:
+        shop = own_shop(page, actor, shop_id)
+        decimals = page.decimals_of(shop.currency)
+        minor = minor_units(amount, decimals)
+        card = card.strip()
+        if not card:
+            raise errors.CardNotFound()
+    except errors.TorekesError as error:
+        return page.problem(error, CARD_WORDS, COUNTER_PROBLEM, back="/shop/card")
+    return actor, ChargeForm(shop, card, amount.strip(), minor, memo.strip(), decimals)
+
+
+def _charge_once(
+    page: Page, actor: Principal, form: ChargeForm, pin: str, key: str
+) -> StoredResponse:
+    fingerprint = form.fingerprint()
+    stored = stored_response(page.db, actor, key, fingerprint)
+    if stored is not None:  # a second tap: the first outcome, without trying the PIN again
+        return stored
+    command = ChargeCommand(form.shop.id, form.card, pin, form.minor, form.memo)
+    return cards.charge(
+        page.db,
+        page.settings,
+        actor,
+        command,
+        lambda operation: write_idempotently(
+            page.db, actor, key, fingerprint, operation, as_api(ReceiptOut)
+        ),
+    )
+
+
+def _pin_page(page: Page, form: ChargeForm, key: str, tries_left: int | None = None) -> Response:
+    return page.render(
+        "shop/pin.html",
+        403 if tries_left else 200,
+        form=form,
+        key=key,
+        decimals=form.decimals,
+        tries_left=tries_left,
+    )

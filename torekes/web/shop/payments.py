@@ -1,0 +1,128 @@
+"""A shop's payments of today, with what they add up to, and refunding one of them (all that is
+left of it, or the amount typed), as the API's refund does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_time
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from torekes.api.schemas import ReceiptOut
+from torekes.domain import errors
+from torekes.domain.access import Principal
+from torekes.domain.earning import LimitPeriod, period_start
+from torekes.kit import clock
+from torekes.kit.pagination import MAX_PAGE_SIZE
+from torekes.ledger.read_models import AccountView
+from torekes.spending import payments
+from torekes.spending.payments import PaymentQuery
+from torekes.spending.read_models import ReceiptView
+from torekes.web.fields import PathId
+from torekes.web.forms import minor_units
+from torekes.web.problems import N_
+from torekes.web.roles import SHOP_KEEPERS
+from torekes.web.session import Page
+from torekes.web.shop.forms import COUNTER_PROBLEM, Key, Memo, Typed
+from torekes.web.shop.keepers import shops
+from torekes.web.writes import new_key, write_once_as_api
+
+router = APIRouter(include_in_schema=False)
+
+CHANNELS = {"request": N_("QR code"), "standing": N_("Shop QR code"), "card": N_("Card")}
+REFUND_WORDS = {
+    "insufficient_funds": N_("The shop does not have enough tokens to refund this."),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ShopDay:
+    """A shop's payments of today, newest first, and what they add up to."""
+
+    shop: AccountView
+    decimals: int
+    receipts: list[ReceiptView]
+
+    @property
+    def paid(self) -> int:
+        return sum(r.payment_amount for r in self.receipts if not r.payment_reversed)
+
+    @property
+    def refunded(self) -> int:
+        return sum(
+            line.amount
+            for r in self.receipts
+            if not r.payment_reversed
+            for line in r.refunds
+            if not line.reversed
+        )
+
+
+@router.get("/shop")
+def payments_today(page: Page) -> Response:
+    """Each shop's payments of today (in the installation's time zone) and its day total."""
+    actor = page.guard(*SHOP_KEEPERS)
+    if isinstance(actor, Response):
+        return actor
+    days = [
+        ShopDay(shop, page.decimals_of(shop.currency), _todays_receipts(page, actor, shop.id))
+        for shop in shops(page, actor)
+    ]
+    return page.render(
+        "shop/payments.html",
+        days=days,
+        channels=CHANNELS,
+        new_key=new_key,
+        clock_time=lambda when: _clock_time(page.lang, page.settings.timezone, when),
+    )
+
+
+@router.post("/shop/payments/{transaction_id}/refund")
+def refund(
+    page: Page,
+    transaction_id: PathId,
+    key: Key = "",
+    amount: Typed = "",
+    reason: Memo = "",
+) -> Response:
+    """Give back all that is left of a payment, or the amount typed, as the API's refund does."""
+    actor = page.guard(*SHOP_KEEPERS, back="/shop")
+    if isinstance(actor, Response):
+        return actor
+    reason = reason.strip()
+    try:
+        payment = payments.receipt(page.db, actor, transaction_id)
+        decimals = page.decimals_of(payment.currency)
+        typed = minor_units(amount, decimals) if amount.strip() else None
+        done = write_once_as_api(
+            page,
+            actor,
+            key,
+            {"amount": typed, "reason": reason},
+            lambda ctx: payments.refund(ctx, transaction_id, typed, reason),
+            ReceiptOut,
+        )
+    except errors.TorekesError as error:
+        return page.problem(error, REFUND_WORDS, COUNTER_PROBLEM, back="/shop")
+    return page.render("shop/refunded.html", 201, receipt=done, decimals=decimals)
+
+
+def _todays_receipts(page: Page, actor: Principal, shop_id: int) -> list[ReceiptView]:
+    since = period_start(clock.now(), LimitPeriod.DAY, ZoneInfo(page.settings.timezone))
+    found: list[int] = []
+    cursor = None
+    while True:
+        query = PaymentQuery(shop_id, since=since, cursor=cursor, limit=MAX_PAGE_SIZE)
+        batch = payments.list_payments(page.db, actor, query)
+        found += [payment.transaction_id for payment in batch.items]
+        if batch.next_cursor is None:
+            return payments.receipts(page.db, actor, found)
+        cursor = batch.next_cursor
+
+
+def _clock_time(lang: str, zone: str, when: datetime) -> str:
+    return format_time(when, format="short", tzinfo=ZoneInfo(zone), locale=lang)

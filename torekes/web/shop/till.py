@@ -1,0 +1,91 @@
+"""The shop's till: type an amount, show its QR full screen, and see it turn into "paid" the
+moment the member pays, without reloading (a small script long-polls ``/till/{code}/status``;
+without scripts, reloading the page shows the same)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse, Response
+
+from torekes.api.errors import status_of
+from torekes.documents import qr
+from torekes.domain import errors
+from torekes.kit.unit_of_work import write
+from torekes.ledger import accounts
+from torekes.spending import payment_requests
+from torekes.spending.payment_requests import MAX_WAIT_SECONDS, RequestCommand
+from torekes.web.fields import Code, FormId
+from torekes.web.forms import minor_units
+from torekes.web.roles import SHOP_KEEPERS
+from torekes.web.session import Page
+from torekes.web.shop.forms import Memo, Typed
+from torekes.web.shop.keepers import shops_form
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/till")
+def till(page: Page) -> Response:
+    """The shops the signed-in shopkeeper keeps, each with an amount field."""
+    return shops_form(page, "shop/till.html")
+
+
+@router.post("/till")
+def ask(
+    page: Page,
+    shop: FormId,
+    amount: Typed = "",
+    memo: Memo = "",
+) -> Response:
+    if page.principal is None:
+        return page.redirect("/login?next=/till")
+    actor = page.principal
+    try:
+        account = accounts.get_account(page.db, actor, shop)
+        decimals = page.decimals_of(account.currency)
+        command = RequestCommand(shop, amount=minor_units(amount, decimals), memo=memo.strip())
+        made = write(
+            page.db,
+            actor,
+            lambda ctx: payment_requests.create_request(ctx, page.settings, command),
+        )
+    except errors.TorekesError as error:
+        return page.problem(error)
+    return page.redirect(f"/till/{made.code}")
+
+
+@router.get("/till/{code}")
+def show(page: Page, code: Code) -> Response:
+    """The request's QR, full screen, and its state; a standing QR (no amount) is the poster a
+    shop prints, for members to type the amount."""
+    actor = page.guard(*SHOP_KEEPERS)
+    if isinstance(actor, Response):
+        return actor
+    try:
+        request = payment_requests.get_request(page.db, page.settings, actor, code)
+    except errors.TorekesError as error:
+        return page.problem(error)
+    return page.render(
+        "shop/till_request.html",
+        request=request,
+        decimals=page.decimals_of(request.currency),
+        qr_svg=qr.inline_svg(request.url),
+    )
+
+
+@router.get("/till/{code}/status")
+async def status(
+    page: Page,
+    code: Code,
+    wait: Annotated[float, Query(ge=0, le=MAX_WAIT_SECONDS)] = 0,
+) -> Response:
+    """The request's state as soon as it is no longer open, or when ``wait`` seconds are up."""
+    if page.principal is None:
+        return JSONResponse({"status": "signed_out"}, status_code=401)
+    try:
+        view = await payment_requests.watch(page.db, page.principal, code, wait)
+    except errors.TorekesError as error:
+        return JSONResponse({"status": error.code}, status_code=status_of(error))
+    return JSONResponse({"status": view.status}, headers={"Cache-Control": "no-store"})
