@@ -22,6 +22,7 @@ from torekes.approvals import queries
 from torekes.db import models as m
 from torekes.db.engine import Database
 from torekes.db.locking import lock
+from torekes.db.rows import referenced
 from torekes.domain import access, errors
 from torekes.domain.access import Principal
 from torekes.domain.approvals import (
@@ -205,8 +206,7 @@ def _decide(
 
 
 def _view(session: Session, row: m.ApprovalRequest) -> ApprovalView:
-    currency = session.get(m.Currency, row.currency_id)
-    assert currency is not None
+    currency = referenced(session, m.Currency, row.currency_id)
     return ApprovalView(
         id=row.id,
         kind=row.kind,

@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 from torekes.audit import journal_walk, queries
 from torekes.db import models as m
 from torekes.db.engine import Database
+from torekes.db.rows import referenced
 from torekes.domain import access
 from torekes.domain.access import Principal, Role
 from torekes.domain.accounts import PAYEE_KINDS, AccountKind
@@ -271,8 +272,7 @@ def trial_balance(
 ) -> TrialBalance:
     access.require_reader_of_everything(actor)
     with db.read_session() as session:
-        currency = session.get(m.Currency, get_currency_id(session, currency_code))
-        assert currency is not None
+        currency = referenced(session, m.Currency, get_currency_id(session, currency_code))
         seq = resolve_as_of(session, currency, as_of)
         # At the head, the materialised balances are the balances after it: every write moves
         # them together with the head, and this session reads both in one snapshot. Before it,

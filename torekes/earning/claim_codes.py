@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from torekes.db import models as m
 from torekes.db.engine import Database
 from torekes.db.locking import lock
+from torekes.db.rows import referenced
 from torekes.domain import errors
 from torekes.domain.access import Principal
 from torekes.domain.earning import ActivityStatus, CodeKind
@@ -119,8 +120,7 @@ def get_code(db: Database, settings: Settings, actor: Principal, code_id: int) -
             raise errors.CodeNotFound(code_id=code_id)
         activity = readable_activity(session, actor, code.activity_id)
         require_project_coordinator(session, actor, activity.project_id)
-        batch = session.get(m.CodeBatch, code.batch_id)
-        assert batch is not None
+        batch = referenced(session, m.CodeBatch, code.batch_id)
         return code_view(settings, batch, code)
 
 
@@ -128,8 +128,7 @@ def revoke_code(ctx: WriteContext, settings: Settings, code_id: int) -> CodeView
     code = lock(ctx.session, m.ClaimCode, code_id)
     if code is None:
         raise errors.CodeNotFound(code_id=code_id)
-    activity = ctx.session.get(m.Activity, code.activity_id)
-    assert activity is not None
+    activity = referenced(ctx.session, m.Activity, code.activity_id)
     require_project_coordinator(ctx.session, ctx.actor, activity.project_id)
     if code.revoked_at is None:
         code.revoked_at = clock.now()
@@ -137,8 +136,7 @@ def revoke_code(ctx: WriteContext, settings: Settings, code_id: int) -> CodeView
         audit_trail.record(
             ctx, "claim_code.revoked", "claim_code", code.id, {"revoked": False}, {"revoked": True}
         )
-    batch = ctx.session.get(m.CodeBatch, code.batch_id)
-    assert batch is not None
+    batch = referenced(ctx.session, m.CodeBatch, code.batch_id)
     return code_view(settings, batch, code)
 
 

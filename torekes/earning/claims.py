@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from torekes.db import models as m
 from torekes.db.engine import Database
 from torekes.db.locking import lock
+from torekes.db.rows import referenced
 from torekes.domain import access, errors
 from torekes.domain.access import Principal, Role
 from torekes.domain.earning import (
@@ -89,15 +90,12 @@ def preview(db: Database, actor: Principal, code: str) -> ClaimPreview:
     access.require_role(actor, Role.MEMBER)
     with db.read_session() as session:
         found = find_code(session, code)
-        activity = session.get(m.Activity, found.activity_id)
-        assert activity is not None
+        activity = referenced(session, m.Activity, found.activity_id)
         now = clock.now()
         check_code_usable(_code_state(found), now)
         check_activity_open(rules_of(activity), now)
-        project = session.get(m.Project, activity.project_id)
-        assert project is not None
-        currency = session.get(m.Currency, project.currency_id)
-        assert currency is not None
+        project = referenced(session, m.Project, activity.project_id)
+        currency = referenced(session, m.Currency, project.currency_id)
         return ClaimPreview(
             title=activity.title,
             description=activity.description,
@@ -126,8 +124,7 @@ def claim(ctx: WriteContext, settings: Settings, command: ClaimCommand) -> Claim
     check_limits(rules, _counts(session, settings, activity, ctx.actor.user_id, now))
     amount = reward_for(rules, command.hours)
 
-    project = session.get(m.Project, activity.project_id)
-    assert project is not None
+    project = referenced(session, m.Project, activity.project_id)
     account_id = _member_account(session, ctx.actor, project.currency_id, command.account_id)
     code.uses += 1
     activity.claims_count += 1
@@ -286,8 +283,7 @@ def _pending_claim(ctx: WriteContext, claim_id: int) -> tuple[m.Claim, m.Activit
     require_project_coordinator(ctx.session, ctx.actor, activity.project_id)
     if row.status != ClaimStatus.PENDING:
         raise errors.ClaimAlreadyResolved(claim_id=claim_id, status=row.status)
-    project = ctx.session.get(m.Project, activity.project_id)
-    assert project is not None
+    project = referenced(ctx.session, m.Project, activity.project_id)
     return row, activity, project
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from torekes.db import models as m
 from torekes.db.engine import Database
+from torekes.db.rows import referenced
 from torekes.domain import access, errors
 from torekes.domain.access import Principal, Role
 from torekes.domain.accounts import AccountKind, AccountStatus
@@ -100,10 +101,8 @@ def require_project_reader(session: Session, actor: Principal, project_id: int) 
 
 
 def project_view(session: Session, project: m.Project) -> ProjectView:
-    budget = session.get(m.Account, project.budget_account_id)
-    currency = session.get(m.Currency, project.currency_id)
-    assert budget is not None
-    assert currency is not None
+    budget = referenced(session, m.Account, project.budget_account_id)
+    currency = referenced(session, m.Currency, project.currency_id)
     return ProjectView(
         id=project.id,
         name=project.name,

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from torekes.db import models as m
 from torekes.db.engine import Database
+from torekes.db.rows import referenced
 from torekes.domain import access, errors
 from torekes.domain.access import Principal
 from torekes.domain.accounts import (
@@ -158,8 +159,7 @@ def balance_as_of(db: Database, actor: Principal, account_id: int, as_of: str | 
     """The balance after a sequence number, or at a moment; now when ``as_of`` is absent."""
     with db.read_session() as session:
         account = _readable_account(session, actor, account_id)
-        currency = session.get(m.Currency, account.currency_id)
-        assert currency is not None
+        currency = referenced(session, m.Currency, account.currency_id)
         seq = resolve_as_of(session, currency, as_of)
         return BalanceAt(
             account_id=account.id,

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from torekes.db import models as m
 from torekes.db.engine import Database
 from torekes.db.locking import lock
+from torekes.db.rows import referenced
 from torekes.domain import access, errors
 from torekes.domain.access import Principal
 from torekes.domain.accounts import AccountKind, can_redeem
@@ -84,8 +85,7 @@ def approve(ctx: WriteContext, redemption_id: int) -> RedemptionView:
     access.require_admin(ctx.actor)
     row = _locked(ctx.session, redemption_id)
     check_step(RedemptionStatus(row.status), RedemptionStep.APPROVE)
-    currency = ctx.session.get(m.Currency, row.currency_id)
-    assert currency is not None
+    currency = referenced(ctx.session, m.Currency, row.currency_id)
     now = clock.now()
     row.rate = rate_at(ctx.session, currency, now)
     row.euro_cents = euro_cents(row.amount, currency.decimals, row.rate)
@@ -162,8 +162,7 @@ def get(db: Database, actor: Principal, redemption_id: int) -> RedemptionView:
         row = session.get(m.Redemption, redemption_id)
         if row is None:
             raise errors.RedemptionNotFound(redemption_id=redemption_id)
-        account = session.get(m.Account, row.account_id)
-        assert account is not None
+        account = referenced(session, m.Account, row.account_id)
         access.check_can_read_account(actor, account.id, account.owner_id)
         return redemption_view(session, row)
 
@@ -197,10 +196,8 @@ def list_redemptions(
 
 
 def redemption_view(session: Session, row: m.Redemption) -> RedemptionView:
-    account = session.get(m.Account, row.account_id)
-    currency = session.get(m.Currency, row.currency_id)
-    assert account is not None
-    assert currency is not None
+    account = referenced(session, m.Account, row.account_id)
+    currency = referenced(session, m.Currency, row.currency_id)
     return RedemptionView(
         id=row.id,
         account_id=account.id,

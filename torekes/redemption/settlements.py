@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from torekes.db import models as m
 from torekes.db.engine import Database
 from torekes.db.locking import lock
+from torekes.db.rows import referenced
 from torekes.domain import access, errors
 from torekes.domain.access import Principal
 from torekes.kit import audit_trail, clock
@@ -119,8 +120,7 @@ def settlement_view(session: Session, settlement: m.Settlement) -> SettlementVie
         session.get(m.Redemption, row_id)
         for row_id in queries.redemption_ids_of_settlement(session, settlement.id)
     ]
-    currency = session.get(m.Currency, settlement.currency_id)
-    assert currency is not None
+    currency = referenced(session, m.Currency, settlement.currency_id)
     return SettlementView(
         id=settlement.id,
         currency=currency.code,
@@ -139,13 +139,10 @@ def settlement_view(session: Session, settlement: m.Settlement) -> SettlementVie
 
 def _transfers(session: Session, settlement: m.Settlement) -> list[Transfer]:
     transfers = []
-    currency = session.get(m.Currency, settlement.currency_id)
-    assert currency is not None
+    currency = referenced(session, m.Currency, settlement.currency_id)
     for row_id in queries.redemption_ids_of_settlement(session, settlement.id):
-        row = session.get(m.Redemption, row_id)
-        assert row is not None
-        account = session.get(m.Account, row.account_id)
-        assert account is not None
+        row = referenced(session, m.Redemption, row_id)
+        account = referenced(session, m.Account, row.account_id)
         assert row.approved_at is not None
         assert row.euro_cents is not None
         transfers.append(

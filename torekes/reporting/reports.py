@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from torekes.db import models as m
 from torekes.db.engine import Database
+from torekes.db.rows import referenced
 from torekes.domain import access, errors
 from torekes.domain.access import Principal
 from torekes.domain.accounts import PAYEE_KINDS, AccountKind
@@ -193,8 +194,7 @@ def project_reports(
 def _project_report(
     session: Session, project: m.Project, months: list[Month], zone: ZoneInfo
 ) -> ProjectReport:
-    currency = session.get(m.Currency, project.currency_id)
-    assert currency is not None
+    currency = referenced(session, m.Currency, project.currency_id)
     edges = [month.start(zone) for month in [*months, months[-1].next()]]
     ledger = _ledger_months(session, project.budget_account_id, edges)
     claims_by_month: list[list[queries.PaidClaim]] = [[] for _ in months]
@@ -458,8 +458,7 @@ def account_statement(
         if account is None:
             raise errors.AccountNotFound(account_id=account_id)
         access.check_can_read_account(actor, account.id, account.owner_id)
-        currency = session.get(m.Currency, account.currency_id)
-        assert currency is not None
+        currency = referenced(session, m.Currency, account.currency_id)
         opening = 0 if since is None else queries.balance_before(session, account.id, since)
         moves = queries.movements(session, account.id, since, until)
         others = queries.counterparties(
@@ -493,6 +492,4 @@ def account_statement(
 
 
 def _currency(session: Session, code: str) -> m.Currency:
-    currency = session.get(m.Currency, get_currency_id(session, code))
-    assert currency is not None
-    return currency
+    return referenced(session, m.Currency, get_currency_id(session, code))

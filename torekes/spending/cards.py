@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from torekes.db import models as m
 from torekes.db.engine import Database
 from torekes.db.locking import PIN_ATTEMPTS_AT_SHOP, lock, lock_number
+from torekes.db.rows import referenced
 from torekes.domain import access, errors
 from torekes.domain.access import Principal, Role
 from torekes.domain.cards import (
@@ -183,8 +184,7 @@ def charge(
 
 
 def card_view(session: Session, settings: Settings, card: m.MemberCard) -> CardView:
-    member = session.get(m.User, card.member_id)
-    assert member is not None
+    member = referenced(session, m.User, card.member_id)
     code = security.card_code(settings.secret_key, card.nonce)
     return CardView(
         id=card.id,

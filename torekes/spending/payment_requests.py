@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from torekes.db import models as m
 from torekes.db.engine import Database
+from torekes.db.rows import referenced
 from torekes.domain import errors
 from torekes.domain.access import Principal, Role
 from torekes.domain.spending import (
@@ -104,8 +105,7 @@ def pay(ctx: WriteContext, settings: Settings, code: str, command: PayCommand) -
     now = clock.now()
     check_open(state, now)
     amount = amount_to_pay(state, command.amount)
-    shop = session.get(m.Account, request.shop_account_id)
-    assert shop is not None
+    shop = referenced(session, m.Account, request.shop_account_id)
     payer = payer_account(session, ctx.actor, shop.currency_id, command.account_id)
     kind = RequestKind(request.kind)
     channel = PaymentChannel.REQUEST if kind is RequestKind.ONE_OFF else PaymentChannel.STANDING
@@ -243,10 +243,8 @@ def _find(session: Session, code: str, *, for_update: bool = False) -> m.Payment
 
 def _shop_of(session: Session, request: m.PaymentRequest) -> tuple[m.Account, str]:
     """The request's shop account and the code of its currency."""
-    shop = session.get(m.Account, request.shop_account_id)
-    assert shop is not None
-    currency = session.get(m.Currency, shop.currency_id)
-    assert currency is not None
+    shop = referenced(session, m.Account, request.shop_account_id)
+    currency = referenced(session, m.Currency, shop.currency_id)
     return shop, currency.code
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from torekes.db import models as m
 from torekes.db.engine import Database
 from torekes.db.locking import lock
+from torekes.db.rows import referenced
 from torekes.domain import access, errors
 from torekes.domain.access import Principal, Role
 from torekes.domain.accounts import PAYEE_KINDS, AccountKind, AccountStatus
@@ -229,8 +230,7 @@ def receipt_in(session: Session, actor: Principal, transaction_id: int) -> Recei
         posting.account_id: posting.balance_after
         for posting in postings_of(session, [transaction_id])[transaction_id]
     }
-    currency = session.get(m.Currency, transaction.currency_id)
-    assert currency is not None
+    currency = referenced(session, m.Currency, transaction.currency_id)
     header = ReceiptHeader(
         transaction.id,
         transaction.kind,
