@@ -38,6 +38,7 @@ from torekes.observability.requests import RequestMetrics
 from torekes.settings import Settings, load_settings
 from torekes.web import admin, coordinator, shop
 from torekes.web.member import claiming, home, paying
+from torekes.web.refusals import install_page_refusals
 from torekes.web.shop import till
 
 API_PREFIX = "/api/v1"
@@ -114,6 +115,7 @@ def build_app() -> FastAPI:
     app.include_router(shop.router)
     app.include_router(coordinator.router)
     app.include_router(admin.router)
+    install_page_refusals(app)
     app.mount("/static", StaticFiles(packages=[("torekes.web", "static")]), name="static")
     return app
 

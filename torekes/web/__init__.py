@@ -5,8 +5,10 @@ The pages are grouped by who uses them, one package each: ``member`` (signing in
 claiming, paying), ``shop`` (the till, payments and refunds, card payments, redeeming),
 ``coordinator`` (projects, activities, sheets of codes, claims to decide) and ``admin``
 (administrators and auditors). They share the toolkit at this level: ``session`` (the page, its
-person, language and cookies, and its refusal pages), ``csrf``, ``i18n`` and ``templating``,
-``roles`` (who may read and who may act, per audience), ``fields`` and ``forms`` (what forms and
-addresses send), ``writes`` (a form's write, once) and ``problems`` (refusals in plain words).
-Templates follow the same grouping under ``templates/``; static files are shared.
+person, language and cookies, and its refusal pages), ``refusals`` (how a refusal page is sent
+instead of the page asked for), ``csrf``, ``i18n`` and ``templating``, ``roles`` (who may read
+and who may act, per audience), ``fields`` and ``forms`` (what forms and addresses send),
+``writes`` (a form's write, once) and ``problems`` (refusals in plain words). Templates follow the
+same grouping under ``templates/``, each audience with its frame and macros beside the shared
+``base.html`` and ``macros.html``; static files are shared.
 """

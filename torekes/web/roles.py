@@ -1,5 +1,5 @@
 """Who may look at each audience's pages and who may use their forms, as role sets named for what
-they are: ``page.guard(*PROJECT_READERS)`` opens a page, ``who.role in PROJECT_ACTORS`` decides
+they are: ``page.require(*PROJECT_READERS)`` opens a page, ``who.role in PROJECT_ACTORS`` decides
 whether it shows its forms.
 
 Members' pages need only a signed-in person (their services check whose account it is). Auditors

@@ -5,14 +5,17 @@ HttpOnly cookie (``Secure`` when the public address is https; ``SameSite=Lax`` s
 payment link opened from the camera app arrives signed in); signing out revokes it. Every page
 knows its language and its CSRF token, and sets the cookies that are missing on its response.
 
-The page is also where every audience's pages say no: ``guard`` (sign in first, or the wrong
-role), ``problem`` (a refusal of the services, in plain words and with the API's status code)
-and ``refuse`` (a form filled in wrongly), each a page in the person's language.
+The page is also where every audience's pages say no: ``require`` (sign in first, or the wrong
+role), ``problem`` (a refusal of the services, in plain words and with the API's status code;
+``explaining`` answers every refusal met inside it so) and ``refuse`` (a form filled in wrongly),
+each a page in the person's language. ``require`` and ``explaining`` raise their page as a
+``PageRefusal``, which the application sends instead of the route's own answer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -30,6 +33,7 @@ from torekes.ledger import currencies
 from torekes.settings import Settings
 from torekes.web import csrf, i18n
 from torekes.web.problems import plain_words
+from torekes.web.refusals import PageRefusal, refusals_as_pages
 from torekes.web.templating import environment, format_moment
 
 SESSION_COOKIE = "torekes_session"
@@ -63,9 +67,9 @@ class PageContext:
             self._decimals = {c.code: c.decimals for c in currencies.list_currencies(self.db)}
         return self._decimals[currency_code]
 
-    def guard(self, *roles: Role, back: str | None = None) -> Principal | Response:
+    def require(self, *roles: Role, back: str | None = None) -> Principal:
         """The signed-in person when their role may see this page (any role when none are
-        named); otherwise the response to send instead: to sign in first, or a refusal.
+        named); otherwise raises the page to send instead: to sign in first, or a refusal.
 
         Signing in leads back to this page, or to ``back``: the page of a form, since a POST's
         own path cannot be opened again."""
@@ -73,10 +77,20 @@ class PageContext:
             target = back or self.request.url.path
             if back is None and self.request.method == "GET" and self.request.url.query:
                 target += "?" + self.request.url.query
-            return self.redirect(f"/login?next={quote(target, safe='/')}")
+            raise PageRefusal(self.redirect(f"/login?next={quote(target, safe='/')}"))
         if roles and self.principal.role not in roles:
-            return self.problem(errors.RoleNotAllowed())
+            raise PageRefusal(self.problem(errors.RoleNotAllowed()))
         return self.principal
+
+    def explaining(
+        self,
+        words: Mapping[str, str] | None = None,
+        template: str = PROBLEM_PAGE,
+        **values: Any,
+    ) -> AbstractContextManager[None]:
+        """Inside, a refusal of the services is answered with ``problem``'s page (with these
+        ``words``, ``template`` and ``values``) instead of the route's own."""
+        return refusals_as_pages(lambda error: self.problem(error, words, template, **values))
 
     def problem(
         self,
@@ -184,7 +198,7 @@ def page_context(
     )
 
 
-Page = Annotated[PageContext, Depends(page_context)]
+CurrentPage = Annotated[PageContext, Depends(page_context)]
 
 
 def safe_next(target: str | None) -> str:

@@ -1,12 +1,10 @@
-"""How a page's form writes, for every audience: once, and with a refusal turned into a page.
+"""How a page's form writes, for every audience: once, whatever a double tap or a reload repeats.
 
 A write that a double tap or a reload must not repeat carries a random one-time key in its form,
 made when the form was drawn, and runs through the same idempotent write as the API's
 ``Idempotency-Key`` (``write_once``): the same form sent again gets the first outcome back and
 changes nothing, while the key sent with another form is refused (``idempotency_key_reused``);
-``write_once_as_api`` stores and reads the outcome as the API's own write does. A write without a
-key of its own (``write_or_refuse``) runs as it is and answers a refusal of the services with a
-page in plain words.
+``write_once_as_api`` stores and reads the outcome as the API's own write does.
 """
 
 from __future__ import annotations
@@ -16,10 +14,8 @@ import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from fastapi.responses import Response
 from pydantic import BaseModel
 
-from torekes.domain import errors
 from torekes.domain.access import Principal
 from torekes.kit.unit_of_work import (
     WriteContext,
@@ -80,13 +76,3 @@ def write_once_as_api(
     """``write_once``, its outcome stored as the API stores it and read back as the API's
     ``schema``, so the first outcome and a repeat's look the same."""
     return schema.model_validate(write_once(page, actor, key, asked, operation, as_api(schema)))
-
-
-def write_or_refuse(
-    page: PageContext, actor: Principal, operation: Callable[[WriteContext], T]
-) -> T | Response:
-    """One write as ``actor``; a refusal becomes a page in plain words and changes nothing."""
-    try:
-        return write(page.db, actor, operation)
-    except errors.TorekesError as error:
-        return page.problem(error)

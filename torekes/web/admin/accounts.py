@@ -10,18 +10,17 @@ from fastapi import APIRouter, Form, Query
 from fastapi.responses import Response
 
 from torekes.documents.csv_reports import csv_response, statement_csv
-from torekes.domain import errors
 from torekes.domain.accounts import PAYEE_KINDS, AccountKind
 from torekes.ledger import accounts, currencies
 from torekes.ledger.accounts import AccountQuery
 from torekes.redemption import payouts
 from torekes.reporting import reports
 from torekes.web.admin.forms import write_and_redirect
-from torekes.web.admin.names import NAMES
+from torekes.web.admin.rendering import render
 from torekes.web.fields import Iban, PathId
 from torekes.web.problems import N_
-from torekes.web.roles import ADMIN_ACTORS, ADMIN_READERS
-from torekes.web.session import Page
+from torekes.web.roles import ADMIN_READERS
+from torekes.web.session import CurrentPage
 
 router = APIRouter(include_in_schema=False)
 
@@ -32,11 +31,9 @@ Cursor = Annotated[str | None, Query(max_length=20)]
 
 @router.get("/admin/accounts")
 def account_list(
-    page: Page, kind: Filter = "", currency: Filter = "", cursor: Cursor = None
+    page: CurrentPage, kind: Filter = "", currency: Filter = "", cursor: Cursor = None
 ) -> Response:
-    who = page.guard(*ADMIN_READERS)
-    if isinstance(who, Response):
-        return who
+    who = page.require(*ADMIN_READERS)
     if kind and kind not in {member.value for member in AccountKind}:
         return page.refuse(N_("Choose a kind of account from the list."))
     query = AccountQuery(
@@ -45,63 +42,53 @@ def account_list(
         cursor=cursor,
         limit=PAGE_SIZE,
     )
-    try:
+    with page.explaining():
         found = accounts.list_accounts(page.db, who, query)
-    except errors.TorekesError as error:
-        return page.problem(error)
-    return page.render(
+    return render(
+        page,
         "admin/accounts.html",
+        who,
         accounts=found.items,
         next_cursor=found.next_cursor,
         kind=kind,
         currency=currency,
         kinds=[member.value for member in AccountKind],
         currencies=currencies.list_currencies(page.db),
-        decimals_of=page.decimals_of,
-        **NAMES,
     )
 
 
 @router.get("/admin/accounts/{account_id}")
-def account_page(page: Page, account_id: PathId, cursor: Cursor = None) -> Response:
+def account_page(page: CurrentPage, account_id: PathId, cursor: Cursor = None) -> Response:
     """The account and its entries, newest first, each with the balance right after it."""
-    who = page.guard(*ADMIN_READERS)
-    if isinstance(who, Response):
-        return who
-    try:
+    who = page.require(*ADMIN_READERS)
+    with page.explaining():
         account = accounts.get_account(page.db, who, account_id)
         lines = accounts.statement(page.db, who, account_id, cursor, PAGE_SIZE)
-    except errors.TorekesError as error:
-        return page.problem(error)
-    return page.render(
+    return render(
+        page,
         "admin/account.html",
+        who,
         account=account,
         lines=lines.items,
         next_cursor=lines.next_cursor,
         decimals=page.decimals_of(account.currency),
         payee=account.kind in PAYEE_KINDS,
-        can_act=who.role in ADMIN_ACTORS,
-        **NAMES,
     )
 
 
 @router.get("/admin/accounts/{account_id}/statement.csv")
-def statement_download(page: Page, account_id: PathId) -> Response:
+def statement_download(page: CurrentPage, account_id: PathId) -> Response:
     """Every entry of the account, oldest first, with the running balance: the same CSV as
     ``GET /api/v1/accounts/{id}/statement?format=csv``."""
-    who = page.guard(*ADMIN_READERS)
-    if isinstance(who, Response):
-        return who
-    try:
+    who = page.require(*ADMIN_READERS)
+    with page.explaining():
         found = reports.account_statement(page.db, who, account_id, None, None)
-    except errors.TorekesError as error:
-        return page.problem(error)
     return csv_response(statement_csv(found), f"statement-{account_id}.csv")
 
 
 @router.post("/admin/accounts/{account_id}/payout")
 def set_payout(
-    page: Page,
+    page: CurrentPage,
     account_id: PathId,
     iban: Iban = "",
     payout_name: Annotated[str, Form(max_length=70)] = "",

@@ -20,16 +20,14 @@ from torekes.audit import checkpoints, trail, verification
 from torekes.audit.trail import AuditQuery
 from torekes.domain import errors
 from torekes.web.roles import ADMIN_READERS
-from torekes.web.session import Page
+from torekes.web.session import CurrentPage
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/admin/audit")
-def audit_status(page: Page) -> Response:
-    who = page.guard(*ADMIN_READERS)
-    if isinstance(who, Response):
-        return who
+def audit_status(page: CurrentPage) -> Response:
+    who = page.require(*ADMIN_READERS)
     report = verification.verify(page.db, who)
     latest = trail.list_events(page.db, who, AuditQuery(action="checkpoint.signed", limit=1)).items
     return page.render(
@@ -41,11 +39,9 @@ def audit_status(page: Page) -> Response:
 
 
 @router.post("/admin/audit/checkpoint")
-def sign_checkpoint(page: Page) -> Response:
+def sign_checkpoint(page: CurrentPage) -> Response:
     """Verify, and when the ledger is intact, sign its chain heads and download the result."""
-    who = page.guard(*ADMIN_READERS)
-    if isinstance(who, Response):
-        return who
+    who = page.require(*ADMIN_READERS)
     report = verification.verify(page.db, who)
     if not report.ok:
         return page.problem(errors.LedgerNotIntact())

@@ -24,7 +24,7 @@ from torekes.web.admin.charts import Bar, bar_chart
 from torekes.web.i18n import translations
 from torekes.web.problems import N_
 from torekes.web.roles import ADMIN_READERS
-from torekes.web.session import Page
+from torekes.web.session import CurrentPage
 from torekes.web.templating import format_amount
 
 router = APIRouter(include_in_schema=False)
@@ -80,10 +80,8 @@ CHARTS: list[tuple[str, str, str, Callable[[ActivityMonth], int | Decimal], bool
 
 
 @router.get("/admin")
-def dashboard(page: Page) -> Response:
-    who = page.guard(*ADMIN_READERS)
-    if isinstance(who, Response):
-        return who
+def dashboard(page: CurrentPage) -> Response:
+    who = page.require(*ADMIN_READERS)
     panels = []
     for currency in currencies.list_currencies(page.db):
         report = reports.circulation(page.db, who, currency.code, None)

@@ -12,10 +12,9 @@ from typing import Annotated, TypeVar
 from fastapi import Form
 from fastapi.responses import Response
 
-from torekes.kit.unit_of_work import WriteContext
+from torekes.kit.unit_of_work import WriteContext, write
 from torekes.web.roles import ADMIN_ACTORS
 from torekes.web.session import PageContext
-from torekes.web.writes import write_or_refuse
 
 T = TypeVar("T")
 
@@ -31,12 +30,9 @@ def write_and_redirect(
     """A form's write as an administrator, then a redirect to ``then`` (or to the address it
     makes of the result). ``refusal``: what to fix in a form filled in wrongly, said on a page
     before any service is asked."""
-    who = page.guard(*ADMIN_ACTORS)
-    if isinstance(who, Response):
-        return who
+    who = page.require(*ADMIN_ACTORS)
     if refusal is not None:
         return page.refuse(refusal)
-    done = write_or_refuse(page, who, operation)
-    if isinstance(done, Response):
-        return done
+    with page.explaining():
+        done = write(page.db, who, operation)
     return page.redirect(then if isinstance(then, str) else then(done))

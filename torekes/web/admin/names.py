@@ -1,6 +1,6 @@
 """The words the administration's pages show for the codes the services use: kinds of accounts,
 states of accounts, cards and redemptions, and roles (gettext messages, translated when shown).
-Each page hands them to its template as ``NAMES``."""
+Every page hands them to its template as ``NAMES`` (see ``rendering``)."""
 
 from __future__ import annotations
 

@@ -12,19 +12,17 @@ from fastapi.responses import HTMLResponse, Response
 
 from torekes.api.schemas import MAX_ID
 from torekes.documents.sheets import render_card
-from torekes.domain import errors
 from torekes.domain.access import Role
 from torekes.identity import users
 from torekes.identity.users import UserCommand
+from torekes.kit.unit_of_work import write
 from torekes.spending import cards
-from torekes.spending.read_models import CardView
 from torekes.web.admin.forms import Reason, write_and_redirect
-from torekes.web.admin.names import NAMES
+from torekes.web.admin.rendering import render
 from torekes.web.fields import PathId
 from torekes.web.problems import N_
 from torekes.web.roles import ADMIN_ACTORS, ADMIN_READERS
-from torekes.web.session import Page
-from torekes.web.writes import write_or_refuse
+from torekes.web.session import CurrentPage
 
 router = APIRouter(include_in_schema=False)
 
@@ -36,29 +34,25 @@ Field = Annotated[str, Form(max_length=200)]
 
 
 @router.get("/admin/users")
-def user_list(page: Page, cursor: Cursor = None, created: OptionalId = None) -> Response:
-    who = page.guard(*ADMIN_READERS)
-    if isinstance(who, Response):
-        return who
-    try:
+def user_list(page: CurrentPage, cursor: Cursor = None, created: OptionalId = None) -> Response:
+    who = page.require(*ADMIN_READERS)
+    with page.explaining():
         found = users.list_users(page.db, who, cursor, PAGE_SIZE)
         made = None if created is None else users.get_user(page.db, created)
-    except errors.TorekesError as error:
-        return page.problem(error)
-    return page.render(
+    return render(
+        page,
         "admin/users.html",
+        who,
         users=found.items,
         next_cursor=found.next_cursor,
         created=made,
         roles=[role.value for role in Role],
-        can_act=who.role in ADMIN_ACTORS,
-        **NAMES,
     )
 
 
 @router.post("/admin/users")
 def create_user(
-    page: Page,
+    page: CurrentPage,
     username: Field = "",
     display_name: Field = "",
     role: Field = "",
@@ -81,52 +75,44 @@ def create_user(
 
 
 @router.get("/admin/cards")
-def card_list(page: Page, cursor: Cursor = None, member: OptionalId = None) -> Response:
-    who = page.guard(*ADMIN_READERS)
-    if isinstance(who, Response):
-        return who
-    try:
+def card_list(page: CurrentPage, cursor: Cursor = None, member: OptionalId = None) -> Response:
+    who = page.require(*ADMIN_READERS)
+    with page.explaining():
         found = cards.list_cards(page.db, page.settings, who, None, None, cursor, PAGE_SIZE)
-    except errors.TorekesError as error:
-        return page.problem(error)
-    return page.render(
+    return render(
+        page,
         "admin/cards.html",
+        who,
         cards=found.items,
         next_cursor=found.next_cursor,
         member=member,
-        can_act=who.role in ADMIN_ACTORS,
-        **NAMES,
     )
 
 
 @router.post("/admin/cards")
 def issue_card(
-    page: Page,
+    page: CurrentPage,
     member_id: Annotated[str, Form(max_length=20)] = "",
     pin: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     """Issue the member a card; without a PIN typed, a random one. The answer shows the PIN
     once; it is not kept anywhere but as a hash, so reloading cannot show it again."""
-    who = page.guard(*ADMIN_ACTORS)
-    if isinstance(who, Response):
-        return who
+    who = page.require(*ADMIN_ACTORS)
     number = member_id.strip()
     if not (number.isascii() and number.isdigit()) or not 1 <= int(number) <= MAX_ID:
         return page.refuse(N_("Type the member's number (see Users)."))
     chosen = pin.strip() or "".join(secrets.choice("0123456789") for _ in range(PIN_DIGITS))
-    issued = write_or_refuse(
-        page, who, lambda ctx: cards.issue_card(ctx, page.settings, int(number), chosen)
-    )
-    if isinstance(issued, Response):
-        return issued
-    assert isinstance(issued, CardView)
+    with page.explaining():
+        issued = write(
+            page.db, who, lambda ctx: cards.issue_card(ctx, page.settings, int(number), chosen)
+        )
     shown = page.render("admin/card_issued.html", 201, card=issued, pin=chosen)
     shown.headers["Cache-Control"] = "no-store"
     return shown
 
 
 @router.post("/admin/cards/{card_id}/block")
-def block_card(page: Page, card_id: PathId, reason: Reason = "") -> Response:
+def block_card(page: CurrentPage, card_id: PathId, reason: Reason = "") -> Response:
     """Block a card for good: its code and number stop working; the balance stays."""
     return write_and_redirect(
         page,
@@ -136,7 +122,7 @@ def block_card(page: Page, card_id: PathId, reason: Reason = "") -> Response:
 
 
 @router.post("/admin/cards/{card_id}/unlock")
-def unlock_card(page: Page, card_id: PathId) -> Response:
+def unlock_card(page: CurrentPage, card_id: PathId) -> Response:
     """Unlock a card locked after five wrong PINs."""
     return write_and_redirect(
         page,
@@ -146,13 +132,9 @@ def unlock_card(page: Page, card_id: PathId) -> Response:
 
 
 @router.get("/admin/cards/{card_id}/print")
-def print_card(page: Page, card_id: PathId) -> Response:
+def print_card(page: CurrentPage, card_id: PathId) -> Response:
     """The card at bank-card size, as ``GET /api/v1/cards/{id}/print`` prints it."""
-    who = page.guard(*ADMIN_READERS)
-    if isinstance(who, Response):
-        return who
-    try:
+    who = page.require(*ADMIN_READERS)
+    with page.explaining():
         card = cards.get_card(page.db, page.settings, who, card_id)
-    except errors.TorekesError as error:
-        return page.problem(error)
     return page.finish(HTMLResponse(render_card(card)))

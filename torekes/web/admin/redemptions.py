@@ -11,18 +11,17 @@ from typing import Annotated
 from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
-from torekes.domain import errors
 from torekes.domain.access import Principal
 from torekes.domain.redemption import RedemptionStatus
 from torekes.ledger import currencies
 from torekes.redemption import redemptions, settlements
 from torekes.redemption.redemptions import RedemptionQuery
 from torekes.web.admin.forms import Reason, write_and_redirect
-from torekes.web.admin.names import NAMES
+from torekes.web.admin.rendering import render
 from torekes.web.fields import PathId
 from torekes.web.problems import N_
-from torekes.web.roles import ADMIN_ACTORS, ADMIN_READERS
-from torekes.web.session import Page, PageContext
+from torekes.web.roles import ADMIN_READERS
+from torekes.web.session import CurrentPage, PageContext
 
 router = APIRouter(include_in_schema=False)
 
@@ -31,36 +30,33 @@ HOME = "/admin/redemptions"
 
 
 @router.get(HOME)
-def redemption_list(page: Page) -> Response:
-    who = page.guard(*ADMIN_READERS)
-    if isinstance(who, Response):
-        return who
+def redemption_list(page: CurrentPage) -> Response:
+    who = page.require(*ADMIN_READERS)
     asked, approved = (
         redemptions.list_redemptions(
             page.db, who, RedemptionQuery(status=status, limit=PAGE_SIZE)
         ).items
         for status in (RedemptionStatus.REQUESTED, RedemptionStatus.APPROVED)
     )
-    return page.render(
+    return render(
+        page,
         "admin/redemptions.html",
+        who,
         asked=asked,
         approved=approved,
         settlements=settlements.list_settlements(page.db, who),
         currencies=currencies.list_currencies(page.db),
-        decimals_of=page.decimals_of,
-        can_act=who.role in ADMIN_ACTORS,
-        **NAMES,
     )
 
 
 @router.post(HOME + "/{redemption_id}/approve")
-def approve(page: Page, redemption_id: PathId) -> Response:
+def approve(page: CurrentPage, redemption_id: PathId) -> Response:
     """Approve at the euro rate in force now."""
     return write_and_redirect(page, lambda ctx: redemptions.approve(ctx, redemption_id), HOME)
 
 
 @router.post(HOME + "/{redemption_id}/reject")
-def reject(page: Page, redemption_id: PathId, reason: Reason = "") -> Response:
+def reject(page: CurrentPage, redemption_id: PathId, reason: Reason = "") -> Response:
     """Refuse it; the held tokens are the shop's to spend again."""
     return write_and_redirect(
         page, lambda ctx: redemptions.reject(ctx, redemption_id, reason.strip()), HOME
@@ -69,7 +65,7 @@ def reject(page: Page, redemption_id: PathId, reason: Reason = "") -> Response:
 
 @router.post("/admin/settlements")
 def settle(
-    page: Page,
+    page: CurrentPage,
     currency: Annotated[str, Form(max_length=12)] = "",
 ) -> Response:
     """Gather every approved redemption of the currency not yet in a settlement."""
@@ -82,7 +78,7 @@ def settle(
 
 
 @router.get("/admin/settlements/{settlement_id}/export.csv")
-def settlement_csv(page: Page, settlement_id: PathId) -> Response:
+def settlement_csv(page: CurrentPage, settlement_id: PathId) -> Response:
     """One line per redemption, for the bookkeeper (as the API's ``export.csv``)."""
     return _download(
         page,
@@ -93,7 +89,7 @@ def settlement_csv(page: Page, settlement_id: PathId) -> Response:
 
 
 @router.get("/admin/settlements/{settlement_id}/pain.001.xml")
-def settlement_pain_001(page: Page, settlement_id: PathId) -> Response:
+def settlement_pain_001(page: CurrentPage, settlement_id: PathId) -> Response:
     """The SEPA credit transfers for the bank: as ``GET /api/v1/settlements/{id}/pain.001.xml``."""
     return _download(
         page,
@@ -105,7 +101,7 @@ def settlement_pain_001(page: Page, settlement_id: PathId) -> Response:
 
 @router.post("/admin/settlements/{settlement_id}/pay")
 def pay_settlement(
-    page: Page,
+    page: CurrentPage,
     settlement_id: PathId,
     payout_reference: Annotated[str, Form(max_length=140)] = "",
 ) -> Response:
@@ -126,13 +122,9 @@ def _download(
     filename: str,
 ) -> Response:
     """A settlement's file, for administrators and auditors alike, as an attachment."""
-    who = page.guard(*ADMIN_READERS)
-    if isinstance(who, Response):
-        return who
-    try:
+    who = page.require(*ADMIN_READERS)
+    with page.explaining():
         content = export(who)
-    except errors.TorekesError as error:
-        return page.problem(error)
     return Response(
         content,
         media_type=media_type,

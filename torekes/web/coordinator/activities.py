@@ -8,7 +8,6 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from torekes.domain import errors
 from torekes.domain.access import Principal
 from torekes.earning import activities, claim_codes, projects
 from torekes.earning.read_models import ActivityView, ProjectView
@@ -16,7 +15,7 @@ from torekes.kit.unit_of_work import write
 from torekes.web.coordinator.rendering import render
 from torekes.web.fields import PathId
 from torekes.web.roles import PROJECT_ACTORS, PROJECT_READERS
-from torekes.web.session import Page, PageContext
+from torekes.web.session import CurrentPage, PageContext
 
 router = APIRouter(include_in_schema=False)
 
@@ -24,12 +23,10 @@ STATUS_ACTIONS = ("pause", "resume", "close")
 
 
 @router.get("/activities/{activity_id}")
-def activity_page(page: Page, activity_id: PathId) -> Response:
+def activity_page(page: CurrentPage, activity_id: PathId) -> Response:
     """The activity's rules and figures, and (for those who may see codes) a new sheet of codes."""
-    actor = page.guard(*PROJECT_READERS)
-    if isinstance(actor, Response):
-        return actor
-    try:
+    actor = page.require(*PROJECT_READERS)
+    with page.explaining():
         activity, project = activity_and_project(page, actor, activity_id)
         summary = activities.summary(page.db, actor, activity_id)
         sheets = (
@@ -37,30 +34,23 @@ def activity_page(page: Page, activity_id: PathId) -> Response:
             if actor.role in PROJECT_ACTORS
             else []
         )
-    except errors.TorekesError as error:
-        return page.problem(error)
     return render(
         page,
         "coordinator/activity.html",
         actor,
+        project,
         activity=activity,
-        project=project,
         summary=summary,
         sheets=sheets,
-        decimals=page.decimals_of(project.currency),
     )
 
 
 @router.get("/activities/{activity_id}/close")
-def confirm_close(page: Page, activity_id: PathId) -> Response:
+def confirm_close(page: CurrentPage, activity_id: PathId) -> Response:
     """Closing is final, so it is asked once more on a page of its own."""
-    actor = page.guard(*PROJECT_ACTORS)
-    if isinstance(actor, Response):
-        return actor
-    try:
+    actor = page.require(*PROJECT_ACTORS)
+    with page.explaining():
         activity, project = activity_and_project(page, actor, activity_id)
-    except errors.TorekesError as error:
-        return page.problem(error)
     return page.render("coordinator/close.html", activity=activity, project=project)
 
 
@@ -73,15 +63,11 @@ def activity_and_project(
 
 
 def _status_route(action: str) -> None:
-    def change(page: Page, activity_id: PathId) -> Response:
-        actor = page.guard(*PROJECT_ACTORS)
-        if isinstance(actor, Response):
-            return actor
-        try:
+    def change(page: CurrentPage, activity_id: PathId) -> Response:
+        actor = page.require(*PROJECT_ACTORS)
+        with page.explaining():
             activity = activities.get_activity(page.db, actor, activity_id)
             write(page.db, actor, lambda ctx: activities.change_status(ctx, activity_id, action))
-        except errors.TorekesError as error:
-            return page.problem(error)
         return page.redirect(f"/projects/{activity.project_id}#activity-{activity_id}")
 
     change.__name__ = f"{action}_activity_page"

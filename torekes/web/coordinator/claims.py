@@ -12,40 +12,29 @@ from fastapi.responses import Response
 from torekes.api.schemas import BulkDecisionIn
 from torekes.domain import errors
 from torekes.earning import claim_queue, projects
-from torekes.web.coordinator.forms import Typed, refused, validated, whole, write_key
+from torekes.web.coordinator.forms import Typed, project_form, validated, whole, write_key
 from torekes.web.coordinator.rendering import render
 from torekes.web.fields import PathId
 from torekes.web.problems import PLAIN_WORDS, SOMETHING_WRONG
-from torekes.web.roles import PROJECT_ACTORS, PROJECT_READERS
-from torekes.web.session import Page
+from torekes.web.roles import PROJECT_READERS
+from torekes.web.session import CurrentPage
 from torekes.web.writes import write_once
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/projects/{project_id}/claims")
-def waiting_claims(page: Page, project_id: PathId) -> Response:
-    actor = page.guard(*PROJECT_READERS)
-    if isinstance(actor, Response):
-        return actor
-    try:
+def waiting_claims(page: CurrentPage, project_id: PathId) -> Response:
+    actor = page.require(*PROJECT_READERS)
+    with page.explaining():
         project = projects.get_project(page.db, actor, project_id)
         waiting = claim_queue.waiting(page.db, actor, project_id)
-    except errors.TorekesError as error:
-        return page.problem(error)
-    return render(
-        page,
-        "coordinator/claims.html",
-        actor,
-        project=project,
-        claims=waiting,
-        decimals=page.decimals_of(project.currency),
-    )
+    return render(page, "coordinator/claims.html", actor, project, claims=waiting)
 
 
 @router.post("/projects/{project_id}/claims")
 def decide_claims(
-    page: Page,
+    page: CurrentPage,
     project_id: PathId,
     form_key: Typed = "",
     decision: Typed = "",
@@ -53,10 +42,7 @@ def decide_claims(
     claim: Annotated[list[str] | None, Form(max_length=1000)] = None,
 ) -> Response:
     """Approve or reject the selected claims; each is decided on its own, as the page shows."""
-    actor = page.guard(*PROJECT_ACTORS)
-    if isinstance(actor, Response):
-        return actor
-    try:
+    with project_form(page) as actor:
         project = projects.get_project(page.db, actor, project_id)
         if decision not in claim_queue.DECISIONS:
             raise errors.InvalidInput(field="decision")
@@ -74,8 +60,6 @@ def decide_claims(
                 [{"claim_id": o.claim_id, "ok": o.ok, "error_code": o.error_code} for o in found],
             ),
         )
-    except errors.TorekesError as error:
-        return refused(page, error)
     rows = [
         (
             outcome,
@@ -86,14 +70,7 @@ def decide_claims(
     ]
     status = 200 if any(outcome["ok"] for outcome in outcomes) else 409
     return render(
-        page,
-        "coordinator/decided.html",
-        actor,
-        status,
-        project=project,
-        rows=rows,
-        decision=decision,
-        decimals=page.decimals_of(project.currency),
+        page, "coordinator/decided.html", actor, project, status, rows=rows, decision=decision
     )
 
 

@@ -1,14 +1,16 @@
 """The coordinator's forms: what they send, read the way the API reads the same request (the
 fields with their limits, whole numbers and dates as a phone types them, the form checked by the
-API's own request model), a refusal that names the field to fix in plain words, and the write
-that a form's one-time key (``form_key``) runs once; a form sent without a key writes all the
-same.
+API's own request model), a refusal that names the field to fix in plain words
+(``project_form``), and the write that a form's one-time key (``form_key``) runs once; a form
+sent without a key writes all the same.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -20,6 +22,8 @@ from torekes.domain import errors
 from torekes.domain.access import Principal
 from torekes.kit.unit_of_work import WriteContext
 from torekes.web.problems import N_
+from torekes.web.refusals import refusals_as_pages
+from torekes.web.roles import PROJECT_ACTORS
 from torekes.web.session import PageContext
 from torekes.web.writes import write_once
 
@@ -100,6 +104,15 @@ def refused(page: PageContext, error: errors.TorekesError) -> Response:
     if isinstance(error, errors.InvalidInput) and field in FIELD_WORDS:
         return page.refuse(FIELD_WORDS[field])
     return page.problem(error)
+
+
+@contextmanager
+def project_form(page: PageContext) -> Iterator[Principal]:
+    """The coordinator (or administrator) sending a form of a project's pages; inside, a refusal
+    is answered with ``refused``'s page, which names the field to fix."""
+    actor = page.require(*PROJECT_ACTORS)
+    with refusals_as_pages(partial(refused, page)):
+        yield actor
 
 
 def whole(typed: str, field: str) -> int | None:

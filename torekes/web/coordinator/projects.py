@@ -27,7 +27,7 @@ from torekes.web.coordinator.forms import (
     Typed,
     create_once,
     moment,
-    refused,
+    project_form,
     validated,
     whole,
 )
@@ -35,46 +35,39 @@ from torekes.web.coordinator.rendering import render
 from torekes.web.fields import PathId
 from torekes.web.forms import hours as parse_hours
 from torekes.web.forms import minor_units
-from torekes.web.roles import PROJECT_ACTORS, PROJECT_READERS
-from torekes.web.session import Page, PageContext
+from torekes.web.roles import PROJECT_READERS
+from torekes.web.session import CurrentPage, PageContext
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/projects")
-def project_list(page: Page) -> Response:
+def project_list(page: CurrentPage) -> Response:
     """The projects the person coordinates (administrators and auditors: all), with what is left."""
-    actor = page.guard(*PROJECT_READERS)
-    if isinstance(actor, Response):
-        return actor
+    actor = page.require(*PROJECT_READERS)
     found = projects.list_projects(page.db, actor)
     return page.render("coordinator/projects.html", projects=found, decimals=page.decimals_of)
 
 
 @router.get("/projects/{project_id}")
-def project_page(page: Page, project_id: PathId) -> Response:
+def project_page(page: CurrentPage, project_id: PathId) -> Response:
     """The budget, the hours and tokens of this month and in total, and the activities."""
-    actor = page.guard(*PROJECT_READERS)
-    if isinstance(actor, Response):
-        return actor
-    try:
+    actor = page.require(*PROJECT_READERS)
+    with page.explaining():
         project = projects.get_project(page.db, actor, project_id)
         listed = activities.list_activities(page.db, actor, project_id)
         summaries = {a.id: activities.summary(page.db, actor, a.id) for a in listed}
         report = _report(page, actor, project)
-    except errors.TorekesError as error:
-        return page.problem(error)
     return render(
         page,
         "coordinator/project.html",
         actor,
-        project=project,
+        project,
         activities=listed,
         summaries=summaries,
         this_month=report.months[-1],
         total=report.total,
         waiting=sum(summary.claims_pending for summary in summaries.values()),
-        decimals=page.decimals_of(project.currency),
     )
 
 
@@ -91,7 +84,7 @@ def _report(page: PageContext, actor: Principal, project: ProjectView) -> Projec
 
 @router.post("/projects/{project_id}/activities")
 def create_activity(
-    page: Page,
+    page: CurrentPage,
     project_id: PathId,
     form_key: Typed = "",
     title: Typed = "",
@@ -107,10 +100,7 @@ def create_activity(
     valid_from: Typed = "",
     valid_until: Typed = "",
 ) -> Response:
-    actor = page.guard(*PROJECT_ACTORS)
-    if isinstance(actor, Response):
-        return actor
-    try:
+    with project_form(page) as actor:
         project = projects.get_project(page.db, actor, project_id)
         per_hour = reward_kind == RewardKind.PER_HOUR.value
         body = validated(
@@ -138,8 +128,6 @@ def create_activity(
             body,
             lambda ctx: activities.create_activity(ctx, project_id, command),
         )
-    except errors.TorekesError as error:
-        return refused(page, error)
     return page.redirect(f"/activities/{made}")
 
 

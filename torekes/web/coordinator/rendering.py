@@ -1,6 +1,6 @@
-"""How a coordinator's page is drawn: with whether the person may use its forms (auditors read
-only), a fresh one-time key for each form that creates something, and hours written the way the
-page's language writes them."""
+"""How a coordinator's page is drawn: about one project, with its currency's decimals, whether
+the person may use its forms (auditors read only), a fresh one-time key for each form that
+creates something, and hours written the way the page's language writes them."""
 
 from __future__ import annotations
 
@@ -10,18 +10,27 @@ from babel.numbers import format_decimal
 from fastapi.responses import Response
 
 from torekes.domain.access import Principal
+from torekes.earning.read_models import ProjectView
 from torekes.web.roles import PROJECT_ACTORS
 from torekes.web.session import PageContext
 from torekes.web.writes import new_key
 
 
 def render(
-    page: PageContext, template: str, actor: Principal, status: int = 200, **values: Any
+    page: PageContext,
+    template: str,
+    actor: Principal,
+    project: ProjectView,
+    status: int = 200,
+    **values: Any,
 ) -> Response:
-    """The page, with what every coordinator's page needs besides its own values."""
+    """The page about ``project``, with what every coordinator's page needs besides its own
+    values."""
     return page.render(
         template,
         status,
+        project=project,
+        decimals=page.decimals_of(project.currency),
         may_act=actor.role in PROJECT_ACTORS,
         form_key=new_key(),
         hours=lambda number: format_decimal(number, locale=page.lang),

@@ -9,22 +9,21 @@ from fastapi.responses import Response
 
 from torekes.api.schemas import BatchIn
 from torekes.documents.sheets import sheet_cells
-from torekes.domain import errors
 from torekes.earning import activities, claim_codes
 from torekes.earning.claim_codes import BatchCommand
 from torekes.web.coordinator.activities import activity_and_project
-from torekes.web.coordinator.forms import Typed, create_once, moment, refused, validated, whole
+from torekes.web.coordinator.forms import Typed, create_once, moment, project_form, validated, whole
 from torekes.web.coordinator.rendering import render
 from torekes.web.fields import PathId
 from torekes.web.roles import PROJECT_ACTORS
-from torekes.web.session import Page
+from torekes.web.session import CurrentPage
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.post("/activities/{activity_id}/sheets")
 def create_sheet(
-    page: Page,
+    page: CurrentPage,
     activity_id: PathId,
     form_key: Typed = "",
     count: Typed = "",
@@ -32,10 +31,7 @@ def create_sheet(
     max_uses: Typed = "",
     expires_at: Typed = "",
 ) -> Response:
-    actor = page.guard(*PROJECT_ACTORS)
-    if isinstance(actor, Response):
-        return actor
-    try:
+    with project_form(page) as actor:
         activities.get_activity(page.db, actor, activity_id)
         body = validated(
             BatchIn,
@@ -54,29 +50,22 @@ def create_sheet(
             body,
             lambda ctx: claim_codes.create_batch(ctx, page.settings, activity_id, command),
         )
-    except errors.TorekesError as error:
-        return refused(page, error)
     return page.redirect(f"/sheets/{made}")
 
 
 @router.get("/sheets/{batch_id}")
-def sheet(page: Page, batch_id: PathId) -> Response:
+def sheet(page: CurrentPage, batch_id: PathId) -> Response:
     """A printable A4 sheet: each code's QR (its claim URL) with the short code under it."""
-    actor = page.guard(*PROJECT_ACTORS)
-    if isinstance(actor, Response):
-        return actor
-    try:
+    actor = page.require(*PROJECT_ACTORS)
+    with page.explaining():
         batch = claim_codes.get_batch(page.db, page.settings, actor, batch_id)
         activity, project = activity_and_project(page, actor, batch.activity_id)
-    except errors.TorekesError as error:
-        return page.problem(error)
     return render(
         page,
         "coordinator/sheet.html",
         actor,
+        project,
         batch=batch,
         activity=activity,
-        project=project,
         cells=sheet_cells(batch),
-        decimals=page.decimals_of(project.currency),
     )

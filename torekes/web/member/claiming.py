@@ -9,7 +9,6 @@ from typing import Annotated
 from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
-from torekes.domain import errors
 from torekes.domain.earning import RewardKind
 from torekes.earning import claims
 from torekes.earning.claims import ClaimCommand
@@ -17,19 +16,16 @@ from torekes.kit.unit_of_work import write
 from torekes.ledger import accounts
 from torekes.web.fields import Code
 from torekes.web.forms import hours as parse_hours
-from torekes.web.session import Page
+from torekes.web.session import CurrentPage
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/c/{code}")
-def claim_page(page: Page, code: Code) -> Response:
-    if page.principal is None:
-        return page.redirect(f"/login?next=/c/{code}")
-    try:
-        activity = claims.preview(page.db, page.principal, code)
-    except errors.TorekesError as error:
-        return page.problem(error)
+def claim_page(page: CurrentPage, code: Code) -> Response:
+    actor = page.require(back=f"/c/{code}")
+    with page.explaining():
+        activity = claims.preview(page.db, actor, code)
     return page.render(
         "member/claim.html",
         code=code,
@@ -40,18 +36,14 @@ def claim_page(page: Page, code: Code) -> Response:
 
 @router.post("/c/{code}")
 def claim(
-    page: Page,
+    page: CurrentPage,
     code: Code,
     hours: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    if page.principal is None:
-        return page.redirect(f"/login?next=/c/{code}")
-    actor = page.principal
-    try:
+    actor = page.require(back=f"/c/{code}")
+    with page.explaining():
         activity = claims.preview(page.db, actor, code)
         command = ClaimCommand(code, parse_hours(hours))
         made = write(page.db, actor, lambda ctx: claims.claim(ctx, page.settings, command))
         wallet = accounts.get_account(page.db, actor, made.account_id)
-    except errors.TorekesError as error:
-        return page.problem(error)
     return page.render("member/claimed.html", 201, claim=made, activity=activity, wallet=wallet)

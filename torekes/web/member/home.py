@@ -4,7 +4,7 @@ person uses them, whatever their role."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import Response
@@ -24,7 +24,7 @@ from torekes.web import i18n
 from torekes.web.session import (
     LANGUAGE_COOKIE_AGE,
     SESSION_COOKIE,
-    Page,
+    CurrentPage,
     PageContext,
     safe_next,
 )
@@ -35,50 +35,41 @@ RECENT_ENTRIES = 10
 Text = Annotated[str, Form(max_length=200)]
 NextPath = Annotated[str | None, Query(alias="next", max_length=500)]
 FormNextPath = Annotated[str, Form(alias="next", max_length=500)]
+# Why signing in with a card failed, by the refusal's code, as the form says it.
+CARD_FAILURES = {"wrong_pin": "pin", "invalid_credentials": "number", "too_many_attempts": "wait"}
 
 
 @router.get("/login")
-def login_form(page: Page, next_path: NextPath = None) -> Response:
+def login_form(page: CurrentPage, next_path: NextPath = None) -> Response:
     return _sign_in_form(page, "member/login.html", next_path)
 
 
 @router.post("/login")
 def login(
-    page: Page,
+    page: CurrentPage,
     username: Text,
     password: Text,
     next_path: FormNextPath = "/",
 ) -> Response:
     try:
         issued = auth.sign_in(page.db, page.settings, username.strip(), password)
-    except errors.InvalidCredentials:
-        return page.render(
-            "member/login.html",
-            401,
-            next_path=safe_next(next_path),
-            username=username,
-            failed="wrong",
-        )
-    except errors.RateLimited:
-        return page.render(
-            "member/login.html",
-            429,
-            next_path=safe_next(next_path),
-            username=username,
-            failed="wait",
+    except (errors.InvalidCredentials, errors.RateLimited) as error:
+        failed = "wait" if isinstance(error, errors.RateLimited) else "wrong"
+        return _sign_in_again(
+            page, "member/login.html", error, next_path, failed, username=username
         )
     return _signed_in(page, issued.access_token, next_path)
 
 
 @router.get("/login/card")
-def card_login_form(page: Page, next_path: NextPath = None) -> Response:
+def card_login_form(page: CurrentPage, next_path: NextPath = None) -> Response:
     """Signing in at the neighbourhood counter with a member card's number and its PIN."""
     return _sign_in_form(page, "member/login_card.html", next_path)
 
 
 @router.post("/login/card")
 def card_login(
-    page: Page,
+    page: CurrentPage,
     number: Annotated[str, Form(max_length=40)],
     pin: Annotated[str, Form(max_length=20)],
     next_path: FormNextPath = "/",
@@ -86,20 +77,18 @@ def card_login(
     try:
         issued = card_sign_in.sign_in_with_card(page.db, page.settings, number, pin)
     except errors.TorekesError as error:
-        failed = {
-            "wrong_pin": "pin",
-            "invalid_credentials": "number",
-            "too_many_attempts": "wait",
-        }.get(error.code)
+        failed = CARD_FAILURES.get(error.code)
         if failed is None:
             return page.problem(error)
-        return page.render(
+        tries_left = error.extra.get("tries_left")
+        return _sign_in_again(
+            page,
             "member/login_card.html",
-            status_of(error),
-            next_path=safe_next(next_path),
+            error,
+            next_path,
+            failed,
             number=number,
-            failed=failed,
-            tries_left=error.extra.get("tries_left"),
+            tries_left=tries_left,
         )
     return _signed_in(page, issued.access_token, next_path)
 
@@ -111,6 +100,21 @@ def _sign_in_form(page: PageContext, template: str, next_path: str | None) -> Re
     return page.render(template, next_path=safe_next(next_path))
 
 
+def _sign_in_again(
+    page: PageContext,
+    template: str,
+    error: errors.TorekesError,
+    next_path: str,
+    failed: str,
+    **typed: Any,
+) -> Response:
+    """The way to sign in once more, with the refusal's status, saying why it failed (``failed``)
+    and keeping what was typed (but never the password or PIN)."""
+    return page.render(
+        template, status_of(error), next_path=safe_next(next_path), failed=failed, **typed
+    )
+
+
 def _signed_in(page: PageContext, access_token: str, next_path: str) -> Response:
     """Keep the new session in its cookie and go on to where the person was going."""
     page.keep(SESSION_COOKIE, access_token, page.settings.token_lifetime_days * 86400)
@@ -119,7 +123,7 @@ def _signed_in(page: PageContext, access_token: str, next_path: str) -> Response
 
 @router.post("/logout")
 def logout(
-    page: Page,
+    page: CurrentPage,
 ) -> Response:
     if page.principal is not None and page.token is not None:
         token = page.token
@@ -129,18 +133,16 @@ def logout(
 
 
 @router.get("/language/{code}")
-def choose_language(page: Page, code: str, next_path: NextPath = None) -> Response:
+def choose_language(page: CurrentPage, code: str, next_path: NextPath = None) -> Response:
     if code in i18n.LANGUAGES:
         page.keep(i18n.LANGUAGE_COOKIE, code, LANGUAGE_COOKIE_AGE)
     return page.redirect(safe_next(next_path))
 
 
 @router.get("/")
-def wallet(page: Page) -> Response:
+def wallet(page: CurrentPage) -> Response:
     """Each of the person's accounts: the balance in large type and the latest entries."""
-    if page.principal is None:
-        return page.redirect("/login?next=/")
-    actor = page.principal
+    actor = page.require(back="/")
     own = accounts.list_accounts(page.db, actor, AccountQuery(owner_id=actor.user_id)).items
     wallets = [
         (

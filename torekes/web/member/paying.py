@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
-from torekes.domain import errors
 from torekes.domain.spending import RequestKind, RequestStatus
 from torekes.kit.unit_of_work import write
 from torekes.spending import payment_requests
@@ -16,7 +15,7 @@ from torekes.spending.payment_requests import PayCommand
 from torekes.web.fields import Code
 from torekes.web.forms import minor_units
 from torekes.web.problems import N_
-from torekes.web.session import Page
+from torekes.web.session import CurrentPage
 
 router = APIRouter(include_in_schema=False)
 
@@ -30,14 +29,11 @@ NOT_OPEN = {
 
 
 @router.get("/p/{code}")
-def payment_page(page: Page, code: Code) -> Response:
+def payment_page(page: CurrentPage, code: Code) -> Response:
     """Whom and how much, and one button; or why it cannot be paid."""
-    if page.principal is None:
-        return page.redirect(f"/login?next=/p/{code}")
-    try:
-        request = payment_requests.open_request(page.db, page.principal, code)
-    except errors.TorekesError as error:
-        return page.problem(error)
+    actor = page.require(back=f"/p/{code}")
+    with page.explaining():
+        request = payment_requests.open_request(page.db, actor, code)
     if request.status != RequestStatus.OPEN.value:
         return page.refuse(NOT_OPEN[request.status], 409)
     return page.render(
@@ -51,14 +47,12 @@ def payment_page(page: Page, code: Code) -> Response:
 
 @router.post("/p/{code}")
 def pay(
-    page: Page,
+    page: CurrentPage,
     code: Code,
     amount: Annotated[str, Form(max_length=30)] = "",
 ) -> Response:
-    if page.principal is None:
-        return page.redirect(f"/login?next=/p/{code}")
-    actor = page.principal
-    try:
+    actor = page.require(back=f"/p/{code}")
+    with page.explaining():
         request = payment_requests.open_request(page.db, actor, code)
         decimals = page.decimals_of(request.currency)
         typed = None if request.amount is not None else minor_units(amount, decimals)
@@ -67,6 +61,4 @@ def pay(
             actor,
             lambda ctx: payment_requests.pay(ctx, page.settings, code, PayCommand(typed)),
         )
-    except errors.TorekesError as error:
-        return page.problem(error)
     return page.render("member/receipt.html", 201, receipt=receipt, decimals=decimals)

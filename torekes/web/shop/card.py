@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Depends, Form
 from fastapi.responses import Response
 
 from torekes.api.schemas import ReceiptOut
@@ -22,15 +22,16 @@ from torekes.spending.cards import ChargeCommand
 from torekes.web.fields import FormId
 from torekes.web.forms import minor_units
 from torekes.web.problems import N_
-from torekes.web.roles import SHOP_KEEPERS
-from torekes.web.session import Page
-from torekes.web.shop.forms import COUNTER_PROBLEM, Key, Memo, Typed
+from torekes.web.session import CurrentPage, PageContext
+from torekes.web.shop.forms import COUNTER_PROBLEM, Key, Memo, Typed, at_the_counter
 from torekes.web.shop.keepers import own_shop, shops_form
 from torekes.web.writes import as_api, form_fingerprint, new_key
 
 router = APIRouter(include_in_schema=False)
 
+CARD_FORM = "/shop/card"
 CardText = Annotated[str, Form(max_length=cards.MAX_CARD_INPUT_LENGTH)]
+Pin = Annotated[str, Form(max_length=20)]
 
 # A card payment's refusals, said to the shopkeeper and the member at the counter: the wallet
 # that falls short or is frozen is the card member's, not the reader's.
@@ -43,6 +44,26 @@ CARD_WORDS = {
 CARD_NOW_LOCKED = N_(
     "The PIN was wrong too often: the card is now locked. An administrator can unlock it."
 )
+
+
+@dataclass(frozen=True, slots=True)
+class SentCharge:
+    """What the card form sends, as typed; the PIN page sends it again in hidden fields."""
+
+    shop: int
+    card: str
+    amount: str
+    memo: str
+
+
+def sent_charge(
+    shop: FormId, card: CardText = "", amount: Typed = "", memo: Memo = ""
+) -> SentCharge:
+    """The card form's fields, which both of its steps read."""
+    return SentCharge(shop, card, amount, memo)
+
+
+SentChargeForm = Annotated[SentCharge, Depends(sent_charge)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,78 +83,51 @@ class ChargeForm:
         return form_fingerprint("/shop/card/pay", asked)
 
 
-@router.get("/shop/card")
-def card_form(page: Page) -> Response:
+@router.get(CARD_FORM)
+def card_form(page: CurrentPage) -> Response:
     """The shop, the amount and the card (typed, or scanned where the browser can)."""
     return shops_form(page, "shop/card.html")
 
 
-@router.post("/shop/card")
-def pin_form(
-    page: Page,
-    shop: FormId,
-    card: CardText = "",
-    amount: Typed = "",
-    memo: Memo = "",
-) -> Response:
+@router.post(CARD_FORM)
+def pin_form(page: CurrentPage, sent: SentChargeForm) -> Response:
     """The second step: the device goes to the member, who types the PIN. The card itself is
     looked up only with the PIN, where every unknown card counts against the shop."""
-    asked = _asked(page, shop, card, amount, memo)
-    if isinstance(asked, Response):
-        return asked
-    return _pin_page(page, asked[1], new_key())
+    with at_the_counter(page, CARD_FORM, CARD_WORDS) as actor:
+        form = _asked(page, actor, sent)
+    return _pin_page(page, form, new_key())
 
 
 @router.post("/shop/card/pay")
-def charge(
-    page: Page,
-    shop: FormId,
-    card: CardText = "",
-    amount: Typed = "",
-    memo: Memo = "",
-    pin: Annotated[str, Form(max_length=20)] = "",
-    key: Key = "",
-) -> Response:
+def charge(page: CurrentPage, sent: SentChargeForm, pin: Pin = "", key: Key = "") -> Response:
     """Charge the card with the PIN typed, as ``POST /card-payments`` does; a retry with the same
     key shows the first receipt without trying the PIN again."""
-    asked = _asked(page, shop, card, amount, memo)
-    if isinstance(asked, Response):
-        return asked
-    actor, form = asked
-    try:
-        stored = _charge_once(page, actor, form, pin, key)
-    except errors.WrongPin as error:
-        left = int(error.extra.get("tries_left", 0))
-        if left:
-            return _pin_page(page, form, key, tries_left=left)
-        return page.refuse(CARD_NOW_LOCKED, 409, COUNTER_PROBLEM, back="/shop/card")
-    except errors.TorekesError as error:
-        return page.problem(error, CARD_WORDS, COUNTER_PROBLEM, back="/shop/card")
+    with at_the_counter(page, CARD_FORM, CARD_WORDS) as actor:
+        form = _asked(page, actor, sent)
+        try:
+            stored = _charge_once(page, actor, form, pin, key)
+        except errors.WrongPin as error:
+            left = int(error.extra.get("tries_left", 0))
+            if left:
+                return _pin_page(page, form, key, tries_left=left)
+            return page.refuse(CARD_NOW_LOCKED, 409, COUNTER_PROBLEM, back=CARD_FORM)
     receipt = ReceiptOut.model_validate(stored.body)
     return page.render("shop/receipt.html", 201, receipt=receipt, decimals=form.decimals)
 
 
-def _asked(
-    page: Page, shop_id: int, card: str, amount: str, memo: str
-) -> tuple[Principal, ChargeForm] | Response:
-    """The keeper and the payment the card form asked for, or the page that refuses it."""
-    actor = page.guard(*SHOP_KEEPERS, back="/shop/card")
-    if isinstance(actor, Response):
-        return actor
-    try:
-        shop = own_shop(page, actor, shop_id)
-        decimals = page.decimals_of(shop.currency)
-        minor = minor_units(amount, decimals)
-        card = card.strip()
-        if not card:
-            raise errors.CardNotFound()
-    except errors.TorekesError as error:
-        return page.problem(error, CARD_WORDS, COUNTER_PROBLEM, back="/shop/card")
-    return actor, ChargeForm(shop, card, amount.strip(), minor, memo.strip(), decimals)
+def _asked(page: PageContext, actor: Principal, sent: SentCharge) -> ChargeForm:
+    """The payment the card form asked for, as the keeper's shop, its amount and the card."""
+    shop = own_shop(page, actor, sent.shop)
+    decimals = page.decimals_of(shop.currency)
+    minor = minor_units(sent.amount, decimals)
+    card = sent.card.strip()
+    if not card:
+        raise errors.CardNotFound()
+    return ChargeForm(shop, card, sent.amount.strip(), minor, sent.memo.strip(), decimals)
 
 
 def _charge_once(
-    page: Page, actor: Principal, form: ChargeForm, pin: str, key: str
+    page: PageContext, actor: Principal, form: ChargeForm, pin: str, key: str
 ) -> StoredResponse:
     fingerprint = form.fingerprint()
     stored = stored_response(page.db, actor, key, fingerprint)
@@ -151,7 +145,9 @@ def _charge_once(
     )
 
 
-def _pin_page(page: Page, form: ChargeForm, key: str, tries_left: int | None = None) -> Response:
+def _pin_page(
+    page: CurrentPage, form: ChargeForm, key: str, tries_left: int | None = None
+) -> Response:
     return page.render(
         "shop/pin.html",
         403 if tries_left else 200,

@@ -26,9 +26,7 @@ def shops(page: PageContext, actor: Principal) -> list[AccountView]:
 
 def shops_form(page: PageContext, template: str) -> Response:
     """A shopkeeper's form that starts with picking one of their shops."""
-    actor = page.guard(*SHOP_KEEPERS)
-    if isinstance(actor, Response):
-        return actor
+    actor = page.require(*SHOP_KEEPERS)
     return page.render(template, shops=shops(page, actor))
 
 

@@ -13,7 +13,6 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from torekes.api.schemas import ReceiptOut
-from torekes.domain import errors
 from torekes.domain.access import Principal
 from torekes.domain.earning import LimitPeriod, period_start
 from torekes.kit import clock
@@ -26,8 +25,8 @@ from torekes.web.fields import PathId
 from torekes.web.forms import minor_units
 from torekes.web.problems import N_
 from torekes.web.roles import SHOP_KEEPERS
-from torekes.web.session import Page
-from torekes.web.shop.forms import COUNTER_PROBLEM, Key, Memo, Typed
+from torekes.web.session import CurrentPage, PageContext
+from torekes.web.shop.forms import Key, Memo, Typed, at_the_counter
 from torekes.web.shop.keepers import shops
 from torekes.web.writes import new_key, write_once_as_api
 
@@ -63,11 +62,9 @@ class ShopDay:
 
 
 @router.get("/shop")
-def payments_today(page: Page) -> Response:
+def payments_today(page: CurrentPage) -> Response:
     """Each shop's payments of today (in the installation's time zone) and its day total."""
-    actor = page.guard(*SHOP_KEEPERS)
-    if isinstance(actor, Response):
-        return actor
+    actor = page.require(*SHOP_KEEPERS)
     days = [
         ShopDay(shop, page.decimals_of(shop.currency), _todays_receipts(page, actor, shop.id))
         for shop in shops(page, actor)
@@ -83,18 +80,15 @@ def payments_today(page: Page) -> Response:
 
 @router.post("/shop/payments/{transaction_id}/refund")
 def refund(
-    page: Page,
+    page: CurrentPage,
     transaction_id: PathId,
     key: Key = "",
     amount: Typed = "",
     reason: Memo = "",
 ) -> Response:
     """Give back all that is left of a payment, or the amount typed, as the API's refund does."""
-    actor = page.guard(*SHOP_KEEPERS, back="/shop")
-    if isinstance(actor, Response):
-        return actor
     reason = reason.strip()
-    try:
+    with at_the_counter(page, "/shop", REFUND_WORDS) as actor:
         payment = payments.receipt(page.db, actor, transaction_id)
         decimals = page.decimals_of(payment.currency)
         typed = minor_units(amount, decimals) if amount.strip() else None
@@ -106,12 +100,10 @@ def refund(
             lambda ctx: payments.refund(ctx, transaction_id, typed, reason),
             ReceiptOut,
         )
-    except errors.TorekesError as error:
-        return page.problem(error, REFUND_WORDS, COUNTER_PROBLEM, back="/shop")
     return page.render("shop/refunded.html", 201, receipt=done, decimals=decimals)
 
 
-def _todays_receipts(page: Page, actor: Principal, shop_id: int) -> list[ReceiptView]:
+def _todays_receipts(page: PageContext, actor: Principal, shop_id: int) -> list[ReceiptView]:
     since = period_start(clock.now(), LimitPeriod.DAY, ZoneInfo(page.settings.timezone))
     found: list[int] = []
     cursor = None

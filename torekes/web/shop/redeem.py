@@ -14,7 +14,6 @@ from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
 from torekes.api.schemas import RedemptionOut
-from torekes.domain import errors
 from torekes.domain.accounts import AccountKind, can_redeem
 from torekes.domain.redemption import euro_cents
 from torekes.kit.unit_of_work import write
@@ -27,13 +26,14 @@ from torekes.web.fields import FormId, Iban
 from torekes.web.forms import minor_units
 from torekes.web.problems import N_
 from torekes.web.roles import SHOP_KEEPERS
-from torekes.web.session import Page
-from torekes.web.shop.forms import COUNTER_PROBLEM, Key, Memo, Typed
+from torekes.web.session import CurrentPage
+from torekes.web.shop.forms import COUNTER_PROBLEM, Key, Memo, Typed, at_the_counter
 from torekes.web.shop.keepers import own_shop, shops
 from torekes.web.writes import new_key, write_once_as_api
 
 router = APIRouter(include_in_schema=False)
 
+REDEEM_FORM = "/shop/redeem"
 RECENT_REDEMPTIONS = 50
 MAX_PAYOUT_NAME = 70
 
@@ -66,12 +66,10 @@ class ShopRedeem:
 
 
 @router.get("/shop/redeem")
-def redeem_page(page: Page) -> Response:
+def redeem_page(page: CurrentPage) -> Response:
     """Each shop's available tokens and their euro value, where its euros go, a form to ask for a
     redemption, and its redemptions with their state."""
-    actor = page.guard(*SHOP_KEEPERS)
-    if isinstance(actor, Response):
-        return actor
+    actor = page.require(*SHOP_KEEPERS)
     known = {currency.code: currency for currency in currencies.list_currencies(page.db)}
     items = [
         ShopRedeem(
@@ -97,18 +95,15 @@ def redeem_page(page: Page) -> Response:
 
 @router.post("/shop/redeem")
 def request_redemption(
-    page: Page,
+    page: CurrentPage,
     account: FormId,
     key: Key = "",
     amount: Typed = "",
     memo: Memo = "",
 ) -> Response:
     """Ask to redeem an amount, as ``POST /redemptions`` does; it is held at once."""
-    actor = page.guard(*SHOP_KEEPERS, back="/shop/redeem")
-    if isinstance(actor, Response):
-        return actor
     memo = memo.strip()
-    try:
+    with at_the_counter(page, REDEEM_FORM, REDEEM_WORDS) as actor:
         shop = own_shop(page, actor, account)
         decimals = page.decimals_of(shop.currency)
         typed = minor_units(amount, decimals)
@@ -120,34 +115,23 @@ def request_redemption(
             lambda ctx: redemptions.request(ctx, account, typed, memo),
             RedemptionOut,
         )
-    except errors.TorekesError as error:
-        return page.problem(error, REDEEM_WORDS, COUNTER_PROBLEM, back="/shop/redeem")
     return page.render("shop/redeemed.html", 201, redemption=done, decimals=decimals)
 
 
 @router.post("/shop/redeem/payout")
 def set_payout(
-    page: Page,
+    page: CurrentPage,
     account: FormId,
     iban: Iban = "",
     payout_name: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Set the IBAN and the name the shop's euros are paid to, as ``PUT /accounts/{id}/payout``."""
-    actor = page.guard(*SHOP_KEEPERS, back="/shop/redeem")
-    if isinstance(actor, Response):
-        return actor
     name = payout_name.strip()
-    if not name or len(name) > MAX_PAYOUT_NAME or "\x00" in name:
-        return page.refuse(NAME_REQUIRED, 422, COUNTER_PROBLEM, back="/shop/redeem")
-    try:
-        write(
-            page.db,
-            actor,
-            lambda ctx: payouts.set_payout_details(ctx, account, iban, name),
-        )
-    except errors.TorekesError as error:
-        return page.problem(error, None, COUNTER_PROBLEM, back="/shop/redeem")
-    return page.redirect(f"/shop/redeem#shop-{account}")
+    with at_the_counter(page, REDEEM_FORM) as actor:
+        if not name or len(name) > MAX_PAYOUT_NAME or "\x00" in name:
+            return page.refuse(NAME_REQUIRED, 422, COUNTER_PROBLEM, back=REDEEM_FORM)
+        write(page.db, actor, lambda ctx: payouts.set_payout_details(ctx, account, iban, name))
+    return page.redirect(f"{REDEEM_FORM}#shop-{account}")
 
 
 def _euros(lang: str, cents: int) -> str:

@@ -19,7 +19,7 @@ from torekes.spending.payment_requests import MAX_WAIT_SECONDS, RequestCommand
 from torekes.web.fields import Code, FormId
 from torekes.web.forms import minor_units
 from torekes.web.roles import SHOP_KEEPERS
-from torekes.web.session import Page
+from torekes.web.session import CurrentPage
 from torekes.web.shop.forms import Memo, Typed
 from torekes.web.shop.keepers import shops_form
 
@@ -27,22 +27,20 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/till")
-def till(page: Page) -> Response:
+def till(page: CurrentPage) -> Response:
     """The shops the signed-in shopkeeper keeps, each with an amount field."""
     return shops_form(page, "shop/till.html")
 
 
 @router.post("/till")
 def ask(
-    page: Page,
+    page: CurrentPage,
     shop: FormId,
     amount: Typed = "",
     memo: Memo = "",
 ) -> Response:
-    if page.principal is None:
-        return page.redirect("/login?next=/till")
-    actor = page.principal
-    try:
+    actor = page.require(back="/till")
+    with page.explaining():
         account = accounts.get_account(page.db, actor, shop)
         decimals = page.decimals_of(account.currency)
         command = RequestCommand(shop, amount=minor_units(amount, decimals), memo=memo.strip())
@@ -51,22 +49,16 @@ def ask(
             actor,
             lambda ctx: payment_requests.create_request(ctx, page.settings, command),
         )
-    except errors.TorekesError as error:
-        return page.problem(error)
     return page.redirect(f"/till/{made.code}")
 
 
 @router.get("/till/{code}")
-def show(page: Page, code: Code) -> Response:
+def show(page: CurrentPage, code: Code) -> Response:
     """The request's QR, full screen, and its state; a standing QR (no amount) is the poster a
     shop prints, for members to type the amount."""
-    actor = page.guard(*SHOP_KEEPERS)
-    if isinstance(actor, Response):
-        return actor
-    try:
+    actor = page.require(*SHOP_KEEPERS)
+    with page.explaining():
         request = payment_requests.get_request(page.db, page.settings, actor, code)
-    except errors.TorekesError as error:
-        return page.problem(error)
     return page.render(
         "shop/till_request.html",
         request=request,
@@ -77,7 +69,7 @@ def show(page: Page, code: Code) -> Response:
 
 @router.get("/till/{code}/status")
 async def status(
-    page: Page,
+    page: CurrentPage,
     code: Code,
     wait: Annotated[float, Query(ge=0, le=MAX_WAIT_SECONDS)] = 0,
 ) -> Response:
