@@ -5,7 +5,6 @@ newest first, filtered by action, subject, actor and time (``torekes.kit.audit_t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from torekes.audit import queries
 from torekes.audit.read_models import AuditEventView
@@ -17,13 +16,9 @@ from torekes.kit.pagination import Listing
 
 
 @dataclass(frozen=True, slots=True)
-class AuditQuery:
-    action: str | None = None
-    subject_type: str | None = None
-    subject_id: str | None = None
-    actor_id: int | None = None
-    since: datetime | None = None
-    until: datetime | None = None
+class AuditQuery(queries.EventFilter):
+    """Which events, and which page of them."""
+
     cursor: str | None = None
     limit: int = pagination.DEFAULT_PAGE_SIZE
 
@@ -32,16 +27,8 @@ def list_events(db: Database, actor: Principal, query: AuditQuery) -> Listing[Au
     """Events, newest first."""
     access.require_reader_of_everything(actor)
     with db.read_session() as session:
-        where = queries.EventFilter(
-            action=query.action,
-            subject_type=query.subject_type,
-            subject_id=query.subject_id,
-            actor_id=query.actor_id,
-            since=query.since,
-            until=query.until,
-        )
         found = queries.list_events(
-            session, where, pagination.parse_cursor(query.cursor), query.limit
+            session, query, pagination.parse_cursor(query.cursor), query.limit
         )
         return Listing(
             [AuditEventView.of(event) for event in found],
