@@ -44,7 +44,8 @@ from tests.api.helpers import (
 from tests.support import Actor
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
-from torekes.domain.earning import CodeKind, LimitPeriod, RewardKind
+from torekes.domain.earning import CodeKind, RewardKind
+from torekes.domain.periods import LimitPeriod
 from torekes.kit import clock
 from torekes.settings import Settings
 

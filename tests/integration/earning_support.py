@@ -22,7 +22,8 @@ from torekes.db import models as m
 from torekes.db.engine import Database
 from torekes.domain.access import Principal, Role
 from torekes.domain.accounts import AccountKind
-from torekes.domain.earning import CodeKind, LimitPeriod, RewardKind
+from torekes.domain.earning import CodeKind, RewardKind
+from torekes.domain.periods import LimitPeriod
 from torekes.earning import activities, claim_codes, claims, projects
 from torekes.earning.read_models import ActivityView, BatchView, ClaimView, CodeView, ProjectView
 from torekes.kit import clock

@@ -20,7 +20,7 @@ from tests.integration.earning_support import (
 from tests.support import Ledger
 from torekes.audit import verification
 from torekes.domain import errors
-from torekes.domain.earning import LimitPeriod
+from torekes.domain.periods import LimitPeriod
 from torekes.earning import claims, projects
 from torekes.kit.unit_of_work import write
 from torekes.ledger.read_models import CurrencyView

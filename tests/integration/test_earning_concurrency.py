@@ -29,7 +29,8 @@ from tests.integration.earning_support import (
 from tests.integration.threads import failures, run_concurrently, successes, unexpected
 from tests.support import Ledger
 from torekes.domain import errors
-from torekes.domain.earning import LimitPeriod, RewardKind
+from torekes.domain.earning import RewardKind
+from torekes.domain.periods import LimitPeriod
 from torekes.earning import claims
 from torekes.earning.read_models import ClaimView, ResolutionOutcome
 from torekes.kit.unit_of_work import write

@@ -31,7 +31,8 @@ from tests.support import Ledger
 from torekes.domain import errors
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
-from torekes.domain.earning import CodeKind, LimitPeriod, RewardKind
+from torekes.domain.earning import CodeKind, RewardKind
+from torekes.domain.periods import LimitPeriod
 from torekes.earning import activities, claim_codes
 from torekes.earning.read_models import ActivityView, ClaimView
 from torekes.kit.unit_of_work import write

@@ -27,15 +27,14 @@ from torekes.domain.earning import (
     ClaimCounts,
     CodeKind,
     CodeState,
-    LimitPeriod,
     RewardKind,
     check_activity_open,
     check_code_usable,
     check_limits,
     next_activity_status,
-    period_start,
     reward_for,
 )
+from torekes.domain.periods import LimitPeriod, period_start
 
 NOW = datetime(2026, 3, 14, 12, 0, tzinfo=UTC)  # a Saturday
 TICK = timedelta(microseconds=1)

@@ -11,11 +11,12 @@ held. Rejected claims count towards no limit; a used code stays used.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from torekes.domain import errors
+from torekes.domain.periods import LimitPeriod
 
 MAX_HOURS_PER_CLAIM = Decimal(24)
 HOURS_QUANTUM = Decimal("0.01")
@@ -41,11 +42,6 @@ class ClaimStatus(StrEnum):
     PENDING = "pending"
     PAID = "paid"
     REJECTED = "rejected"
-
-
-class LimitPeriod(StrEnum):
-    DAY = "day"
-    WEEK = "week"
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,14 +133,6 @@ def check_limits(rules: ActivityRules, counts: ClaimCounts) -> None:
         if rules.period is LimitPeriod.WEEK:
             raise errors.MemberWeeklyLimitReached()
         raise errors.MemberDailyLimitReached()
-
-
-def period_start(now: datetime, period: LimitPeriod, zone: tzinfo) -> datetime:
-    """The start of the calendar day or week (from Monday) containing ``now``, in ``zone``."""
-    local_day: date = now.astimezone(zone).date()
-    if period is LimitPeriod.WEEK:
-        local_day -= timedelta(days=local_day.weekday())
-    return datetime.combine(local_day, time.min, tzinfo=zone)
 
 
 ACTIVITY_TRANSITIONS: dict[str, tuple[set[ActivityStatus], ActivityStatus]] = {

@@ -18,10 +18,10 @@ from torekes.domain.earning import (
     ActivityRules,
     ActivityStatus,
     ClaimStatus,
-    LimitPeriod,
     RewardKind,
     next_activity_status,
 )
+from torekes.domain.periods import LimitPeriod
 from torekes.earning import queries
 from torekes.earning.projects import require_project_coordinator, require_project_reader
 from torekes.earning.read_models import ActivitySummary, ActivityView

@@ -29,14 +29,13 @@ from torekes.domain.earning import (
     ClaimStatus,
     CodeKind,
     CodeState,
-    LimitPeriod,
     check_activity_open,
     check_code_usable,
     check_limits,
-    period_start,
     reward_for,
 )
 from torekes.domain.entries import TransactionKind, transfer_postings
+from torekes.domain.periods import LimitPeriod, period_start
 from torekes.earning import queries
 from torekes.earning.activities import rules_of
 from torekes.earning.claim_codes import find_code
@@ -47,6 +46,7 @@ from torekes.kit.pagination import Listing
 from torekes.kit.unit_of_work import WriteContext
 from torekes.ledger import holds
 from torekes.ledger.journal import post_entry
+from torekes.ledger.queries import member_accounts
 from torekes.settings import Settings
 
 
@@ -328,7 +328,7 @@ def _counts(
 def _member_account(
     session: Session, actor: Principal, currency_id: int, requested: int | None
 ) -> int:
-    accounts = queries.member_accounts(session, actor.user_id, currency_id)
+    accounts = member_accounts(session, actor.user_id, currency_id)
     if requested is None:
         if not accounts:
             raise errors.NoMemberAccount()

@@ -12,7 +12,6 @@ from sqlalchemy import Select, distinct, func, select
 from sqlalchemy.orm import Session
 
 from torekes.db.models import (
-    Account,
     Activity,
     Claim,
     ClaimCode,
@@ -81,20 +80,6 @@ def member_claims_since(
     if since is not None:
         statement = statement.where(Claim.created_at >= since)
     return session.scalar(statement) or 0
-
-
-def member_accounts(session: Session, owner_id: int, currency_id: int) -> list[Account]:
-    statement = (
-        select(Account)
-        .where(
-            Account.owner_id == owner_id,
-            Account.currency_id == currency_id,
-            Account.kind == "member",
-            Account.status != "closed",
-        )
-        .order_by(Account.id)
-    )
-    return list(session.scalars(statement))
 
 
 @dataclass(frozen=True, slots=True)

@@ -199,3 +199,17 @@ def account_ids_owned_by(session: Session, owner_id: int) -> list[int]:
 def owners_of_accounts(session: Session, account_ids: Sequence[int]) -> set[int | None]:
     """The owners of these accounts (None for a system account)."""
     return set(session.scalars(select(Account.owner_id).where(Account.id.in_(account_ids))))
+
+
+def member_accounts(session: Session, owner_id: int, currency_id: int) -> list[Account]:
+    statement = (
+        select(Account)
+        .where(
+            Account.owner_id == owner_id,
+            Account.currency_id == currency_id,
+            Account.kind == "member",
+            Account.status != "closed",
+        )
+        .order_by(Account.id)
+    )
+    return list(session.scalars(statement))

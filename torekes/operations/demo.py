@@ -14,7 +14,8 @@ from decimal import Decimal
 from torekes.db.engine import Database
 from torekes.domain.access import Principal, Role
 from torekes.domain.accounts import AccountKind
-from torekes.domain.earning import CodeKind, LimitPeriod, RewardKind
+from torekes.domain.earning import CodeKind, RewardKind
+from torekes.domain.periods import LimitPeriod
 from torekes.domain.spending import RequestKind
 from torekes.earning import activities, claim_codes, claims, projects
 from torekes.identity import users

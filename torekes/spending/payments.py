@@ -24,10 +24,9 @@ from torekes.domain import access, errors
 from torekes.domain.access import Principal, Role
 from torekes.domain.accounts import PAYEE_KINDS, AccountKind, AccountStatus
 from torekes.domain.cards import format_card_number
-from torekes.domain.earning import LimitPeriod, period_start
 from torekes.domain.entries import TransactionKind, transfer_postings
+from torekes.domain.periods import LimitPeriod, period_start
 from torekes.domain.spending import PaymentChannel, SpendingLimits, check_limits, check_refund
-from torekes.earning.queries import member_accounts
 from torekes.identity.queries import users_by_ids
 from torekes.kit import clock, pagination
 from torekes.kit.pagination import Listing
@@ -38,6 +37,7 @@ from torekes.ledger.queries import (
     currencies_by_id,
     get_transaction,
     lock_currency,
+    member_accounts,
     postings_of,
     reversal_ids_of,
 )

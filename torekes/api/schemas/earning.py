@@ -14,9 +14,9 @@ from torekes.domain.earning import (
     ActivityStatus,
     ClaimStatus,
     CodeKind,
-    LimitPeriod,
     RewardKind,
 )
+from torekes.domain.periods import LimitPeriod
 
 from .common import Amount, CurrencyCode, Id, Memo, Moment, Name, Request, Response, printable
 

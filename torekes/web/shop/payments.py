@@ -14,7 +14,7 @@ from fastapi.responses import Response
 
 from torekes.api.schemas import ReceiptOut
 from torekes.domain.access import Principal
-from torekes.domain.earning import LimitPeriod, period_start
+from torekes.domain.periods import LimitPeriod, period_start
 from torekes.kit import clock
 from torekes.kit.pagination import MAX_PAGE_SIZE
 from torekes.ledger.read_models import AccountView
