@@ -165,3 +165,32 @@ def test_the_bank_file_needs_the_organisations_account(client: TestClient, world
         f"{API}/settlements/{settlement['id']}/pain.001.xml", headers=world.admin.headers
     )
     assert_problem(refused, 409, "payout_account_not_configured")
+
+
+def test_a_settlement_of_several_redemptions_is_paid_with_an_idempotency_key(
+    client: TestClient, world: World
+) -> None:
+    """A write that posts several transactions keeps its Idempotency-Key contract: paid once, and
+    the same request again replays the first answer without paying anything twice."""
+    admin = world.admin.headers
+    shop = world.own[Role.SHOPKEEPER]
+    keeper = world.headers(Role.SHOPKEEPER)
+    payout = {"iban": SHOP_IBANS[0], "payout_name": "Shop"}
+    assert client.put(f"{API}/accounts/{shop.id}/payout", json=payout, headers=keeper).is_success
+    ids = [redeem(client, world, shop.id, keeper, amount) for amount in (10, 15, 20)]
+    settlement = client.post(f"{API}/settlements", json={"currency": "TRK"}, headers=admin).json()
+    assert settlement["redemption_ids"] == ids
+    keyed = {**admin, "Idempotency-Key": "pay-settlement-1"}
+    body = {"payout_reference": "KBC batch 2026-12"}
+
+    paid = client.post(f"{API}/settlements/{settlement['id']}/pay", json=body, headers=keyed)
+    again = client.post(f"{API}/settlements/{settlement['id']}/pay", json=body, headers=keyed)
+
+    assert paid.status_code == 200, paid.text
+    assert paid.json()["status"] == "paid"
+    assert (again.status_code, again.json()) == (200, paid.json())
+    redeemed = client.get(
+        f"{API}/accounts/{world.currency.redemption_account_id}", headers=admin
+    ).json()
+    assert redeemed["balance"] == 45
+    assert client.get(f"{API}/audit/verify", headers=admin).json()["ok"] is True

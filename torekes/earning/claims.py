@@ -10,7 +10,7 @@ rejects it (the hold is released and the claim stops counting towards the limits
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -180,9 +180,6 @@ def resolve_many(
     over the same claims, or a bulk decision and single ones, queue instead of deadlocking.
     """
     access.require_role(ctx.actor, Role.ADMIN, Role.COORDINATOR)
-    # The request's Idempotency-Key guards the whole decision; the rewards it posts do not each
-    # carry it (one key names one transaction in the journal).
-    ctx = replace(ctx, idempotency_key=None)
     wanted = list(dict.fromkeys(claim_ids))
     _lock_in_order(ctx, wanted)
     outcomes: dict[int, ResolutionOutcome] = {}

@@ -118,7 +118,7 @@ def post_entry(
         meta=dict(metadata),
         actor_id=ctx.actor.user_id,
         created_at=m.utcnow(),
-        idempotency_key=ctx.idempotency_key,
+        idempotency_key=_key_for_this_entry(ctx),
         reverses_id=reverses_id,
         prev_hash=currency.last_hash,
         hash="",
@@ -286,6 +286,20 @@ def _view(
         hash=transaction.hash,
         postings=[PostingView(p.account_id, p.amount) for p in postings],
     )
+
+
+def _key_for_this_entry(ctx: WriteContext) -> str | None:
+    """The request's Idempotency-Key for the first entry its write posts, ``None`` for any later
+    one: one key names one transaction in the journal, and the write as a whole (a settlement
+    paying several redemptions, a bulk decision) is kept once by its idempotency record."""
+    key = ctx.idempotency_key
+    if key is None:
+        return None
+    keyed: set[str] = ctx.session.info.setdefault("journal_keys_used", set())
+    if key in keyed:
+        return None
+    keyed.add(key)
+    return key
 
 
 def _get_account(session: Session, account_id: int) -> m.Account:
