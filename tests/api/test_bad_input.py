@@ -712,3 +712,22 @@ def test_names_up_to_the_published_limit_are_stored(client: TestClient, world: W
 def test_odd_usernames_at_sign_in(client: TestClient, ledger: Ledger, username: str) -> None:
     response = client.post(f"{API}/auth/token", data={"username": username, "password": "nope"})
     assert_problem(response, 401, "invalid_credentials")
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/audit/events?action=card%00blocked", "query.action"),
+        ("/audit/events?subject_type=ca%00rd", "query.subject_type"),
+        ("/audit/events?subject_id=1%00", "query.subject_id"),
+        ("/accounts?cursor=1%00", "query.cursor"),
+        ("/currencies/TR%00K/rates", "path.code"),
+        ("/payment-requests/abc%00def", "path.code"),
+    ],
+)
+def test_a_nul_in_a_query_or_path_is_refused_alike_on_every_database(
+    client: TestClient, world: World, path: str, field: str
+) -> None:
+    """Text in a query string or a path follows the body's rule: PostgreSQL cannot store or compare
+    a NUL character, so it is refused before any query, with the parameter named."""
+    assert_invalid(client.get(f"{API}{path}", headers=world.admin.headers), field)

@@ -9,7 +9,14 @@ from fastapi import APIRouter, Query
 
 from torekes.api.deps import CurrentPrincipal, DbDep, SettingsDep
 from torekes.api.routes.accounts import AsOf
-from torekes.api.routes.common import DEFAULT_LIMIT, READ, READ_WITH_BODY, Cursor, Limit
+from torekes.api.routes.common import (
+    DEFAULT_LIMIT,
+    READ,
+    READ_WITH_BODY,
+    Cursor,
+    Limit,
+    Text,
+)
 from torekes.api.schemas import (
     MAX_ID,
     AuditEventOut,
@@ -78,9 +85,9 @@ def trial_balance(
 def list_events(
     actor: CurrentPrincipal,
     db: DbDep,
-    action: Annotated[str | None, Query(max_length=64, examples=["card.blocked"])] = None,
-    subject_type: Annotated[str | None, Query(max_length=32, examples=["card"])] = None,
-    subject_id: Annotated[str | None, Query(max_length=64)] = None,
+    action: Annotated[Text | None, Query(max_length=64, examples=["card.blocked"])] = None,
+    subject_type: Annotated[Text | None, Query(max_length=32, examples=["card"])] = None,
+    subject_id: Annotated[Text | None, Query(max_length=64)] = None,
     actor_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     since: Annotated[Moment | None, Query()] = None,
     until: Annotated[Moment | None, Query()] = None,

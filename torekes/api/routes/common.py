@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Path, Query
+from pydantic import AfterValidator
 
 from torekes.api.schemas import MAX_ID, ProblemDetails
+from torekes.api.schemas.common import printable
 from torekes.kit.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 _DESCRIPTIONS = {
@@ -37,6 +39,10 @@ WRITE = problems(400, 401, 403, 404, 409, 413, 422)
 # What a read that takes a body (a document to check) may answer.
 READ_WITH_BODY = problems(400, 401, 403, 404, 409, 413, 422)
 
+# Text from a path or a query string: the same rule as text in a body (no NUL, which PostgreSQL
+# cannot store or compare), so both databases refuse it alike with a 422 naming the parameter.
+Text = Annotated[str, AfterValidator(printable)]
+
 AccountId = Annotated[int, Path(ge=1, le=MAX_ID)]
 TransactionId = Annotated[int, Path(ge=1, le=MAX_ID)]
 UserId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -47,10 +53,11 @@ CodeId = Annotated[int, Path(ge=1, le=MAX_ID)]
 ClaimId = Annotated[int, Path(ge=1, le=MAX_ID)]
 CardId = Annotated[int, Path(ge=1, le=MAX_ID)]
 RequestCode = Annotated[
-    str, Path(min_length=1, max_length=100, description="The code from the payment QR's URL")
+    Text, Path(min_length=1, max_length=100, description="The code from the payment QR's URL")
 ]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
 Cursor = Annotated[
-    str | None, Query(max_length=20, description="`next_cursor` of the previous page")
+    Text | None, Query(max_length=20, description="`next_cursor` of the previous page")
 ]
+CurrencyPath = Annotated[Text, Path(max_length=12)]
 DEFAULT_LIMIT = DEFAULT_PAGE_SIZE

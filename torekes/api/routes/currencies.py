@@ -3,13 +3,11 @@ can list them."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from torekes.api.deps import CurrentPrincipal, DbDep, WriterDep
-from torekes.api.routes.common import READ, WRITE
+from torekes.api.routes.common import READ, WRITE, CurrencyPath
 from torekes.api.schemas import CurrencyIn, CurrencyOut, RateIn, RateOut, SpendingLimitsIn
 from torekes.ledger import currencies
 from torekes.ledger.currencies import CurrencyCommand
@@ -34,7 +32,7 @@ def list_currencies(_actor: CurrentPrincipal, db: DbDep) -> list[CurrencyView]:
 
 @router.put("/{code}/spending-limits", response_model=CurrencyOut, responses=WRITE)
 def set_spending_limits(
-    code: Annotated[str, Path(max_length=12)], body: SpendingLimitsIn, writer: WriterDep
+    code: CurrencyPath, body: SpendingLimitsIn, writer: WriterDep
 ) -> JSONResponse:
     """Set the limits on one member payment and on a member account's spending per calendar day
     (net of refunds); null lifts a limit (admin). Over a limit is 409 `payment_limit_exceeded` or
@@ -48,16 +46,12 @@ def set_spending_limits(
 
 
 @router.put("/{code}/euro-rate", response_model=RateOut, responses=WRITE)
-def set_euro_rate(
-    code: Annotated[str, Path(max_length=12)], body: RateIn, writer: WriterDep
-) -> JSONResponse:
+def set_euro_rate(code: CurrencyPath, body: RateIn, writer: WriterDep) -> JSONResponse:
     """The euro value of one whole unit from now on (admin); earlier rates are kept."""
     return writer.run(lambda ctx: rates.set_rate(ctx, code, body.rate), RateOut)
 
 
 @router.get("/{code}/rates", response_model=list[RateOut], responses=READ)
-def rate_history(
-    code: Annotated[str, Path(max_length=12)], actor: CurrentPrincipal, db: DbDep
-) -> list[RateView]:
+def rate_history(code: CurrencyPath, actor: CurrentPrincipal, db: DbDep) -> list[RateView]:
     """Every euro rate the currency has had, newest first (admins and auditors)."""
     return rates.history(db, actor, code)
