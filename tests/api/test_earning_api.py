@@ -350,6 +350,9 @@ BAD_ACTIVITIES: list[tuple[dict[str, Any], str, str]] = [
     ({**ACTIVITY, "valid_until": "2030-01-01T10:00"}, "validation_error", "body.valid_until"),
     ({**ACTIVITY, "valid_from": "2030-01-01"}, "validation_error", "body.valid_from"),
     ({**ACTIVITY, "valid_from": "soon"}, "validation_error", "body.valid_from"),
+    # A number is no date and time (lax parsing would read it as seconds since 1970).
+    ({**ACTIVITY, "valid_from": 123}, "validation_error", "body.valid_from"),
+    ({**ACTIVITY, "valid_until": 1_900_000_000.5}, "validation_error", "body.valid_until"),
     ({**PER_HOUR, "max_hours": "1.125"}, "validation_error", "body.max_hours"),
     ({**PER_HOUR, "max_hours": "24.01"}, "validation_error", "body.max_hours"),
     ({**PER_HOUR, "max_hours": "0"}, "validation_error", "body.max_hours"),

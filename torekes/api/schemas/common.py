@@ -5,12 +5,14 @@ amounts, memos, names, currency codes) with their validators."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Annotated, Generic, TypeVar
 
 from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictInt,
@@ -37,7 +39,14 @@ def _within_utc(value: datetime) -> datetime:
 
 
 # A moment with a time zone, which must still be a date once converted to UTC (as it is stored).
-Moment = Annotated[AwareDatetime, AfterValidator(_within_utc)]
+def _written_out(value: object) -> object:
+    # Lax datetimes read a number as seconds since 1970; the contract promises an ISO 8601 string.
+    if isinstance(value, int | float | Decimal):
+        raise ValueError("must be an ISO 8601 date and time with its offset, not a number")
+    return value
+
+
+Moment = Annotated[AwareDatetime, BeforeValidator(_written_out), AfterValidator(_within_utc)]
 Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 Amount = Annotated[StrictInt, Field(gt=0, le=MAX_AMOUNT, description="Minor units; positive.")]
 Memo = Annotated[str, StringConstraints(max_length=MAX_MEMO_LENGTH), AfterValidator(printable)]
