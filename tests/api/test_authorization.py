@@ -1964,6 +1964,8 @@ def test_sign_in_needs_no_token_but_credentials(client: TestClient, world: World
     response = client.post(f"{API}/auth/token", data={"username": username, "password": PASSWORD})
     assert response.status_code == 200, response.text
     assert response.json()["token_type"] == "bearer"
+    # As OAuth 2.0 token responses say it: the default lifetime of 30 days, in seconds.
+    assert response.json()["expires_in"] == 30 * 24 * 3600
     me = client.get(
         f"{API}/users/me", headers={"Authorization": f"Bearer {response.json()['access_token']}"}
     )

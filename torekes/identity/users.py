@@ -37,6 +37,7 @@ class IssuedToken:
     access_token: str
     expires_at: datetime
     user: UserView
+    expires_in: int  # seconds from issue to expiry, as OAuth 2.0 token responses say it
 
 
 def create_user(ctx: WriteContext, command: UserCommand) -> UserView:
@@ -95,7 +96,8 @@ def issue_token(
     if user is None:
         raise errors.UserNotFound()
     token = security.new_token()
-    expires_at = m.utcnow() + timedelta(days=settings.token_lifetime_days)
+    lifetime = timedelta(days=settings.token_lifetime_days)
+    expires_at = m.utcnow() + lifetime
     ctx.session.add(
         m.ApiToken(
             user_id=user.id,
@@ -105,4 +107,4 @@ def issue_token(
         )
     )
     ctx.session.flush()
-    return IssuedToken(token, expires_at, UserView.of(user))
+    return IssuedToken(token, expires_at, UserView.of(user), int(lifetime.total_seconds()))

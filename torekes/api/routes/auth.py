@@ -22,7 +22,11 @@ def sign_in(
 ) -> TokenOut:
     """Exchange a username and password for a bearer token."""
     issued = auth.sign_in(db, settings, form.username, form.password)
-    return TokenOut(access_token=issued.access_token, expires_at=issued.expires_at)
+    return TokenOut(
+        access_token=issued.access_token,
+        expires_at=issued.expires_at,
+        expires_in=issued.expires_in,
+    )
 
 
 @router.post("/revoke", status_code=204, responses=problems(401))
