@@ -31,6 +31,7 @@ from torekes.api.routes import (
     transactions,
     users,
 )
+from torekes.api.security_headers import SecurityHeadersMiddleware
 from torekes.db.engine import Database
 from torekes.observability import exposition
 from torekes.observability.ledger_figures import LedgerFigures
@@ -98,6 +99,7 @@ def build_app() -> FastAPI:
         lifespan=lifespan,
     )
     app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestMetrics)
     install_error_handlers(app)
     app.add_middleware(RequestLogMiddleware)  # added last, so outermost: the id is set first

@@ -10,7 +10,8 @@ from fastapi.responses import Response
 from torekes.api.routes.common import READ
 from torekes.documents import qr
 
-IMAGE_CACHE = "private, max-age=86400"
+# A QR image holds its code: browsers keep none (the server caches the rendering itself).
+IMAGE_CACHE = "no-store"
 
 
 class ImageFormat(StrEnum):
