@@ -50,7 +50,7 @@ LOCKED = "database is locked"
 METRIC_SCRAPES = 40
 CLAIMS = "/api/v1/claims"
 PAY = "/api/v1/payment-requests/{code}/pay"
-CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+HIDDEN_FIELD = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
 
 
 @dataclass(frozen=True)
@@ -145,14 +145,15 @@ def api_post(path: str, json: dict[str, Any] | None = None) -> Arm:
 
 
 def page_form(path: str) -> Arm:
-    """Open the page signed in by cookie, then send its form with the page's CSRF token."""
+    """Open the page signed in by cookie, then send its form with the page's hidden fields (its
+    CSRF token, and the one-time key of a form that writes)."""
 
     def arm(http: httpx2.Client, racer: Racer) -> Callable[[], httpx2.Response]:
         opened = http.get(path)
         assert opened.status_code == 200, opened.text
-        found = CSRF_FIELD.search(opened.text)
-        assert found is not None, opened.text
-        return lambda: http.post(path, data={"csrf_token": found.group(1)})
+        fields = dict(HIDDEN_FIELD.findall(opened.text))
+        assert "csrf_token" in fields, opened.text
+        return lambda: http.post(path, data=fields)
 
     return arm
 

@@ -31,6 +31,12 @@ def csrf_of(page: str) -> str:
     return found.group(1)
 
 
+def hidden_fields(page: str) -> dict[str, str]:
+    """The hidden fields of the page's form (its CSRF token, a one-time key), as a browser sends
+    them back."""
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+
+
 def signed_in(settings: Settings, username: str) -> TestClient:
     """A fresh browser, signed in through the sign-in page (use it as a context manager)."""
     client = TestClient(app_for(settings), base_url=BASE)

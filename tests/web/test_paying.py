@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from tests.apps import app_for
 from tests.support import PASSWORD, Actor, Ledger
-from tests.web.conftest import BASE, csrf_of, signed_in
+from tests.web.conftest import BASE, csrf_of, hidden_fields, signed_in
 from torekes.db import models as m
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
@@ -77,15 +77,21 @@ def test_a_member_pays_a_request_with_one_tap(
     assert "Betalen aan" in page.text
     assert shop.account.name in page.text
     assert "12,50" in page.text
-    paid = phone.post(f"/p/{code}", data={"csrf_token": csrf_of(page.text)})
+    paid = phone.post(f"/p/{code}", data=hidden_fields(page.text))
     assert paid.status_code == 201, paid.text
     assert "Betaald" in paid.text
     assert "7,50" in paid.text  # the new balance: 20,00 - 12,50
     assert _balance(ledger, shop.wallet.id) == 750
     assert _balance(ledger, shop.account.id) == 1250
-    again = phone.post(f"/p/{code}", data={"csrf_token": csrf_of(page.text)})
-    assert again.status_code == 409
-    assert "al betaald" in again.text
+    # The same form again (a double tap, a reload) shows the first receipt and pays nothing.
+    again = phone.post(f"/p/{code}", data=hidden_fields(page.text))
+    assert again.status_code == 201, again.text
+    assert "7,50" in again.text
+    assert _balance(ledger, shop.wallet.id) == 750
+    # The page opened anew says the request is paid.
+    fresh = phone.get(f"/p/{code}")
+    assert fresh.status_code == 409
+    assert "al betaald" in fresh.text
     assert _balance(ledger, shop.wallet.id) == 750
 
 
@@ -96,13 +102,34 @@ def test_a_standing_qr_takes_the_typed_amount(
     page = phone.get(f"/p/{code}")
     assert '<label for="amount">' in page.text
     for typed in ("", "abc", "-1", "0", "1,005"):
-        refused = phone.post(f"/p/{code}", data={"csrf_token": csrf_of(page.text), "amount": typed})
+        refused = phone.post(f"/p/{code}", data={**hidden_fields(page.text), "amount": typed})
         assert refused.status_code == 422, typed
         assert 'role="alert"' in refused.text
     assert _balance(ledger, shop.wallet.id) == 2000
-    paid = phone.post(f"/p/{code}", data={"csrf_token": csrf_of(page.text), "amount": "3,25"})
+    paid = phone.post(f"/p/{code}", data={**hidden_fields(page.text), "amount": "3,25"})
     assert paid.status_code == 201, paid.text
     assert _balance(ledger, shop.wallet.id) == 2000 - 325
+
+
+def test_a_double_tap_on_a_standing_qr_pays_once(
+    phone: TestClient, ledger: Ledger, shop: Shop
+) -> None:
+    """A standing QR takes a new payment each time, so only the form's one-time key tells a
+    second tap from a second payment."""
+    code = _request(ledger, shop, amount=None)
+    form = {**hidden_fields(phone.get(f"/p/{code}").text), "amount": "2"}
+    first = phone.post(f"/p/{code}", data=form)
+    second = phone.post(f"/p/{code}", data=form)
+    assert (first.status_code, second.status_code) == (201, 201), second.text
+    assert _balance(ledger, shop.wallet.id) == 2000 - 200
+    # Paying again is a new form with a key of its own.
+    form = {**hidden_fields(phone.get(f"/p/{code}").text), "amount": "2"}
+    assert phone.post(f"/p/{code}", data=form).status_code == 201
+    assert _balance(ledger, shop.wallet.id) == 2000 - 400
+    # The same key with another amount is refused, and pays nothing.
+    refused = phone.post(f"/p/{code}", data={**form, "amount": "3"})
+    assert refused.status_code == 409
+    assert _balance(ledger, shop.wallet.id) == 2000 - 400
 
 
 def test_not_enough_tokens_is_explained_and_nothing_moves(
@@ -110,7 +137,7 @@ def test_not_enough_tokens_is_explained_and_nothing_moves(
 ) -> None:
     code = _request(ledger, shop, amount=5000)
     page = phone.get(f"/p/{code}")
-    refused = phone.post(f"/p/{code}", data={"csrf_token": csrf_of(page.text)})
+    refused = phone.post(f"/p/{code}", data=hidden_fields(page.text))
     assert refused.status_code == 409
     assert "niet genoeg" in refused.text
     assert _balance(ledger, shop.wallet.id) == 2000
@@ -176,5 +203,5 @@ def test_the_english_page(phone: TestClient, ledger: Ledger, shop: Shop) -> None
     page = phone.get(f"/p/{code}")
     assert "Pay " in page.text
     assert "12.50" in page.text
-    paid = phone.post(f"/p/{code}", data={"csrf_token": csrf_of(page.text)})
+    paid = phone.post(f"/p/{code}", data=hidden_fields(page.text))
     assert "Your new balance" in paid.text

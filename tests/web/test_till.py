@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from tests.apps import app_for
 from tests.support import Actor, Ledger
-from tests.web.conftest import BASE, csrf_of, signed_in
+from tests.web.conftest import BASE, csrf_of, hidden_fields, signed_in
 from torekes.db import models as m
 from torekes.documents import qr
 from torekes.domain.access import Role
@@ -64,7 +64,7 @@ def test_the_till_shows_a_qr_and_turns_paid_when_the_member_pays(
     assert till.get(f"/till/{code}/status").json() == {"status": "open"}
     with signed_in(settings, "fatima") as phone:
         pay_page = phone.get(f"/p/{code}")
-        paid = phone.post(f"/p/{code}", data={"csrf_token": csrf_of(pay_page.text)})
+        paid = phone.post(f"/p/{code}", data=hidden_fields(pay_page.text))
         assert paid.status_code == 201, paid.text
     assert till.get(f"/till/{code}/status?wait=5").json() == {"status": "paid"}
     again = till.get(f"/till/{code}")

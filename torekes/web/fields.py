@@ -17,3 +17,5 @@ FormId = Annotated[int, Form(ge=1, le=MAX_ID)]
 Code = Annotated[str, Path(min_length=1, max_length=100)]
 # An IBAN as typed on a payout form (the services check it); longer ones are refused here.
 Iban = Annotated[str, Form(max_length=42)]
+# The one-time key a form that writes carries, made when the form was drawn (``writes.new_key``).
+Key = Annotated[str, Form(max_length=255)]

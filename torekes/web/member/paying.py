@@ -1,5 +1,9 @@
 """Paying a shop from the phone: the page a payment QR opens (``/p/{code}``), one button, then the
-receipt with the new balance; every refusal explained in plain words."""
+receipt with the new balance; every refusal explained in plain words.
+
+The form carries a one-time key made when the page was drawn, and the payment runs once per key
+(``write_once_as_api``): a double tap or a reload on a standing QR, where every payment is a new
+one, shows the first receipt again instead of paying twice."""
 
 from __future__ import annotations
 
@@ -8,14 +12,15 @@ from typing import Annotated
 from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
+from torekes.api.schemas import ReceiptOut
 from torekes.domain.spending import RequestKind, RequestStatus
-from torekes.kit.unit_of_work import write
 from torekes.spending import payment_requests
 from torekes.spending.payment_requests import PayCommand
-from torekes.web.fields import Code
+from torekes.web.fields import Code, Key
 from torekes.web.forms import minor_units
 from torekes.web.problems import N_
 from torekes.web.session import CurrentPage
+from torekes.web.writes import new_key, write_once_as_api
 
 router = APIRouter(include_in_schema=False)
 
@@ -42,6 +47,7 @@ def payment_page(page: CurrentPage, code: Code) -> Response:
         request=request,
         decimals=page.decimals_of(request.currency),
         standing=request.kind == RequestKind.STANDING.value,
+        key=new_key(),
     )
 
 
@@ -50,15 +56,19 @@ def pay(
     page: CurrentPage,
     code: Code,
     amount: Annotated[str, Form(max_length=30)] = "",
+    key: Key = "",
 ) -> Response:
     actor = page.require(back=f"/p/{code}")
     with page.explaining():
         request = payment_requests.open_request(page.db, actor, code)
         decimals = page.decimals_of(request.currency)
         typed = None if request.amount is not None else minor_units(amount, decimals)
-        receipt = write(
-            page.db,
+        receipt = write_once_as_api(
+            page,
             actor,
+            key,
+            {"code": code, "amount": typed},
             lambda ctx: payment_requests.pay(ctx, page.settings, code, PayCommand(typed)),
+            ReceiptOut,
         )
     return page.render("member/receipt.html", 201, receipt=receipt, decimals=decimals)

@@ -19,11 +19,11 @@ from torekes.kit.unit_of_work import StoredResponse, stored_response, write_idem
 from torekes.ledger.read_models import AccountView
 from torekes.spending import cards
 from torekes.spending.cards import ChargeCommand
-from torekes.web.fields import FormId
+from torekes.web.fields import FormId, Key
 from torekes.web.forms import minor_units
 from torekes.web.problems import N_
 from torekes.web.session import CurrentPage, PageContext
-from torekes.web.shop.forms import COUNTER_PROBLEM, Key, Memo, Typed, at_the_counter
+from torekes.web.shop.forms import COUNTER_PROBLEM, Memo, Typed, at_the_counter
 from torekes.web.shop.keepers import own_shop, shops_form
 from torekes.web.writes import as_api, form_fingerprint, new_key
 

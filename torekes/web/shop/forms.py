@@ -18,7 +18,6 @@ from torekes.web.session import PageContext
 
 Typed = Annotated[str, Form(max_length=30)]
 Memo = Annotated[str, Form(max_length=200)]
-Key = Annotated[str, Form(max_length=255)]
 
 # The counter's page that says no; it takes ``back``, the form to go back to.
 COUNTER_PROBLEM = "shop/problem.html"

@@ -21,12 +21,12 @@ from torekes.ledger.read_models import AccountView
 from torekes.spending import payments
 from torekes.spending.payments import PaymentQuery
 from torekes.spending.read_models import ReceiptView
-from torekes.web.fields import PathId
+from torekes.web.fields import Key, PathId
 from torekes.web.forms import minor_units
 from torekes.web.problems import N_
 from torekes.web.roles import SHOP_KEEPERS
 from torekes.web.session import CurrentPage, PageContext
-from torekes.web.shop.forms import Key, Memo, Typed, at_the_counter
+from torekes.web.shop.forms import Memo, Typed, at_the_counter
 from torekes.web.shop.keepers import shops
 from torekes.web.writes import new_key, write_once_as_api
 

@@ -22,12 +22,12 @@ from torekes.ledger.read_models import AccountView
 from torekes.redemption import payouts, redemptions
 from torekes.redemption.read_models import RedemptionView
 from torekes.redemption.redemptions import RedemptionQuery
-from torekes.web.fields import FormId, Iban
+from torekes.web.fields import FormId, Iban, Key
 from torekes.web.forms import minor_units
 from torekes.web.problems import N_
 from torekes.web.roles import SHOP_KEEPERS
 from torekes.web.session import CurrentPage
-from torekes.web.shop.forms import COUNTER_PROBLEM, Key, Memo, Typed, at_the_counter
+from torekes.web.shop.forms import COUNTER_PROBLEM, Memo, Typed, at_the_counter
 from torekes.web.shop.keepers import own_shop, shops
 from torekes.web.writes import new_key, write_once_as_api
 
