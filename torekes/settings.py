@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     # lock a single card regardless).
     pin_shop_max_failures: int = Field(default=20, ge=1)
     pin_window_seconds: int = Field(default=3600, ge=1)
+    # A sign-in with a member card at a shared counter lasts this long, and its cookie ends with
+    # the browser.
+    card_session_minutes: int = Field(default=15, ge=1, le=24 * 60)
     # The organisation's own account, from which redemptions are paid (the debtor in bank files).
     payout_name: str = Field(default="", max_length=70)
     payout_iban: str = ""

@@ -5,6 +5,7 @@ wrong PIN."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import httpx2
 import pytest
@@ -12,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from tests.apps import app_for
-from tests.support import Actor, Ledger
+from tests.support import PASSWORD, Actor, Ledger
 from tests.web.conftest import BASE, csrf_of
 from torekes.db import models as m
 from torekes.domain.access import Role
@@ -76,6 +77,41 @@ def test_a_card_and_its_pin_sign_the_member_in(
     wallet = browser.get("/")
     assert "Elif" in wallet.text or "120" in wallet.text
     assert ">120<" in wallet.text
+
+
+def test_a_card_session_lasts_minutes_and_ends_with_the_browser(
+    browser: TestClient, card: CardView, ledger: Ledger, settings: Settings
+) -> None:
+    """A counter's computer is shared: the session must not outlive the visit."""
+    response = _with_card(browser, card.number, PIN)
+    assert response.status_code == 303
+    [cookie] = [
+        value
+        for name, value in response.headers.multi_items()
+        if name == "set-cookie" and value.startswith(f"{SESSION_COOKIE}=")
+    ]
+    assert "max-age" not in cookie.lower()
+    assert "expires" not in cookie.lower()
+    with ledger.db.read_session() as session:
+        token = session.scalars(select(m.ApiToken).where(m.ApiToken.name == "card sign-in")).one()
+        lifetime = token.expires_at - token.created_at
+    assert lifetime <= timedelta(minutes=settings.card_session_minutes, seconds=5)
+    assert lifetime >= timedelta(minutes=settings.card_session_minutes - 1)
+
+
+def test_a_password_session_is_kept_for_the_token_lifetime(
+    browser: TestClient, member: Actor, settings: Settings
+) -> None:
+    form = browser.get("/login")
+    response = browser.post(
+        "/login",
+        data={"username": "elif", "password": PASSWORD, "csrf_token": csrf_of(form.text)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    assert (
+        f"max-age={settings.token_lifetime_days * 86400}" in response.headers["set-cookie"].lower()
+    )
 
 
 def test_a_wrong_pin_says_how_many_tries_are_left_and_grants_nothing(

@@ -90,13 +90,18 @@ def get_user(db: Database, user_id: int) -> UserView:
 
 
 def issue_token(
-    ctx: WriteContext, settings: Settings, user_id: int, name: str = "api"
+    ctx: WriteContext,
+    settings: Settings,
+    user_id: int,
+    name: str = "api",
+    lifetime: timedelta | None = None,
 ) -> IssuedToken:
+    """A new bearer token for the user, valid for ``lifetime`` (by default the configured days)."""
     user = ctx.session.get(m.User, user_id)
     if user is None:
         raise errors.UserNotFound()
     token = security.new_token()
-    lifetime = timedelta(days=settings.token_lifetime_days)
+    lifetime = lifetime or timedelta(days=settings.token_lifetime_days)
     expires_at = m.utcnow() + lifetime
     ctx.session.add(
         m.ApiToken(

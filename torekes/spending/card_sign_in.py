@@ -11,6 +11,7 @@ usernames, and a number that names no card counts too, so numbers cannot be swep
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from torekes.db import models as m
 from torekes.db.engine import Database
@@ -88,7 +89,9 @@ def _finish(
     if right and usable and member is not None and member.is_active:
         card.pin_failures = 0
         forget_failures(session, key)
-        return issue_token(ctx, settings, member.id, name="card sign-in")
+        # A shared counter: the session lasts minutes, not the days of a person's own phone.
+        short = timedelta(minutes=settings.card_session_minutes)
+        return issue_token(ctx, settings, member.id, name="card sign-in", lifetime=short)
     if not right:
         _count_failure(ctx, key)
         if is_locked(card.pin_failures) and card.locked_at is None:

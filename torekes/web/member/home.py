@@ -58,7 +58,9 @@ def login(
         return _sign_in_again(
             page, "member/login.html", error, next_path, failed, username=username
         )
-    return _signed_in(page, issued.access_token, next_path)
+    return _signed_in(
+        page, issued.access_token, next_path, page.settings.token_lifetime_days * 86400
+    )
 
 
 @router.get("/login/card")
@@ -90,7 +92,8 @@ def card_login(
             number=number,
             tries_left=tries_left,
         )
-    return _signed_in(page, issued.access_token, next_path)
+    # At a shared counter: a short session whose cookie ends with the browser.
+    return _signed_in(page, issued.access_token, next_path, None)
 
 
 def _sign_in_form(page: PageContext, template: str, next_path: str | None) -> Response:
@@ -115,9 +118,12 @@ def _sign_in_again(
     )
 
 
-def _signed_in(page: PageContext, access_token: str, next_path: str) -> Response:
-    """Keep the new session in its cookie and go on to where the person was going."""
-    page.keep(SESSION_COOKIE, access_token, page.settings.token_lifetime_days * 86400)
+def _signed_in(
+    page: PageContext, access_token: str, next_path: str, max_age: int | None
+) -> Response:
+    """Keep the new session in its cookie (``None``: until the browser closes) and go on to where
+    the person was going."""
+    page.keep(SESSION_COOKIE, access_token, max_age)
     return page.redirect(safe_next(next_path))
 
 
