@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from torekes.app import create_app
 from torekes.cli import app, render_openapi
 from torekes.db.engine import Database
 from torekes.db.migrate import current_revision, head_revision
+from torekes.kit import clock
 from torekes.operations import demo
 from torekes.settings import Settings
 
@@ -223,6 +225,20 @@ def test_verify_exits_nonzero_on_a_broken_ledger(
     report = json.loads(invoke(runner, ["verify", "--json"], env).output)
     assert report["ok"] is False
     assert report["problem_count"] >= 1
+
+
+def test_purge_deletes_what_is_past_its_retention(
+    runner: CliRunner, env: dict[str, str], api: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ok(invoke(runner, ["migrate"], env))
+    refused = api.post("/api/v1/auth/token", data={"username": "nobody", "password": "wrong-one"})
+    assert refused.status_code == 401
+    young = ok(invoke(runner, ["purge"], env))
+    assert young.strip() == "Purged 0 sign-in attempts, 0 PIN attempts and 0 idempotency records."
+    later = datetime.now(UTC) + timedelta(days=31)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    old = ok(invoke(runner, ["purge"], env))
+    assert old.strip() == "Purged 1 sign-in attempts, 0 PIN attempts and 0 idempotency records."
 
 
 def test_openapi_writes_the_document(

@@ -23,7 +23,7 @@ from torekes.identity import users
 from torekes.kit.unit_of_work import write
 from torekes.logs.config import logging_config
 from torekes.observability import exposition
-from torekes.operations import backup, demo
+from torekes.operations import backup, demo, retention
 from torekes.settings import Environment, Settings, load_settings
 
 app = typer.Typer(
@@ -250,6 +250,18 @@ def _echo_snapshot(snapshot: backup.Snapshot) -> None:
 
 def _holds(holds: bool) -> str:
     return "holds" if holds else "BROKEN"
+
+
+@app.command()
+def purge() -> None:
+    """Delete sign-in and PIN attempts and idempotency records older than their retention."""
+    settings = load_settings()
+    with _database(settings) as database:
+        purged = retention.purge(database, settings)
+    typer.echo(
+        f"Purged {purged.login_attempts} sign-in attempts, {purged.pin_attempts} PIN attempts "
+        f"and {purged.idempotency_records} idempotency records."
+    )
 
 
 @app.command()

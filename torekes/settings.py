@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     # lock a single card regardless).
     pin_shop_max_failures: int = Field(default=20, ge=1)
     pin_window_seconds: int = Field(default=3600, ge=1)
+    # Sign-in and PIN attempts are kept this long (at least as long as the windows above), and
+    # idempotency records this long: a key can be retried for that long (``torekes purge``).
+    attempts_retention_days: int = Field(default=30, ge=1, le=3650)
+    idempotency_retention_days: int = Field(default=30, ge=1, le=3650)
     # A sign-in with a member card at a shared counter lasts this long, and its cookie ends with
     # the browser.
     card_session_minutes: int = Field(default=15, ge=1, le=24 * 60)
@@ -126,6 +130,15 @@ class Settings(BaseSettings):
                 )
             if len(self.secret_key) < 32:
                 raise ValueError("TOREKES_SECRET_KEY must be at least 32 characters in production")
+        return self
+
+    @model_validator(mode="after")
+    def _keep_attempts_as_long_as_the_limits_count_them(self) -> Self:
+        longest = max(self.login_window_seconds, self.pin_window_seconds)
+        if self.attempts_retention_days * 86400 < longest:
+            raise ValueError(
+                "TOREKES_ATTEMPTS_RETENTION_DAYS must cover the sign-in and PIN windows"
+            )
         return self
 
     def public_url(self, path: str) -> str:
