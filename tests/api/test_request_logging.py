@@ -21,7 +21,7 @@ from tests.api.conftest import World
 from tests.api.helpers import API, assert_problem
 from tests.apps import app_for
 from tests.support import PASSWORD
-from tests.web.conftest import BASE, csrf_of
+from tests.web.conftest import BASE, csrf_of, hidden_fields
 from torekes.app import create_app
 from torekes.domain.access import Role
 from torekes.logs.formatters import JsonFormatter
@@ -275,7 +275,7 @@ def test_signing_in_paying_and_claiming_leave_no_secret_in_the_log(
         cookie = phone.cookies[SESSION_COOKIE]
         claim_page = phone.get(f"/c/{claim_code}")
         assert claim_page.status_code == 200
-        claimed = phone.post(f"/c/{claim_code}", data={"csrf_token": csrf_of(claim_page.text)})
+        claimed = phone.post(f"/c/{claim_code}", data=hidden_fields(claim_page.text))
         assert claimed.status_code == 201, claimed.text
         assert phone.get(f"/p/{asked['code']}").status_code == 409
     with TestClient(app_for(settings), base_url=BASE) as counter:

@@ -5,6 +5,7 @@ refusal is a page in plain words that changed nothing."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -15,11 +16,11 @@ from fastapi.testclient import TestClient
 from tests.api.conftest import new_activity, new_batch, new_project
 from tests.apps import app_for
 from tests.support import PASSWORD, Actor, Ledger
-from tests.web.conftest import BASE, csrf_of, signed_in
+from tests.web.conftest import BASE, csrf_of, hidden_fields, signed_in
 from torekes.db import models as m
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
-from torekes.domain.earning import RewardKind
+from torekes.domain.earning import CodeKind, RewardKind
 from torekes.earning import activities
 from torekes.earning.read_models import ProjectView
 from torekes.kit.unit_of_work import write
@@ -66,7 +67,7 @@ def test_a_volunteer_claims_a_fixed_reward_and_sees_the_new_balance(
     assert "Sweeping" in page.text
     assert ">25<" in page.text
     assert 'name="hours"' not in page.text
-    done = phone.post(f"/c/{code}", data={"csrf_token": csrf_of(page.text)})
+    done = phone.post(f"/c/{code}", data=hidden_fields(page.text))
     assert done.status_code == 201, done.text
     assert "Dank je wel" in done.text
     assert "<strong>25 TRK</strong>" in done.text
@@ -74,9 +75,29 @@ def test_a_volunteer_claims_a_fixed_reward_and_sees_the_new_balance(
     again = phone.get(f"/c/{code}")
     assert again.status_code == 409
     assert "al gebruikt" in again.text
-    twice = phone.post(f"/c/{code}", data={"csrf_token": csrf_of(page.text)})
-    assert twice.status_code == 409
+    # The same form again (a double tap, a reload) shows the first claim and pays nothing.
+    twice = phone.post(f"/c/{code}", data=hidden_fields(page.text))
+    assert twice.status_code == 201, twice.text
     assert _balance(ledger, volunteer[1].id) == 25
+
+
+def test_a_double_tap_on_a_posters_code_claims_once(
+    phone: TestClient, ledger: Ledger, project: ProjectView, volunteer: tuple[Actor, AccountView]
+) -> None:
+    """A poster's code may be used again, so only the form's one-time key tells a second tap
+    from a second claim."""
+    made = new_activity(ledger, project.id, requires_approval=False, reward_amount=10)
+    later = datetime.now(UTC) + timedelta(days=7)
+    poster = new_batch(ledger, made.id, kind=CodeKind.MULTI, max_uses=50, expires_at=later)
+    code = poster.codes[0].code
+    form = hidden_fields(phone.get(f"/c/{code}").text)
+    first = phone.post(f"/c/{code}", data=form)
+    second = phone.post(f"/c/{code}", data=form)
+    assert (first.status_code, second.status_code) == (201, 201), second.text
+    assert _balance(ledger, volunteer[1].id) == 10
+    # Claiming again is a new form with a key of its own.
+    assert phone.post(f"/c/{code}", data=hidden_fields(phone.get(f"/c/{code}").text)).is_success
+    assert _balance(ledger, volunteer[1].id) == 20
 
 
 def test_per_hour_asks_the_hours_and_pays_them(
@@ -94,11 +115,11 @@ def test_per_hour_asks_the_hours_and_pays_them(
     assert '<label for="hours">' in page.text
     assert "per uur" in page.text
     for typed, expected in (("", "hoeveel uur"), ("abc", "kan niet"), ("9", "kan niet")):
-        refused = phone.post(f"/c/{code}", data={"csrf_token": csrf_of(page.text), "hours": typed})
+        refused = phone.post(f"/c/{code}", data={**hidden_fields(page.text), "hours": typed})
         assert refused.status_code == 422, typed
         assert expected in refused.text
     assert _balance(ledger, volunteer[1].id) == 0
-    done = phone.post(f"/c/{code}", data={"csrf_token": csrf_of(page.text), "hours": "1,5"})
+    done = phone.post(f"/c/{code}", data={**hidden_fields(page.text), "hours": "1,5"})
     assert done.status_code == 201, done.text
     assert _balance(ledger, volunteer[1].id) == 15
 
@@ -109,7 +130,7 @@ def test_a_claim_awaiting_approval_says_so(
     code = _code(ledger, project, requires_approval=True)
     page = phone.get(f"/c/{code}")
     assert "coördinator bekijkt" in page.text
-    done = phone.post(f"/c/{code}", data={"csrf_token": csrf_of(page.text)})
+    done = phone.post(f"/c/{code}", data=hidden_fields(page.text))
     assert done.status_code == 201
     assert "keurt je claim binnenkort goed" in done.text
     assert _balance(ledger, volunteer[1].id) == 0

@@ -84,16 +84,18 @@ class ClaimPreview:
     requires_approval: bool
 
 
-def preview(db: Database, actor: Principal, code: str) -> ClaimPreview:
+def preview(db: Database, actor: Principal, code: str, claimable: bool = True) -> ClaimPreview:
     """The activity behind a code, refused as claiming it would be refused now (an unknown,
-    revoked, expired or used code; an activity paused, closed or not yet open)."""
+    revoked, expired or used code; an activity paused, closed or not yet open). With
+    ``claimable=False``, only an unknown code is refused: for showing a claim already made."""
     access.require_role(actor, Role.MEMBER)
     with db.read_session() as session:
         found = find_code(session, code)
         activity = referenced(session, m.Activity, found.activity_id)
-        now = clock.now()
-        check_code_usable(_code_state(found), now)
-        check_activity_open(rules_of(activity), now)
+        if claimable:
+            now = clock.now()
+            check_code_usable(_code_state(found), now)
+            check_activity_open(rules_of(activity), now)
         project = referenced(session, m.Project, activity.project_id)
         currency = referenced(session, m.Currency, project.currency_id)
         return ClaimPreview(
