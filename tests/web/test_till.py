@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
 from tests.apps import app_for
 from tests.support import Actor, Ledger
@@ -137,3 +138,26 @@ def test_a_shop_id_out_of_range_is_a_422_not_a_server_error(till: TestClient, sh
         "/till", data={"csrf_token": csrf_of(page.text), "shop": shop_id, "amount": "1"}
     )
     assert refused.status_code == 422
+
+
+def test_a_nul_in_any_form_field_is_refused_on_a_page_before_anything_is_written(
+    till: TestClient, shop: AccountView, ledger: Ledger
+) -> None:
+    """PostgreSQL cannot store a NUL: every page form refuses one with a page naming no SQL, on
+    both databases, and asks nothing of the services."""
+    page = till.get("/till")
+    asked = till.post(
+        "/till",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "shop": str(shop.id),
+            "amount": "1",
+            "memo": "cof\x00fee",
+        },
+        follow_redirects=False,
+    )
+    assert asked.status_code == 422, asked.text
+    assert asked.headers["content-type"].startswith("text/html")
+    assert 'role="alert"' in asked.text
+    with ledger.db.read_session() as session:
+        assert session.scalar(select(func.count()).select_from(m.PaymentRequest)) == 0

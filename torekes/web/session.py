@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
 
 from torekes.api.deps import DbDep, SettingsDep
 from torekes.api.errors import status_of
@@ -156,11 +157,11 @@ class PageContext:
         return response
 
 
-async def checked_form(request: Request, settings: SettingsDep) -> None:
+async def checked_form(request: Request, settings: SettingsDep) -> FormData | None:
     """Every form sent to a page carries our CSRF token; one without it is refused (403
     ``csrf_failed``) before its fields are even read, so no page can forget the check."""
     if request.method != "POST":
-        return
+        return None
     form = await request.form()
     submitted = form.get(csrf.CSRF_FIELD)
     if not csrf.is_valid(
@@ -169,13 +170,14 @@ async def checked_form(request: Request, settings: SettingsDep) -> None:
         submitted if isinstance(submitted, str) else None,
     ):
         raise errors.CsrfFailed()
+    return form
 
 
 def page_context(
     request: Request,
     db: DbDep,
     settings: SettingsDep,
-    _form: Annotated[None, Depends(checked_form)],
+    form: Annotated[FormData | None, Depends(checked_form)],
 ) -> PageContext:
     token = request.cookies.get(SESSION_COOKIE)
     principal = None
@@ -187,7 +189,7 @@ def page_context(
     lang = i18n.choose(
         request.cookies.get(i18n.LANGUAGE_COOKIE), request.headers.get("accept-language")
     )
-    return PageContext(
+    page = PageContext(
         request=request,
         db=db,
         settings=settings,
@@ -196,6 +198,12 @@ def page_context(
         token=token,
         csrf_cookie=request.cookies.get(csrf.CSRF_COOKIE) or csrf.new_cookie_value(),
     )
+    # The body's rule for every form field of every page: PostgreSQL cannot store a NUL, so one
+    # is refused here, before any page reads its fields, alike on both databases.
+    for name, value in (form or FormData()).multi_items():
+        if isinstance(value, str) and "\x00" in value:
+            raise PageRefusal(page.problem(errors.InvalidInput(field=name)))
+    return page
 
 
 CurrentPage = Annotated[PageContext, Depends(page_context)]
