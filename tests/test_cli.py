@@ -135,7 +135,11 @@ def test_demo_if_empty_skips_a_database_with_users(runner: CliRunner, env: dict[
 def test_demo_refuses_in_production(
     runner: CliRunner, env: dict[str, str], api: TestClient
 ) -> None:
-    result = invoke(runner, ["demo"], {**env, "TOREKES_ENVIRONMENT": "production"})
+    production = {
+        "TOREKES_ENVIRONMENT": "production",
+        "TOREKES_PUBLIC_BASE_URL": "https://torekes.example",
+    }
+    result = invoke(runner, ["demo"], {**env, **production})
     assert result.exit_code == 2, (result.output, result.exception)
     assert "Refusing to load demo data in production." in result.stderr
     signed_in = api.post("/api/v1/auth/token", data={"username": "admin", "password": "x" * 12})

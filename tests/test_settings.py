@@ -99,21 +99,82 @@ def test_production_refuses_the_default_secret(monkeypatch: pytest.MonkeyPatch) 
         load_settings()
 
 
+@pytest.fixture
+def production(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TOREKES_ENVIRONMENT", "production")
+    monkeypatch.setenv("TOREKES_PUBLIC_BASE_URL", "https://torekes.example")
+
+
+@pytest.mark.usefixtures("production")
 @pytest.mark.parametrize("secret", ["short", "x" * 31])
 def test_production_refuses_a_short_secret(monkeypatch: pytest.MonkeyPatch, secret: str) -> None:
-    monkeypatch.setenv("TOREKES_ENVIRONMENT", "production")
     monkeypatch.setenv("TOREKES_SECRET_KEY", secret)
     with pytest.raises(ValidationError, match="at least 32 characters"):
         load_settings()
 
 
-@pytest.mark.parametrize("secret", ["x" * 32, LONG_SECRET])
-def test_production_accepts_a_long_secret(monkeypatch: pytest.MonkeyPatch, secret: str) -> None:
-    monkeypatch.setenv("TOREKES_ENVIRONMENT", "production")
+@pytest.mark.usefixtures("production")
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "x" * 32,
+        "abcdefghijklmnopqrstuvwxyz0123456789",
+        "password" * 4,
+        "0123456789" * 4,
+        "ab" * 20,
+    ],
+)
+def test_production_refuses_a_long_secret_with_little_entropy(
+    monkeypatch: pytest.MonkeyPatch, secret: str
+) -> None:
+    monkeypatch.setenv("TOREKES_SECRET_KEY", secret)
+    with pytest.raises(ValidationError, match="too regular"):
+        load_settings()
+
+
+@pytest.mark.usefixtures("production")
+@pytest.mark.parametrize(
+    "secret",
+    [
+        LONG_SECRET,
+        "kM3xq0V_7bRZtW2n-cJ9eLpA5yHsUfD8gQoT1iXvN4wE6rBaYzKlC",  # secrets.token_urlsafe(40)
+        "9f2c4e7a1b8d3f6e0a5c2b9d4e7f1a3c8b6d0e2f5a9c1b7d3e8f4a6c0b2d9e5f",  # secrets.token_hex(32)
+    ],
+)
+def test_production_accepts_a_random_secret(monkeypatch: pytest.MonkeyPatch, secret: str) -> None:
     monkeypatch.setenv("TOREKES_SECRET_KEY", secret)
     settings = load_settings()
     assert settings.environment is Environment.PRODUCTION
     assert settings.secret_key == secret
+
+
+def test_production_refuses_a_public_url_over_http(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TOREKES_ENVIRONMENT", "production")
+    monkeypatch.setenv("TOREKES_SECRET_KEY", LONG_SECRET)
+    monkeypatch.setenv("TOREKES_PUBLIC_BASE_URL", "http://torekes.example")
+    with pytest.raises(ValidationError, match="TOREKES_PUBLIC_BASE_URL must be https"):
+        load_settings()
+    monkeypatch.setenv("TOREKES_ALLOW_HTTP", "true")
+    lab = load_settings()
+    assert lab.public_base_url == "http://torekes.example"
+    assert not lab.uses_https
+
+
+def test_development_serves_over_http_without_being_told() -> None:
+    assert load_settings(public_base_url="http://192.168.1.20:8000").allow_http is False
+
+
+def test_the_api_documentation_is_off_in_production_unless_asked_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert load_settings().api_docs_in_use
+    assert not load_settings(api_docs=False).api_docs_in_use
+    monkeypatch.setenv("TOREKES_ENVIRONMENT", "production")
+    monkeypatch.setenv("TOREKES_SECRET_KEY", LONG_SECRET)
+    monkeypatch.setenv("TOREKES_PUBLIC_BASE_URL", "https://torekes.example")
+    assert not load_settings().api_docs_in_use
+    monkeypatch.setenv("TOREKES_API_DOCS", "true")
+    assert load_settings().api_docs_in_use
 
 
 def test_development_accepts_a_short_secret() -> None:

@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from torekes import __version__
 from torekes.api.body_limit import BodyLimitMiddleware
+from torekes.api.docs_gate import DocsGateMiddleware
 from torekes.api.errors import install_error_handlers
 from torekes.api.request_log import RequestLogMiddleware
 from torekes.api.routes import (
@@ -99,6 +100,7 @@ def build_app() -> FastAPI:
         lifespan=lifespan,
     )
     app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(DocsGateMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestMetrics)
     install_error_handlers(app)

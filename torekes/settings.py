@@ -1,16 +1,23 @@
 """Configuration from ``TOREKES_*`` environment variables (and an optional ``.env`` file).
 
 Nothing here builds a settings object at import time: ``load_settings()`` is called by the app
-factory and the command line. The defaults run a local development service on an SQLite file;
-production mode refuses to start with the default secret key.
+factory and the command line. The defaults run a local development service on an SQLite file.
+Production mode is safe by default: it refuses the default secret key, a secret key too short or
+too regular to hold 128 bits (estimated from its characters' frequencies, with runs and
+sequences counted as one character), a public URL over plain http unless
+``TOREKES_ALLOW_HTTP`` says it is a lab, and serves the interactive API documentation only when
+``TOREKES_API_DOCS`` asks for it.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import math
+from collections import Counter
 from decimal import Decimal
 from enum import StrEnum
+from itertools import pairwise
 from typing import Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -21,6 +28,8 @@ from torekes.domain.errors import InvalidIban
 from torekes.domain.redemption import normalise_iban
 
 DEFAULT_SECRET_KEY = "development-secret-change-me"  # noqa: S105 - refused in production below
+MIN_SECRET_LENGTH = 32
+MIN_SECRET_BITS = 128
 
 
 class Environment(StrEnum):
@@ -83,6 +92,11 @@ class Settings(BaseSettings):
     # The bearer token a Prometheus scraper sends to read /metrics; unset, /metrics is open in
     # development and closed in production.
     metrics_token: str = ""
+    # Production refuses an http public URL (cookies without Secure, codes in clear on the air)
+    # unless this says the install is a lab behind no TLS on purpose.
+    allow_http: bool = False
+    # /docs, /redoc and /openapi.json; unset, served in development and not in production.
+    api_docs: bool | None = None
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -122,14 +136,25 @@ class Settings(BaseSettings):
             raise ValueError("not a valid IBAN") from None
 
     @model_validator(mode="after")
-    def _refuse_default_secret_in_production(self) -> Self:
-        if self.environment is Environment.PRODUCTION:
-            if self.secret_key == DEFAULT_SECRET_KEY:
-                raise ValueError(
-                    "TOREKES_SECRET_KEY must be set to a secret of your own in production"
-                )
-            if len(self.secret_key) < 32:
-                raise ValueError("TOREKES_SECRET_KEY must be at least 32 characters in production")
+    def _refuse_unsafe_production(self) -> Self:
+        if self.environment is not Environment.PRODUCTION:
+            return self
+        if self.secret_key == DEFAULT_SECRET_KEY:
+            raise ValueError("TOREKES_SECRET_KEY must be set to a secret of your own in production")
+        if len(self.secret_key) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"TOREKES_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters in production"
+            )
+        if estimated_bits(self.secret_key) < MIN_SECRET_BITS:
+            raise ValueError(
+                "TOREKES_SECRET_KEY is too regular to be a secret: use a random one, for instance "
+                "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+        if self.public_base_url.startswith("http://") and not self.allow_http:
+            raise ValueError(
+                "TOREKES_PUBLIC_BASE_URL must be https in production "
+                "(set TOREKES_ALLOW_HTTP=true only for a lab without TLS)"
+            )
         return self
 
     @model_validator(mode="after")
@@ -152,8 +177,32 @@ class Settings(BaseSettings):
         return LogFormat.JSON if self.environment is Environment.PRODUCTION else LogFormat.TEXT
 
     @property
+    def api_docs_in_use(self) -> bool:
+        if self.api_docs is not None:
+            return self.api_docs
+        return self.environment is not Environment.PRODUCTION
+
+    @property
+    def uses_https(self) -> bool:
+        return self.public_base_url.startswith("https://")
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def estimated_bits(secret: str) -> float:
+    """A cautious estimate of a secret's entropy: its length times the Shannon entropy of its
+    characters' frequencies, where a character repeating or continuing a sequence from the one
+    before it ("aaaa", "abcd", "4321") counts as the same character again."""
+    shapes = [secret[0], *(_step_or_char(before, char) for before, char in pairwise(secret))]
+    counts = Counter(shapes)
+    per_char = -sum(n / len(shapes) * math.log2(n / len(shapes)) for n in counts.values())
+    return per_char * len(shapes)
+
+
+def _step_or_char(before: str, char: str) -> str:
+    return "\x00step" if abs(ord(char) - ord(before)) <= 1 else char
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -104,7 +104,11 @@ def test_request_ids_stay_in_their_context() -> None:
 
 def test_the_format_follows_the_environment_unless_set() -> None:
     assert Settings().log_format_in_use is LogFormat.TEXT
-    production = Settings(environment=Environment.PRODUCTION, secret_key=SECRET)
+    production = Settings(
+        environment=Environment.PRODUCTION,
+        secret_key=SECRET,
+        public_base_url="https://torekes.example",
+    )
     assert production.log_format_in_use is LogFormat.JSON
     assert Settings(log_format="json").log_format_in_use is LogFormat.JSON
     assert Settings(log_level="debug").log_level is LogLevel.DEBUG
