@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import app_for
+from tests.apps import app_for
 from torekes.settings import Environment, Settings
 
 DOCUMENTATION = ["/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect"]
