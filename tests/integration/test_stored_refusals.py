@@ -55,9 +55,11 @@ def test_a_concurrent_duplicate_of_a_refused_write_replays_the_refusal(
     outcomes = run_concurrently(12, attempt)
 
     assert unexpected(outcomes, errors.InsufficientFunds) == []
-    refusals = [outcome.error for outcome in outcomes]
-    assert all(isinstance(refusal, errors.InsufficientFunds) for refusal in refusals)
-    replays = [replayed_problem(refusal) for refusal in refusals if refusal is not None]
+    refusals = [
+        outcome.error for outcome in outcomes if isinstance(outcome.error, errors.InsufficientFunds)
+    ]
+    assert len(refusals) == len(outcomes)
+    replays = [replayed_problem(refusal) for refusal in refusals]
     assert sum(replay is None for replay in replays) == 1
     stored = {(replay.status_code, str(replay.body)) for replay in replays if replay is not None}
     assert stored == {(409, str({"code": "insufficient_funds"}))}
