@@ -14,9 +14,10 @@ A refusal the write raises once it has begun (a domain error from inside the ope
 ``insufficient_funds``, ``account_frozen``, ...) is an outcome too: the operation runs inside a
 savepoint, so its effects are rolled back while the refusal, rendered by the caller, is stored
 under the key's lock and replayed to every retry by raising the same refusal again. Not stored,
-so that a retry is judged again: a refusal for the moment rather than for the request (401, 429),
-the idempotency layer's own refusals, and failures that are not refusals at all (a database that
-is busy or down), which roll everything back. What ``kept_refusal`` keeps (a counted PIN attempt)
+so that a retry is judged again: a request that breaks a rule of form (422), a refusal for the
+moment rather than for the request (401, 429), the idempotency layer's own refusals, and
+failures that are not refusals at all (a database that is busy or down), which roll everything
+back. What ``kept_refusal`` keeps (a counted PIN attempt)
 is committed with the stored refusal.
 
 A stored response shows no code readable: the codes a write derives (``torekes.kit.shown_codes``)
@@ -49,13 +50,15 @@ E = TypeVar("E", bound=errors.TorekesError)
 MAX_KEY_LENGTH = 255
 FIRST_REFUSAL_STATUS = 400
 
-# Refusals that say something about the moment rather than the request, and the idempotency
-# layer's own: a retry with the key is judged again.
+# Refusals a retry with the key is judged again for: a request that breaks a rule of form (422,
+# the idempotency key's own form included), which is refused before it could change anything and
+# which a person corrects and sends again; refusals about the moment rather than the request (401,
+# 429); and the idempotency layer's own.
 NOT_STORED: tuple[type[errors.TorekesError], ...] = (
+    errors.InvalidInput,
     errors.Unauthenticated,
     errors.RateLimited,
     errors.IdempotencyKeyReused,
-    errors.InvalidIdempotencyKey,
 )
 
 
