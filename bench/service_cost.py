@@ -15,9 +15,10 @@ from sqlalchemy import event
 
 from bench.community import Community
 from torekes.db.engine import Database
+from torekes.domain.errors import TorekesError
 from torekes.earning import claims
 from torekes.identity import auth
-from torekes.kit.unit_of_work import WriteContext, write_idempotently
+from torekes.kit.unit_of_work import KeyedRequest, WriteContext, write_idempotently
 from torekes.settings import Settings
 from torekes.spending import payment_requests
 
@@ -55,7 +56,8 @@ def measure(url: str, settings: Settings, town: Community) -> Cost:
 
     def as_member(operation: Callable[[WriteContext], object]) -> None:
         actor = auth.principal_for_token(database, settings, member.token)
-        write_idempotently(database, actor, uuid.uuid4().hex, "bench", operation, _no_body)
+        request = KeyedRequest(uuid.uuid4().hex, "bench", settings.secret_key, _no_refusal)
+        write_idempotently(database, actor, request, operation, _no_body)
 
     def pay() -> None:
         command = payment_requests.PayCommand(1, member.account_id)
@@ -82,3 +84,7 @@ def measure(url: str, settings: Settings, town: Community) -> Cost:
 
 def _no_body(_: object) -> tuple[int, Any]:
     return 201, {}
+
+
+def _no_refusal(error: TorekesError) -> tuple[int, Any]:
+    return 409, {"code": error.code}

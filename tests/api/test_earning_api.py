@@ -1198,7 +1198,7 @@ def test_a_retried_claim_is_paid_once(client: TestClient, world: World) -> None:
     assert snapshot(client, world.admin.headers) == after_first
 
 
-def test_a_refused_claim_is_judged_again(client: TestClient, world: World) -> None:
+def test_a_refused_claim_stays_refused_for_its_key(client: TestClient, world: World) -> None:
     activity = immediate(world)
     code = world.new_code(activity.id)
     member = world.actors[Role.MEMBER]
@@ -1210,9 +1210,12 @@ def test_a_refused_claim_is_judged_again(client: TestClient, world: World) -> No
         "activity_paused",
     )
     post(client, f"/activities/{activity.id}/resume", world.admin.headers)
-    accepted = client.post(f"{API}/claims", json={"code": code.code}, headers=headers)
+    again = client.post(f"{API}/claims", json={"code": code.code}, headers=headers)
+    assert_problem(again, 409, "activity_paused")
+    assert again.headers["idempotent-replayed"] == "true"
+    fresh = {**member.headers, "Idempotency-Key": "scan-resumed"}
+    accepted = client.post(f"{API}/claims", json={"code": code.code}, headers=fresh)
     assert accepted.status_code == 201, accepted.text
-    assert "idempotent-replayed" not in accepted.headers
 
 
 def test_a_retried_bulk_approval_pays_once(client: TestClient, world: World) -> None:

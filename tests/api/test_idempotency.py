@@ -2,8 +2,9 @@
 
 Same principal, same key, same request: the stored response is replayed (same status and body,
 ``Idempotent-Replayed: true``) and nothing more is written. Same key with another request: 409
-``idempotency_key_reused``. Keys are per principal. Refusals are not stored, so a retry after the
-cause is fixed is judged again. Malformed keys are refused with 422 ``invalid_idempotency_key``.
+``idempotency_key_reused``. Keys are per principal. A refusal once the write has begun is stored
+and replayed like any outcome; a request refused before (422 validation, 401) is judged again.
+Malformed keys are refused with 422 ``invalid_idempotency_key``.
 """
 
 from __future__ import annotations
@@ -237,18 +238,18 @@ def test_same_user_with_another_token_replays(client: TestClient, world: World) 
     assert again.json() == first.json()
 
 
-def test_a_refusal_is_not_stored(client: TestClient, world: World) -> None:
+def test_a_refusal_once_begun_is_stored(client: TestClient, world: World) -> None:
+    """The same key gets the same outcome: a payment refused for want of funds stays refused
+    after the account is topped up, and a retry changes nothing."""
     member = world.actors[Role.MEMBER]
     account = world.own[Role.MEMBER].id
     body = {"from_account_id": account, "to_account_id": world.stranger_account.id, "amount": 150}
-    headers = _key("k-retry-later", member.headers)
+    headers = _key("k-refused", member.headers)
     before = snapshot(client, world.admin.headers)
 
     refused = client.post(f"{API}/transfers", json=body, headers=headers)
     assert_problem(refused, 409, "insufficient_funds")
-    refused_again = client.post(f"{API}/transfers", json=body, headers=headers)
-    assert_problem(refused_again, 409, "insufficient_funds")
-    assert "idempotent-replayed" not in refused_again.headers
+    assert "idempotent-replayed" not in refused.headers
     assert snapshot(client, world.admin.headers) == before
 
     funding = {"from_account_id": world.budget.id, "to_account_id": account, "amount": 100}
@@ -256,14 +257,50 @@ def test_a_refusal_is_not_stored(client: TestClient, world: World) -> None:
         client.post(f"{API}/transfers", json=funding, headers=world.admin.headers).status_code
         == 201
     )
-    accepted = client.post(f"{API}/transfers", json=body, headers=headers)
-    assert accepted.status_code == 201, accepted.text
-    assert "idempotent-replayed" not in accepted.headers
-    replayed = client.post(f"{API}/transfers", json=body, headers=headers)
-    assert replayed.headers["idempotent-replayed"] == "true"
-    assert replayed.json() == accepted.json()
+    after_funding = snapshot(client, world.admin.headers)
+    for _ in range(2):
+        again = client.post(f"{API}/transfers", json=body, headers=headers)
+        assert again.status_code == 409, again.text
+        assert again.headers["idempotent-replayed"] == "true"
+        assert again.headers["content-type"].startswith("application/problem+json")
+        assert again.json() == refused.json()
+    assert snapshot(client, world.admin.headers) == after_funding
     balance = client.get(f"{API}/accounts/{account}/balance", headers=member.headers).json()
-    assert balance["balance"] == OWN_FUNDS + 100 - 150
+    assert balance["balance"] == OWN_FUNDS + 100
+
+    other = client.post(f"{API}/transfers", json={**body, "amount": 149}, headers=headers)
+    assert_problem(other, 409, "idempotency_key_reused")
+    fresh = client.post(f"{API}/transfers", json=body, headers=_key("k-new", member.headers))
+    assert fresh.status_code == 201, fresh.text
+
+
+def test_a_refusal_before_any_change_keeps_its_extra_members(
+    client: TestClient, world: World
+) -> None:
+    """A stored refusal replays every member of its problem, context included."""
+    headers = _key("k-frozen", world.admin.headers)
+    world.set_status(world.stranger_account.id, "freeze")
+    refused = client.post(f"{API}/transfers", json=_transfer(world), headers=headers)
+    assert_problem(refused, 409, "account_frozen")
+    world.set_status(world.stranger_account.id, "unfreeze")
+    again = client.post(f"{API}/transfers", json=_transfer(world), headers=headers)
+    assert again.status_code == 409
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json() == refused.json()
+
+
+def test_a_refusal_for_the_caller_is_not_stored(client: TestClient, world: World) -> None:
+    """401 is about the caller at that moment, not the request: a retry is judged again."""
+    body = _transfer(world)
+    anonymous = client.post(
+        f"{API}/transfers", json=body, headers={"Idempotency-Key": "k-who", "Authorization": ""}
+    )
+    assert_problem(anonymous, 401, "not_authenticated")
+    signed_in = client.post(
+        f"{API}/transfers", json=body, headers=_key("k-who", world.admin.headers)
+    )
+    assert signed_in.status_code == 201, signed_in.text
+    assert "idempotent-replayed" not in signed_in.headers
 
 
 def test_an_invalid_request_does_not_use_up_the_key(client: TestClient, world: World) -> None:

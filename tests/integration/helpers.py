@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import text
 
 from torekes.db.engine import Database
+from torekes.domain import errors
+from torekes.kit.unit_of_work import KeyedRequest
 
 
 @dataclass(frozen=True)
@@ -86,3 +88,13 @@ def assert_ledger_consistent(db: Database, currency_id: int) -> dict[int, Accoun
     seqs = sequence_numbers(db, currency_id)
     assert seqs == list(range(1, len(seqs) + 1))
     return rows
+
+
+def keyed(key: str, fingerprint: str) -> KeyedRequest:
+    """An ``Idempotency-Key`` as the unit of work takes it, a refusal stored as 409 and its
+    code."""
+    return KeyedRequest(key, fingerprint, "test-secret-key", _refusal)
+
+
+def _refusal(error: errors.TorekesError) -> tuple[int, dict[str, str]]:
+    return 409, {"code": error.code}

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.integration.conftest import Engines
-from tests.integration.helpers import account_rows, assert_ledger_consistent
+from tests.integration.helpers import account_rows, assert_ledger_consistent, keyed
 from tests.integration.threads import failures, run_concurrently, unexpected
 from tests.support import Ledger
 from torekes.audit import verification
@@ -114,8 +114,7 @@ def test_one_idempotency_key_retried_concurrently_takes_effect_once(
         return write_idempotently(
             databases[index],
             owner.principal,
-            "retry-key-1",
-            fingerprint,
+            keyed("retry-key-1", fingerprint),
             lambda ctx: journal.transfer(ctx, command),
             render,
         )
@@ -150,8 +149,7 @@ def test_one_key_with_two_different_requests_concurrently(
         return write_idempotently(
             db,
             owner.principal,
-            "shared-key",
-            request_fingerprint("POST", "/api/v1/transfers", body),
+            keyed("shared-key", request_fingerprint("POST", "/api/v1/transfers", body)),
             lambda ctx: journal.transfer(ctx, command),
             lambda view: (201, {"id": view.id, "amount": amount}),
         )

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from tests.integration.helpers import keyed
 from tests.support import Ledger
 from torekes.db import models as m
 from torekes.db.engine import Database
@@ -44,8 +45,7 @@ def _leave_traces(ledger: Ledger, settings: Settings) -> None:
     write_idempotently(
         ledger.db,
         member.principal,
-        "retention-key-1",
-        "fingerprint",
+        keyed("retention-key-1", "fingerprint"),
         lambda ctx: None,
         lambda _: (200, {"done": True}),
     )

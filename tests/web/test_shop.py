@@ -431,6 +431,12 @@ def test_the_keeper_sets_the_bank_account_and_asks_to_redeem_once(
     form = _redeem_form(page, counter.shop.id)
     too_much = till.post("/shop/redeem", data={**form, "amount": "31"})
     assert too_much.status_code == 409
+    # The refusal is kept against the form's key: the same form sent again is refused again,
+    # and the form drawn again (the way back from that page) carries a fresh key.
+    refused_again = till.post("/shop/redeem", data={**form, "amount": "31"})
+    assert refused_again.status_code == 409
+    assert refused_again.text == too_much.text
+    form = _redeem_form(till.get("/shop/redeem").text, counter.shop.id)
     first = till.post("/shop/redeem", data={**form, "amount": "20"})
     again = till.post("/shop/redeem", data={**form, "amount": "20"})
     assert first.status_code == again.status_code == 201

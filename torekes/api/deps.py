@@ -12,11 +12,13 @@ from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordBearer
 from pydantic import BaseModel, TypeAdapter
 
+from torekes.api.errors import REPLAYED_HEADER, refusal_problem
 from torekes.db.engine import Database
 from torekes.domain import errors
 from torekes.domain.access import Principal
 from torekes.identity import auth
 from torekes.kit.unit_of_work import (
+    KeyedRequest,
     StoredResponse,
     WriteContext,
     request_fingerprint,
@@ -66,13 +68,10 @@ def _adapter(schema: type[BaseModel]) -> TypeAdapter[Any]:
 class Writer:
     """Runs one write use case in one database transaction and renders its response."""
 
-    def __init__(
-        self, db: Database, actor: Principal, idempotency_key: str | None, fingerprint: str
-    ) -> None:
+    def __init__(self, db: Database, actor: Principal, keyed: KeyedRequest | None) -> None:
         self.db = db
         self.actor = actor
-        self.idempotency_key = idempotency_key
-        self.fingerprint = fingerprint
+        self.keyed = keyed
 
     def run(
         self,
@@ -94,42 +93,50 @@ class Writer:
             validated = adapter.validate_python(result, from_attributes=True)
             return status_code, adapter.dump_python(validated, mode="json")
 
-        if self.idempotency_key is None:
+        if self.keyed is None:
             status, body = render(write(self.db, self.actor, operation))
             return JSONResponse(body, status_code=status)
-        stored = write_idempotently(
-            self.db, self.actor, self.idempotency_key, self.fingerprint, operation, render
-        )
-        return _respond(stored)
+        return _respond(write_idempotently(self.db, self.actor, self.keyed, operation, render))
 
     def replay(self) -> JSONResponse | None:
-        """The stored response when this request retries an earlier one with its key."""
-        if self.idempotency_key is None:
+        """The stored response when this request retries an earlier one with its key (a stored
+        refusal is raised again, and answered as it was)."""
+        if self.keyed is None:
             return None
-        stored = stored_response(self.db, self.actor, self.idempotency_key, self.fingerprint)
+        stored = stored_response(self.db, self.actor, self.keyed)
         return None if stored is None else _respond(stored)
 
 
 def _respond(stored: StoredResponse) -> JSONResponse:
-    headers = {"Idempotent-Replayed": "true"} if stored.replayed else {}
+    headers = {REPLAYED_HEADER: "true"} if stored.replayed else {}
     return JSONResponse(stored.body, status_code=stored.status_code, headers=headers)
 
 
 async def get_writer(
     request: Request,
     db: DbDep,
+    settings: SettingsDep,
     actor: CurrentPrincipal,
     idempotency_key: Annotated[
         str | None,
         Header(
-            description="Retry-safe key: the same key and body replay the first response; "
-            "the same key with another body is refused with 409 idempotency_key_reused.",
+            description="Retry-safe key: the same key and body replay the first response "
+            "(a refusal once the write has begun included); the same key with another body is "
+            "refused with 409 idempotency_key_reused.",
         ),
     ] = None,
 ) -> Writer:
+    if idempotency_key is None:
+        return Writer(db, actor, None)
     body = await request.body()
-    fingerprint = request_fingerprint(request.method, request.url.path, body)
-    return Writer(db, actor, idempotency_key, fingerprint)
+    path = request.url.path
+    keyed = KeyedRequest(
+        idempotency_key,
+        request_fingerprint(request.method, path, body),
+        settings.secret_key,
+        refusal_problem(path),
+    )
+    return Writer(db, actor, keyed)
 
 
 WriterDep = Annotated[Writer, Depends(get_writer)]

@@ -10,6 +10,7 @@ log names the route's template, never the raw path with its codes.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -19,12 +20,14 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from torekes.domain import errors
+from torekes.kit.unit_of_work import replayed_problem
 from torekes.logs.context import REQUEST_ID_HEADER, current_request_id
 from torekes.observability.requests import route_template
 
 logger = logging.getLogger("torekes.api")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+REPLAYED_HEADER = "Idempotent-Replayed"
 
 STATUS_BY_BRANCH: list[tuple[type[errors.TorekesError], int]] = [
     (errors.InvalidInput, 422),
@@ -47,6 +50,30 @@ HTTP_CODES = {
 }
 
 
+def problem_body(
+    instance: str,
+    status: int,
+    code: str,
+    title: str,
+    detail: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": f"urn:torekes:problem:{code}",
+        "title": title,
+        "status": status,
+        "code": code,
+        "instance": instance,
+        "request_id": current_request_id(),
+    }
+    if detail is not None:
+        body["detail"] = detail
+    # Extra members add context (an account id, the available amount) but never replace a
+    # standard member.
+    body.update({name: value for name, value in (extra or {}).items() if name not in body})
+    return body
+
+
 def problem(
     request: Request,
     status: int,
@@ -56,26 +83,37 @@ def problem(
     headers: dict[str, str] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> JSONResponse:
-    body: dict[str, Any] = {
-        "type": f"urn:torekes:problem:{code}",
-        "title": title,
-        "status": status,
-        "code": code,
-        "instance": request.url.path,
-        "request_id": current_request_id(),
-    }
-    if detail is not None:
-        body["detail"] = detail
-    # Extra members add context (an account id, the available amount) but never replace a
-    # standard member.
-    body.update({name: value for name, value in (extra or {}).items() if name not in body})
-    if body["request_id"] is not None:
+    body = problem_body(request.url.path, status, code, title, detail, extra)
+    return problem_response(body, status, headers)
+
+
+def problem_response(
+    body: dict[str, Any], status: int, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    request_id = current_request_id()
+    if request_id is not None:
         # A 500 leaves through Starlette's outermost middleware, past the one that adds it.
-        headers = {**(headers or {}), REQUEST_ID_HEADER: body["request_id"]}
+        headers = {**(headers or {}), REQUEST_ID_HEADER: request_id}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
+def refusal_problem(instance: str) -> Callable[[errors.TorekesError], tuple[int, Any]]:
+    """How a refusal at ``instance`` (the request's path) is stored against its
+    ``Idempotency-Key``: the status and problem body the API answers it with."""
+
+    def render(error: errors.TorekesError) -> tuple[int, Any]:
+        status = status_of(error)
+        return status, problem_body(
+            instance, status, error.code, error.title, error.detail, error.extra
+        )
+
+    return render
+
+
 def status_of(error: errors.TorekesError) -> int:
+    stored = replayed_problem(error)
+    if stored is not None:
+        return stored.status_code
     for branch, status in STATUS_BY_BRANCH:
         if isinstance(error, branch):
             return status
@@ -84,6 +122,9 @@ def status_of(error: errors.TorekesError) -> int:
 
 async def _domain_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, errors.TorekesError)
+    stored = replayed_problem(error)
+    if stored is not None:  # a retry with the key of a stored refusal: the same answer again
+        return problem_response(stored.body, stored.status_code, {REPLAYED_HEADER: "true"})
     status = status_of(error)
     headers: dict[str, str] = {}
     if isinstance(error, errors.Unauthenticated):

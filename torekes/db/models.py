@@ -218,7 +218,10 @@ class Posting(Base):
 
 
 class IdempotencyRecord(Base):
-    """The stored outcome of a write made with an ``Idempotency-Key``, replayed on retries."""
+    """The stored outcome of a write made with an ``Idempotency-Key``, replayed on retries: its
+    status and body (a refusal's problem too), the codes it shows replaced by placeholders that
+    ``derived_codes`` says how to derive again, and the request's fingerprint keyed with the
+    secret key (see ``torekes.kit.unit_of_work``)."""
 
     __tablename__ = "idempotency_records"
     __table_args__ = (
@@ -231,6 +234,7 @@ class IdempotencyRecord(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int] = mapped_column(Integer)
     response_body: Mapped[str] = mapped_column(Text)
+    derived_codes: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -23,7 +23,7 @@ from torekes.earning import queries
 from torekes.earning.activities import readable_activity
 from torekes.earning.projects import require_project_coordinator
 from torekes.earning.read_models import BatchView, CodeView
-from torekes.kit import audit_trail, clock, security
+from torekes.kit import audit_trail, clock, security, shown_codes
 from torekes.kit.unit_of_work import WriteContext
 from torekes.settings import Settings
 
@@ -62,8 +62,8 @@ def create_batch(
     ctx.session.add(batch)
     ctx.session.flush()
     for position in range(1, command.count + 1):
-        code = security.claim_code(settings.secret_key, batch.nonce, position)
-        short = security.short_code(settings.secret_key, batch.nonce, position)
+        code = shown_codes.claim_code(settings.secret_key, batch.nonce, position)
+        short = shown_codes.short_code(settings.secret_key, batch.nonce, position)
         ctx.session.add(
             m.ClaimCode(
                 batch_id=batch.id,
@@ -171,13 +171,13 @@ def batch_view(session: Session, settings: Settings, batch: m.CodeBatch) -> Batc
 
 
 def code_view(settings: Settings, batch: m.CodeBatch, code: m.ClaimCode) -> CodeView:
-    plain = security.claim_code(settings.secret_key, batch.nonce, code.position)
+    plain = shown_codes.claim_code(settings.secret_key, batch.nonce, code.position)
     return CodeView(
         id=code.id,
         batch_id=batch.id,
         position=code.position,
         code=plain,
-        short_code=security.short_code(settings.secret_key, batch.nonce, code.position),
+        short_code=shown_codes.short_code(settings.secret_key, batch.nonce, code.position),
         url=code_url(settings, plain),
         uses=code.uses,
         max_uses=code.max_uses,

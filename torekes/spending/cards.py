@@ -41,7 +41,7 @@ from torekes.domain.cards import (
     tries_left,
 )
 from torekes.domain.spending import PaymentChannel
-from torekes.kit import audit_trail, clock, pagination, security
+from torekes.kit import audit_trail, clock, pagination, security, shown_codes
 from torekes.kit.pagination import Listing
 from torekes.kit.unit_of_work import WriteContext, kept_refusal, write
 from torekes.settings import Settings
@@ -185,7 +185,7 @@ def charge(
 
 def card_view(session: Session, settings: Settings, card: m.MemberCard) -> CardView:
     member = referenced(session, m.User, card.member_id)
-    code = security.card_code(settings.secret_key, card.nonce)
+    code = shown_codes.card_code(settings.secret_key, card.nonce)
     return CardView(
         id=card.id,
         member_id=member.id,
@@ -336,7 +336,7 @@ def _issue(
     card = m.MemberCard(
         member_id=member.id,
         nonce=nonce,
-        code_hash=security.code_digest(security.card_code(settings.secret_key, nonce)),
+        code_hash=security.code_digest(shown_codes.card_code(settings.secret_key, nonce)),
         number=_free_number(ctx.session),
         pin_hash=security.hash_password(pin),
         status=CardStatus.ACTIVE.value,

@@ -32,7 +32,7 @@ from torekes.domain.spending import (
     check_positive,
     status_at,
 )
-from torekes.kit import clock, pagination, security
+from torekes.kit import clock, pagination, security, shown_codes
 from torekes.kit.pagination import Listing
 from torekes.kit.unit_of_work import WriteContext
 from torekes.ledger.queries import account_ids_owned_by
@@ -86,7 +86,9 @@ def create_request(
         amount=command.amount,
         memo=command.memo,
         nonce=nonce,
-        code_hash=security.code_digest(security.payment_request_code(settings.secret_key, nonce)),
+        code_hash=security.code_digest(
+            shown_codes.payment_request_code(settings.secret_key, nonce)
+        ),
         status=RequestStatus.OPEN.value,
         created_at=now,
         created_by_id=ctx.actor.user_id,
@@ -211,7 +213,7 @@ def request_view(
     session: Session, settings: Settings, request: m.PaymentRequest
 ) -> PaymentRequestView:
     shop, currency = _shop_of(session, request)
-    code = security.payment_request_code(settings.secret_key, request.nonce)
+    code = shown_codes.payment_request_code(settings.secret_key, request.nonce)
     return PaymentRequestView(
         id=request.id,
         kind=request.kind,

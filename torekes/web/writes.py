@@ -4,7 +4,9 @@ A write that a double tap or a reload must not repeat carries a random one-time 
 made when the form was drawn, and runs through the same idempotent write as the API's
 ``Idempotency-Key`` (``write_once``): the same form sent again gets the first outcome back and
 changes nothing, while the key sent with another form is refused (``idempotency_key_reused``);
-``write_once_as_api`` stores and reads the outcome as the API's own write does.
+``write_once_as_api`` stores and reads the outcome as the API's own write does. A refusal once
+the write has begun is kept as the API keeps it, so the same form sent again shows the same
+refusal page.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from torekes.api.errors import refusal_problem
 from torekes.domain.access import Principal
 from torekes.kit.unit_of_work import (
+    KeyedRequest,
     WriteContext,
     request_fingerprint,
     write,
@@ -48,6 +52,12 @@ def as_api(schema: type[BaseModel]) -> StoredAs[object]:
     return lambda result: (201, schema.model_validate(result).model_dump(mode="json"))
 
 
+def keyed(page: PageContext, key: str, fingerprint: str) -> KeyedRequest:
+    """The form's one-time key as the unit of work keeps it, refusals stored as the API's."""
+    path = page.request.url.path
+    return KeyedRequest(key, fingerprint, page.settings.secret_key, refusal_problem(path))
+
+
 def write_once(
     page: PageContext,
     actor: Principal,
@@ -61,8 +71,8 @@ def write_once(
     that came without a key, where a page allows that) runs the write as it is."""
     if key is None:
         return stored_as(write(page.db, actor, operation))[1]
-    fingerprint = form_fingerprint(page.request.url.path, asked)
-    return write_idempotently(page.db, actor, key, fingerprint, operation, stored_as).body
+    request = keyed(page, key, form_fingerprint(page.request.url.path, asked))
+    return write_idempotently(page.db, actor, request, operation, stored_as).body
 
 
 def write_once_as_api(

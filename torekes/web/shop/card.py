@@ -25,7 +25,7 @@ from torekes.web.problems import N_
 from torekes.web.session import CurrentPage, PageContext
 from torekes.web.shop.forms import COUNTER_PROBLEM, Memo, Typed, at_the_counter
 from torekes.web.shop.keepers import own_shop, shops_form
-from torekes.web.writes import as_api, form_fingerprint, new_key
+from torekes.web.writes import as_api, form_fingerprint, keyed, new_key
 
 router = APIRouter(include_in_schema=False)
 
@@ -129,8 +129,8 @@ def _asked(page: PageContext, actor: Principal, sent: SentCharge) -> ChargeForm:
 def _charge_once(
     page: PageContext, actor: Principal, form: ChargeForm, pin: str, key: str
 ) -> StoredResponse:
-    fingerprint = form.fingerprint()
-    stored = stored_response(page.db, actor, key, fingerprint)
+    request = keyed(page, key, form.fingerprint())
+    stored = stored_response(page.db, actor, request)
     if stored is not None:  # a second tap: the first outcome, without trying the PIN again
         return stored
     command = ChargeCommand(form.shop.id, form.card, pin, form.minor, form.memo)
@@ -140,7 +140,7 @@ def _charge_once(
         actor,
         command,
         lambda operation: write_idempotently(
-            page.db, actor, key, fingerprint, operation, as_api(ReceiptOut)
+            page.db, actor, request, operation, as_api(ReceiptOut)
         ),
     )
 
