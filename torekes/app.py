@@ -34,6 +34,7 @@ from torekes.api.routes import (
 )
 from torekes.api.security_headers import SecurityHeadersMiddleware
 from torekes.db.engine import Database
+from torekes.kit.guessing import MissLimiter
 from torekes.observability import exposition
 from torekes.observability.ledger_figures import LedgerFigures
 from torekes.observability.requests import RequestMetrics
@@ -132,4 +133,5 @@ def attach(app: FastAPI, settings: Settings) -> None:
     database = Database(settings.database_url)
     app.state.settings = settings
     app.state.db = database
+    app.state.code_misses = MissLimiter(settings.code_max_misses, settings.code_window_seconds)
     app.state.ledger_figures = LedgerFigures(database)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import math
 from collections import Counter
 from decimal import Decimal
@@ -60,12 +62,31 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Brussels"
     environment: Environment = Environment.DEVELOPMENT
     token_lifetime_days: int = Field(default=30, ge=1, le=3650)
+    # Failed password sign-ins within the window: per username from one client address, per
+    # client address over all usernames, and two ceilings (per username and in all) past which
+    # only addresses a username has signed in from before may go on trying.
     login_max_failures: int = Field(default=10, ge=1)
+    login_client_max_failures: int = Field(default=30, ge=1)
+    login_username_ceiling: int = Field(default=100, ge=1)
+    login_total_ceiling: int = Field(default=1000, ge=1)
     login_window_seconds: int = Field(default=900, ge=1)
     # Wrong card PINs tolerated per shop within the window, across all cards (five in a row
     # lock a single card regardless).
     pin_shop_max_failures: int = Field(default=20, ge=1)
     pin_window_seconds: int = Field(default=3600, ge=1)
+    # Failed sign-ins with a member card at the counter within the PIN window: per card number
+    # from one client address, per client address over all numbers, and the ceilings per card
+    # number and in all past which only addresses the card has signed in from may go on.
+    card_sign_in_max_failures: int = Field(default=5, ge=1)
+    card_sign_in_client_max_failures: int = Field(default=20, ge=1)
+    card_sign_in_card_ceiling: int = Field(default=10, ge=1)
+    card_sign_in_total_ceiling: int = Field(default=200, ge=1)
+    # Claim codes, short codes and payment-request codes that name nothing, per client address
+    # within the window, counted in each service process.
+    code_max_misses: int = Field(default=30, ge=1)
+    code_window_seconds: int = Field(default=600, ge=1)
+    # Keys the pepper mixed into every PIN before argon2; empty: derived from the secret key.
+    pin_pepper: str = ""
     # Sign-in and PIN attempts are kept this long (at least as long as the windows above), and
     # idempotency records this long: a key can be retried for that long (``torekes purge``).
     attempts_retention_days: int = Field(default=30, ge=1, le=3650)
@@ -165,6 +186,13 @@ class Settings(BaseSettings):
                 "TOREKES_ATTEMPTS_RETENTION_DAYS must cover the sign-in and PIN windows"
             )
         return self
+
+    @property
+    def pin_pepper_key(self) -> bytes:
+        """The key of the PINs' pepper: its own setting, or derived from the secret key."""
+        if self.pin_pepper:
+            return self.pin_pepper.encode()
+        return hmac.new(self.secret_key.encode(), b"torekes pin pepper", hashlib.sha256).digest()
 
     def public_url(self, path: str) -> str:
         """The address of ``path`` as people's phones reach it (what QR codes hold)."""

@@ -32,7 +32,9 @@ def _leave_traces(ledger: Ledger, settings: Settings) -> None:
     """A failed sign-in, a wrong PIN at a shop and a write made with an Idempotency-Key."""
     member = ledger.user(Role.MEMBER)
     with pytest.raises(errors.InvalidCredentials):
-        auth.sign_in(ledger.db, settings, member.principal.username, "not-the-password")
+        auth.sign_in(
+            ledger.db, settings, member.principal.username, "not-the-password", "192.0.2.1"
+        )
     ledger.currency()
     keeper = ledger.user(Role.SHOPKEEPER)
     shop = ledger.account(AccountKind.SHOP, keeper)

@@ -1,6 +1,7 @@
 """Signing in at the counter with a member card and its PIN, and the card's QR in the wallet:
-the same five-try lock as at a shop, failures counted per card number, nothing granted on a
-wrong PIN."""
+failures throttled per card number and client address, per client address and past a ceiling
+only for new addresses, never locking the card; one answer for every wrong number or PIN; nothing
+granted on a wrong PIN."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from tests.support import PASSWORD, Actor, Ledger
 from tests.web.conftest import BASE, csrf_of
 from torekes.db import models as m
 from torekes.domain.access import Role
+from torekes.kit import security
 from torekes.kit.unit_of_work import write
 from torekes.settings import Settings
 from torekes.spending import cards
@@ -114,41 +116,108 @@ def test_a_password_session_is_kept_for_the_token_lifetime(
     )
 
 
-def test_a_wrong_pin_says_how_many_tries_are_left_and_grants_nothing(
-    browser: TestClient, card: CardView, ledger: Ledger, settings: Settings
+def _from(settings: Settings, host: str) -> TestClient:
+    """Another browser, at another client address, on the same application."""
+    return TestClient(app_for(settings), base_url=BASE, client=(host, 40000))
+
+
+def _wrong_number_of(card: CardView) -> str:
+    digits = card.number.replace(" ", "")
+    return digits[:-1] + str((int(digits[-1]) + 1) % 10)
+
+
+@pytest.mark.parametrize("case", ["wrong pin", "no such card", "wrong check digit", "no number"])
+def test_no_card_a_wrong_check_digit_and_a_wrong_pin_answer_alike(
+    browser: TestClient,
+    card: CardView,
+    ledger: Ledger,
+    monkeypatch: pytest.MonkeyPatch,
+    case: str,
 ) -> None:
+    """The same status, the same words and one argon2 check each, so that neither the answer
+    nor its time tells a stranger whether a number is a card."""
+    typed, pin = {
+        "wrong pin": (card.number, "1111"),
+        "no such card": ("1234567897", PIN),
+        "wrong check digit": (_wrong_number_of(card), PIN),
+        "no number": ("not a number", PIN),
+    }[case]
+    checks: list[str] = []
+    real_verify = security.verify_password
+
+    def counted(password_hash: str, password: str) -> bool:
+        checks.append(password_hash)
+        return real_verify(password_hash, password)
+
+    monkeypatch.setattr(security, "verify_password", counted)
     before = _tokens(ledger)
-    response = _with_card(browser, card.number.replace(" ", ""), "1111")
-    assert response.status_code == 403
-    assert "nog 4 keer" in response.text
-    assert SESSION_COOKIE not in browser.cookies
-    assert _tokens(ledger) == before
-    right = _with_card(browser, card.number, PIN)
-    assert right.status_code == 303
-    shown = cards.get_card(ledger.db, settings, ledger.admin.principal, card.id)
-    assert shown.tries_left == 5  # a right PIN clears the count
-
-
-def test_five_wrong_pins_lock_the_card_for_the_counter_too(
-    browser: TestClient, card: CardView, ledger: Ledger, settings: Settings
-) -> None:
-    statuses = [_with_card(browser, card.number, f"{1000 + n}").status_code for n in range(5)]
-    assert statuses == [403, 403, 403, 403, 409]
-    assert cards.get_card(ledger.db, settings, ledger.admin.principal, card.id).locked
-    locked = _with_card(browser, card.number, PIN)
-    assert locked.status_code in (409, 429)  # locked, and the number's failures are counted too
-    assert SESSION_COOKIE not in browser.cookies
-
-
-@pytest.mark.parametrize("typed", ["1234567890", "12345", "not a number", "9" * 40])
-def test_a_number_that_is_no_card_is_refused(
-    browser: TestClient, card: CardView, ledger: Ledger, typed: str
-) -> None:
-    before = _tokens(ledger)
-    response = _with_card(browser, typed, PIN)
+    response = _with_card(browser, typed, pin)
     assert response.status_code == 401
-    assert "geen kaartnummer" in response.text
+    assert "Het kaartnummer of de pincode klopt niet" in response.text
+    assert "keer proberen" not in response.text
+    assert len(checks) == 1
+    assert SESSION_COOKIE not in browser.cookies
     assert _tokens(ledger) == before
+
+
+def test_wrong_pins_at_the_counter_never_lock_the_card(
+    browser: TestClient, card: CardView, ledger: Ledger, settings: Settings
+) -> None:
+    """A stranger's five wrong PINs slow only the stranger down; the card stays usable at the
+    counter from elsewhere and at the shops."""
+    statuses = [_with_card(browser, card.number, f"{1000 + n}").status_code for n in range(6)]
+    assert statuses == [401] * 5 + [429]
+    assert _with_card(browser, card.number, PIN).status_code == 429
+    shown = cards.get_card(ledger.db, settings, ledger.admin.principal, card.id)
+    assert not shown.locked
+    assert shown.tries_left == 5
+    elsewhere = _from(settings, "198.51.100.20")
+    assert _with_card(elsewhere, card.number, PIN).status_code == 303
+
+
+def test_a_sweep_across_numbers_from_one_address_is_stopped(
+    browser: TestClient, card: CardView, settings: Settings
+) -> None:
+    limit = settings.card_sign_in_client_max_failures
+    numbers = [f"{body:09d}" for body in range(100_000_000, 100_000_000 + limit)]
+    statuses = {_with_card(browser, number + "0", "1234").status_code for number in numbers}
+    assert statuses == {401}
+    refused = _with_card(browser, card.number, PIN)
+    assert refused.status_code == 429
+    assert int(refused.headers["retry-after"]) >= 1
+    assert "Te veel pogingen" in refused.text
+    assert _with_card(_from(settings, "198.51.100.21"), card.number, PIN).status_code == 303
+
+
+def test_past_the_cards_ceiling_the_counter_it_signed_in_from_still_works(
+    browser: TestClient, card: CardView, settings: Settings
+) -> None:
+    counter = _from(settings, "198.51.100.30")
+    assert _with_card(counter, card.number, PIN).status_code == 303
+    ceiling = settings.card_sign_in_card_ceiling
+    per_address = settings.card_sign_in_max_failures
+    for index in range(-(-ceiling // per_address)):
+        guesser = _from(settings, f"203.0.113.{index + 1}")
+        for attempt in range(per_address):
+            assert _with_card(guesser, card.number, f"{2000 + attempt}").status_code == 401
+    newcomer = _from(settings, "198.51.100.31")
+    assert _with_card(newcomer, card.number, PIN).status_code == 429
+    again = _from(settings, "198.51.100.30")
+    assert _with_card(again, card.number, PIN).status_code == 303
+
+
+def test_a_card_locked_at_shops_says_so_only_to_the_right_pin(
+    browser: TestClient, card: CardView, ledger: Ledger
+) -> None:
+    with ledger.db.write_session() as session:
+        row = session.get(m.MemberCard, card.id)
+        assert row is not None
+        row.pin_failures = 5
+        row.locked_at = row.issued_at
+        session.commit()
+    assert _with_card(browser, card.number, "1111").status_code == 401
+    assert _with_card(browser, card.number, PIN).status_code == 409
+    assert SESSION_COOKIE not in browser.cookies
 
 
 def test_failures_on_one_number_are_rate_limited(browser: TestClient, member: Actor) -> None:

@@ -98,13 +98,24 @@ class ApiToken(Base):
 
 
 class LoginAttempt(Base):
-    """Failed sign-ins, counted per username over a sliding window to slow password guessing."""
+    """Sign-ins by password (``kind`` password, ``username`` the username) and by member card
+    at the counter (``kind`` card, ``username`` the typed card number): the failures, counted
+    per subject and client address over a sliding window, and the last success of each subject
+    from each client address, which marks an address the subject is known to sign in from."""
 
     __tablename__ = "login_attempts"
-    __table_args__ = (Index("ix_login_attempts_username_at", "username", "attempted_at"),)
+    __table_args__ = (
+        CheckConstraint("kind IN ('password', 'card')", name="kind_known"),
+        Index("ix_login_attempts_username_at", "username", "attempted_at"),
+        Index("ix_login_attempts_client_at", "client", "attempted_at"),
+        Index("ix_login_attempts_at", "attempted_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), default="password", server_default="password")
     username: Mapped[str] = mapped_column(String(64))
+    client: Mapped[str] = mapped_column(String(64), default="")
+    succeeded: Mapped[bool] = mapped_column(default=False, server_default=false())
     attempted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

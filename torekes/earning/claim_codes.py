@@ -144,6 +144,17 @@ def code_url(settings: Settings, code: str) -> str:
     return settings.public_url(f"/c/{code}")
 
 
+def known_code(db: Database, sent: str) -> int | None:
+    """The id of the code a volunteer sent, read without writing anything; ``None`` if it names
+    no code. Pages and routes ask this first (see ``torekes.kit.guessing``), so that a miss never
+    opens a write."""
+    with db.read_session() as session:
+        try:
+            return find_code(session, sent).id
+        except errors.CodeNotFound:
+            return None
+
+
 def find_code(session: Session, sent: str) -> m.ClaimCode:
     """The code a volunteer sent: the full code from the QR, or the short code they typed."""
     found = queries.code_by_digest(session, security.code_digest(sent), short=False)

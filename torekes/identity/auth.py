@@ -1,22 +1,21 @@
 """Signing in, resolving bearer tokens to principals, and revoking tokens.
 
 Password checks (argon2, deliberately slow) run outside any write transaction so they never hold
-the database's write lock. Failed attempts per username are counted in the database over a
-sliding window; under heavy concurrency a few guesses past the limit may slip through together,
-never more than the number of requests in flight.
+the database's write lock. Failed attempts are throttled per username and client address, per
+client address, and past ceilings only for addresses the username has not signed in from
+(``torekes.identity.attempts``), so a stranger's guesses never keep the owner out. A right
+password whose hash was made with older argon2 parameters is hashed again with today's.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
-from sqlalchemy.orm import Session
+from datetime import UTC, datetime
 
 from torekes.db import models as m
 from torekes.db.engine import Database
 from torekes.domain import access, errors
 from torekes.domain.access import Principal, Role
-from torekes.identity import queries
+from torekes.identity import attempts, queries
 from torekes.identity.users import IssuedToken, issue_token
 from torekes.kit import audit_trail, security
 from torekes.kit.unit_of_work import WriteContext, write
@@ -26,14 +25,19 @@ MAX_USERNAME_LENGTH = 64
 MAX_PASSWORD_LENGTH = 1024
 
 
-def sign_in(db: Database, settings: Settings, username: str, password: str) -> IssuedToken:
+def sign_in(
+    db: Database, settings: Settings, username: str, password: str, client: str
+) -> IssuedToken:
+    """A token for the user when the password is right; ``client`` is the request's client
+    address (``torekes.api.client``), by which failures are counted."""
     if not _plausible(username, MAX_USERNAME_LENGTH) or not _plausible(
         password, MAX_PASSWORD_LENGTH
     ):
         # No such user can exist; refuse before touching the database with it.
         raise errors.InvalidCredentials()
+    limits = attempts.password_limits(settings)
     with db.read_session() as session:
-        check_attempts_left(session, settings, username)
+        attempts.check(session, limits, username, client)
         user = queries.user_by_username(session, username)
         password_hash = user.password_hash if user is not None and user.is_active else None
         user_id = user.id if user is not None else None
@@ -46,25 +50,24 @@ def sign_in(db: Database, settings: Settings, username: str, password: str) -> I
 
     system = Principal(user_id=user_id or 0, username=username, role=Role.MEMBER)
     if not valid:
-        write(db, system, lambda ctx: ctx.session.add(m.LoginAttempt(username=username)))
+        write(
+            db, system, lambda ctx: attempts.record_failure(ctx.session, limits, username, client)
+        )
         raise errors.InvalidCredentials()
     assert user_id is not None
+    assert password_hash is not None
+    # Hashed again outside the write, as slowly as any argon2 hash.
+    rehashed = security.hash_password(password) if security.needs_rehash(password_hash) else None
 
     def succeed(ctx: WriteContext) -> IssuedToken:
-        queries.forget_failures(ctx.session, username)
+        attempts.record_success(ctx.session, limits, username, client)
+        if rehashed is not None:
+            user = ctx.session.get(m.User, user_id)
+            if user is not None and user.password_hash == password_hash:
+                user.password_hash = rehashed
         return issue_token(ctx, settings, user_id, name="password sign-in")
 
     return write(db, system, succeed)
-
-
-def check_attempts_left(session: Session, settings: Settings, key: str) -> None:
-    """Refuse (429) while ``key`` has had too many failed sign-ins in the window."""
-    now = m.utcnow()
-    window_start = now - timedelta(seconds=settings.login_window_seconds)
-    failures = queries.count_failures_since(session, key, window_start)
-    if failures >= settings.login_max_failures:
-        oldest = queries.oldest_failure_since(session, key, window_start)
-        raise errors.RateLimited(retry_after=_seconds_until_free(oldest, settings, now))
 
 
 def principal_for_token(db: Database, settings: Settings, token: str) -> Principal:
@@ -104,10 +107,3 @@ def _plausible(value: str, max_length: int) -> bool:
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def _seconds_until_free(oldest: datetime | None, settings: Settings, now: datetime) -> int:
-    if oldest is None:
-        return settings.login_window_seconds
-    free_at = _aware(oldest) + timedelta(seconds=settings.login_window_seconds)
-    return max(1, int((free_at - now).total_seconds()) + 1)

@@ -43,22 +43,48 @@ def live_tokens_of(session: Session, user_id: int, now: datetime) -> list[ApiTok
     return list(session.scalars(statement))
 
 
-def count_failures_since(session: Session, username: str, since: datetime) -> int:
-    statement = select(func.count()).where(
-        LoginAttempt.username == username, LoginAttempt.attempted_at > since
+def count_failures(
+    session: Session,
+    kind: str,
+    since: datetime,
+    *,
+    subject: str | None = None,
+    client: str | None = None,
+) -> tuple[int, datetime | None]:
+    """How many failed sign-ins of ``kind`` since ``since`` (of one subject, from one client
+    address, or both), and when the oldest of them was."""
+    statement = select(func.count(), func.min(LoginAttempt.attempted_at)).where(
+        LoginAttempt.kind == kind,
+        LoginAttempt.succeeded.is_(False),
+        LoginAttempt.attempted_at > since,
     )
-    return session.scalar(statement) or 0
+    if subject is not None:
+        statement = statement.where(LoginAttempt.username == subject)
+    if client is not None:
+        statement = statement.where(LoginAttempt.client == client)
+    count, oldest = session.execute(statement).one()
+    return count or 0, oldest
 
 
-def oldest_failure_since(session: Session, username: str, since: datetime) -> datetime | None:
-    statement = select(func.min(LoginAttempt.attempted_at)).where(
-        LoginAttempt.username == username, LoginAttempt.attempted_at > since
+def has_signed_in_from(session: Session, kind: str, subject: str, client: str) -> bool:
+    statement = select(LoginAttempt.id).where(
+        LoginAttempt.kind == kind,
+        LoginAttempt.username == subject,
+        LoginAttempt.client == client,
+        LoginAttempt.succeeded.is_(True),
     )
-    return session.scalar(statement)
+    return session.scalars(statement.limit(1)).first() is not None
 
 
-def forget_failures(session: Session, username: str) -> None:
-    session.execute(delete(LoginAttempt).where(LoginAttempt.username == username))
+def forget_attempts(session: Session, kind: str, subject: str, client: str) -> None:
+    """Drop one subject's failures and earlier success from one client address."""
+    session.execute(
+        delete(LoginAttempt).where(
+            LoginAttempt.kind == kind,
+            LoginAttempt.username == subject,
+            LoginAttempt.client == client,
+        )
+    )
 
 
 def users_by_ids(session: Session, user_ids: Collection[int]) -> list[User]:

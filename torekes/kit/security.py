@@ -1,8 +1,15 @@
-"""Secrets: argon2 password hashes and opaque API tokens stored as keyed digests.
+"""Secrets: argon2 password and PIN hashes, and opaque API tokens stored as keyed digests.
 
-Passwords are low-entropy, so they get argon2 (slow on purpose). API tokens carry 256 random
-bits, so a keyed SHA-256 (HMAC with the installation's secret key) is enough to store them: a
-stolen table of digests gives away no usable token.
+Passwords are low-entropy, so they get argon2 (slow on purpose); a hash made with older argon2
+parameters is made again at the next right password (``needs_rehash``). A PIN has so few
+possible values that argon2 alone would not protect it in a copied database, so it is peppered
+first: argon2 hashes HMAC-SHA-256(pepper key, PIN), where the key comes from the settings
+(``TOREKES_PIN_PEPPER``, or derived from the secret key) and is never stored in the database.
+Peppered hashes carry the prefix ``peppered$``; a hash without it is an older plain argon2 hash of
+the PIN, still accepted and replaced by a peppered one at its next right PIN.
+
+API tokens carry 256 random bits, so a keyed SHA-256 (HMAC with the installation's secret key) is
+enough to store them: a stolen table of digests gives away no usable token.
 """
 
 from __future__ import annotations
@@ -29,6 +36,37 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """Whether a hash was made with other argon2 parameters than today's."""
+    try:
+        return _hasher.check_needs_rehash(password_hash)
+    except InvalidHashError:
+        return True
+
+
+PEPPERED = "peppered$"
+
+
+def _peppered(pepper_key: bytes, pin: str) -> str:
+    return hmac.new(pepper_key, pin.encode(), hashlib.sha256).hexdigest()
+
+
+def hash_pin(pepper_key: bytes, pin: str) -> str:
+    return PEPPERED + _hasher.hash(_peppered(pepper_key, pin))
+
+
+def verify_pin(pepper_key: bytes, pin_hash: str, pin: str) -> bool:
+    """One argon2 check of ``pin``, against a peppered hash or an older plain one."""
+    if pin_hash.startswith(PEPPERED):
+        return verify_password(pin_hash.removeprefix(PEPPERED), _peppered(pepper_key, pin))
+    return verify_password(pin_hash, pin)
+
+
+def pin_needs_rehash(pin_hash: str) -> bool:
+    """Whether a PIN's hash is an older unpeppered one, or made with older argon2 parameters."""
+    return not pin_hash.startswith(PEPPERED) or needs_rehash(pin_hash.removeprefix(PEPPERED))
 
 
 @cache

@@ -9,7 +9,13 @@ many requests at once, and the slow argon2 check never holds a write lock:
    ``pending`` attempt). Five failures lock the card, so at most five guesses are ever in flight.
 2. Check the PIN against its argon2 hash, outside any transaction.
 3. Under the lock again: a wrong PIN stays counted (the fifth locks the card); a right one resets
-   the count. Only then is the payment made, in its own transaction.
+   the count (and replaces an unpeppered or outdated PIN hash). Only then is the payment made, in
+   its own transaction.
+
+Wrong PINs at a shop do lock the card, unlike those at the anonymous counter sign-in
+(``torekes.spending.card_sign_in``): a shop is a signed-in, accountable party whose every attempt
+is recorded with who made it, and the member stands at its till; the per-shop limit below bounds
+how many cards any one shop can try, so no shop can sweep card numbers or lock cards at will.
 
 An attempt whose third step never ran (a crash) stays counted as a failure.
 """
@@ -178,8 +184,11 @@ def charge(
     """Check the card's PIN, then charge the card's member. ``commit`` runs the payment's write
     (the API passes one that honours ``Idempotency-Key``)."""
     attempt = write(db, actor, lambda ctx: _begin_attempt(ctx, settings, command))
-    right = security.verify_password(attempt.pin_hash, command.pin)
-    write(db, actor, lambda ctx: _finish_attempt(ctx, attempt, right))
+    pepper = settings.pin_pepper_key
+    right = security.verify_pin(pepper, attempt.pin_hash, command.pin)
+    upgrade = right and security.pin_needs_rehash(attempt.pin_hash)
+    rehashed = security.hash_pin(pepper, command.pin) if upgrade else None
+    write(db, actor, lambda ctx: _finish_attempt(ctx, attempt, right, rehashed))
     return commit(lambda ctx: pay_with_card(ctx, settings, command, attempt.card_id))
 
 
@@ -266,7 +275,9 @@ def _begin_attempt(ctx: WriteContext, settings: Settings, command: ChargeCommand
     return _Attempt(attempt.id, card.id, pin_hash)
 
 
-def _finish_attempt(ctx: WriteContext, attempt: _Attempt, right: bool) -> None:
+def _finish_attempt(
+    ctx: WriteContext, attempt: _Attempt, right: bool, rehashed: str | None
+) -> None:
     session = ctx.session
     card = _locked_card(session, attempt.card_id)
     row = lock(session, m.PinAttempt, attempt.attempt_id)
@@ -274,6 +285,8 @@ def _finish_attempt(ctx: WriteContext, attempt: _Attempt, right: bool) -> None:
     row.outcome = "right" if right else "wrong"
     if right and card.status == CardStatus.ACTIVE and card.locked_at is None:
         card.pin_failures = 0
+        if rehashed is not None and card.pin_hash == attempt.pin_hash:
+            card.pin_hash = rehashed
         return
     if not right and is_locked(card.pin_failures) and card.locked_at is None:
         card.locked_at = clock.now()
@@ -338,7 +351,7 @@ def _issue(
         nonce=nonce,
         code_hash=security.code_digest(shown_codes.card_code(settings.secret_key, nonce)),
         number=_free_number(ctx.session),
-        pin_hash=security.hash_password(pin),
+        pin_hash=security.hash_pin(settings.pin_pepper_key, pin),
         status=CardStatus.ACTIVE.value,
         pin_failures=0,
         issued_at=clock.now(),

@@ -236,6 +236,15 @@ def request_url(settings: Settings, code: str) -> str:
     return settings.public_url(f"/p/{code}")
 
 
+def known_request(db: Database, code: str) -> int | None:
+    """The id of the request a code names, read without writing anything; ``None`` if none.
+    Pages and routes ask this first (see ``torekes.kit.guessing``), so that a miss never opens a
+    write."""
+    with db.read_session() as session:
+        found = queries.request_by_digest(session, security.code_digest(code), for_update=False)
+        return None if found is None else found.id
+
+
 def _find(session: Session, code: str, *, for_update: bool = False) -> m.PaymentRequest:
     found = queries.request_by_digest(session, security.code_digest(code), for_update=for_update)
     if found is None:

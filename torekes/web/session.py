@@ -103,7 +103,10 @@ class PageContext:
         """A refusal of the services as a page in plain words, with the status code the API
         gives it; ``words`` are a page's own words for some codes, said instead of the usual."""
         message = (words or {}).get(error.code) or plain_words(error)
-        return self.refuse(message, status_of(error), template, **values)
+        response = self.refuse(message, status_of(error), template, **values)
+        if isinstance(error, errors.RateLimited):
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response
 
     def refuse(
         self, message: str, status_code: int = 422, template: str = PROBLEM_PAGE, **values: Any

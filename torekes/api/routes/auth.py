@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
+from torekes.api.client import ClientAddress
 from torekes.api.deps import BearerToken, CurrentPrincipal, DbDep, SettingsDep
 from torekes.api.routes.common import problems
 from torekes.api.schemas import TokenOut
@@ -18,10 +19,16 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 
 @router.post("/token", response_model=TokenOut, responses=problems(400, 401, 413, 422, 429))
 def sign_in(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], db: DbDep, settings: SettingsDep
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    db: DbDep,
+    settings: SettingsDep,
+    client: ClientAddress,
 ) -> TokenOut:
-    """Exchange a username and password for a bearer token."""
-    issued = auth.sign_in(db, settings, form.username, form.password)
+    """Exchange a username and password for a bearer token. Failed attempts are counted per
+    username and client address and per client address: past the limits, that client gets 429
+    `too_many_attempts` with `Retry-After`, while the right password from elsewhere still
+    works."""
+    issued = auth.sign_in(db, settings, form.username, form.password, client)
     return TokenOut(
         access_token=issued.access_token,
         expires_at=issued.expires_at,

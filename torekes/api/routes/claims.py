@@ -8,8 +8,17 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter
 
+from torekes.api.code_guard import CodeGuardDep
 from torekes.api.deps import CurrentPrincipal, DbDep, SettingsDep, WriterDep
-from torekes.api.routes.common import DEFAULT_LIMIT, READ, WRITE, ClaimId, Cursor, Limit
+from torekes.api.routes.common import (
+    DEFAULT_LIMIT,
+    READ,
+    WRITE,
+    ClaimId,
+    Cursor,
+    Limit,
+    problems,
+)
 from torekes.api.schemas import (
     MAX_ID,
     BulkDecisionIn,
@@ -30,10 +39,14 @@ ResolutionList = TypeAdapter(list[ResolutionOut])
 OptionalId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
-@router.post("", status_code=201, response_model=ClaimOut, responses=WRITE)
-def create_claim(body: ClaimIn, writer: WriterDep, settings: SettingsDep) -> JSONResponse:
+@router.post("", status_code=201, response_model=ClaimOut, responses={**WRITE, **problems(429)})
+def create_claim(
+    body: ClaimIn, writer: WriterDep, settings: SettingsDep, guard: CodeGuardDep
+) -> JSONResponse:
     """Claim the reward of a code (a member). Paid at once (`paid`), or held on the project's
-    budget until a coordinator decides (`pending`)."""
+    budget until a coordinator decides (`pending`). Too many codes that name nothing from one
+    client address are refused with 429 `too_many_attempts` for a while."""
+    guard.claim_code(body.code)
     command = ClaimCommand(body.code, body.hours, body.account_id)
     return writer.run(lambda ctx: claims.claim(ctx, settings, command), ClaimOut, 201)
 

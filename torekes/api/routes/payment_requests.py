@@ -8,9 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
+from torekes.api.code_guard import KnownRequestCode
 from torekes.api.deps import CurrentPrincipal, DbDep, SettingsDep, WriterDep
 from torekes.api.images import IMAGE_RESPONSES, ImageFormat, qr_image
-from torekes.api.routes.common import DEFAULT_LIMIT, READ, WRITE, Cursor, Limit, RequestCode
+from torekes.api.routes.common import DEFAULT_LIMIT, READ, WRITE, Cursor, Limit, problems
 from torekes.api.schemas import (
     MAX_ID,
     Page,
@@ -61,10 +62,15 @@ def list_requests(
     return Page[PaymentRequestOut].model_validate(page)
 
 
-@router.get("/{code}", response_model=PaymentRequestPublicOut, responses=READ)
+# A code that names nothing counts against the client; too many are 429 for a while.
+GUESSED_READ = {**READ, **problems(429)}
+GUESSED_WRITE = {**WRITE, **problems(429)}
+
+
+@router.get("/{code}", response_model=PaymentRequestPublicOut, responses=GUESSED_READ)
 async def open_request(
-    code: RequestCode,
     actor: CurrentPrincipal,
+    code: KnownRequestCode,
     db: DbDep,
     wait: Annotated[
         float,
@@ -80,11 +86,15 @@ async def open_request(
     return await payment_requests.watch(db, actor, code, wait)
 
 
-@router.get("/{code}/qr.{image_format}", response_class=Response, responses=IMAGE_RESPONSES)
+@router.get(
+    "/{code}/qr.{image_format}",
+    response_class=Response,
+    responses={**IMAGE_RESPONSES, **problems(429)},
+)
 def request_qr(
-    code: RequestCode,
-    image_format: ImageFormat,
     actor: CurrentPrincipal,
+    code: KnownRequestCode,
+    image_format: ImageFormat,
     db: DbDep,
     settings: SettingsDep,
 ) -> Response:
@@ -93,9 +103,9 @@ def request_qr(
     return qr_image(request.url, image_format)
 
 
-@router.post("/{code}/pay", status_code=201, response_model=ReceiptOut, responses=WRITE)
+@router.post("/{code}/pay", status_code=201, response_model=ReceiptOut, responses=GUESSED_WRITE)
 def pay(
-    code: RequestCode, writer: WriterDep, settings: SettingsDep, body: PayIn | None = None
+    writer: WriterDep, code: KnownRequestCode, settings: SettingsDep, body: PayIn | None = None
 ) -> JSONResponse:
     """Pay the request from your own account (a member, or a shop paying another shop); the
     answer is your receipt. A one-off request is paid at most once."""
@@ -105,7 +115,7 @@ def pay(
     )
 
 
-@router.post("/{code}/cancel", response_model=PaymentRequestOut, responses=WRITE)
-def cancel(code: RequestCode, writer: WriterDep, settings: SettingsDep) -> JSONResponse:
+@router.post("/{code}/cancel", response_model=PaymentRequestOut, responses=GUESSED_WRITE)
+def cancel(writer: WriterDep, code: KnownRequestCode, settings: SettingsDep) -> JSONResponse:
     """Withdraw an open request, or retire a standing QR (its shop)."""
     return writer.run(lambda ctx: payment_requests.cancel(ctx, settings, code), PaymentRequestOut)

@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
+from torekes.api.code_guard import guard_of
 from torekes.api.schemas import ClaimOut
 from torekes.domain.earning import RewardKind
 from torekes.earning import claims
@@ -30,6 +31,7 @@ router = APIRouter(include_in_schema=False)
 def claim_page(page: CurrentPage, code: Code) -> Response:
     actor = page.require(back=f"/c/{code}")
     with page.explaining():
+        guard_of(page.request, page.db).claim_code(code)
         activity = claims.preview(page.db, actor, code)
     return page.render(
         "member/claim.html",
@@ -49,6 +51,7 @@ def claim(
 ) -> Response:
     actor = page.require(back=f"/c/{code}")
     with page.explaining():
+        guard_of(page.request, page.db).claim_code(code)
         command = ClaimCommand(code, parse_hours(hours))
         made = write_once_as_api(
             page,

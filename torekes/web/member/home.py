@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import Response
 
+from torekes.api.client import client_address
 from torekes.api.errors import status_of
 from torekes.documents import qr
 from torekes.domain import errors
@@ -35,8 +36,9 @@ RECENT_ENTRIES = 10
 Text = Annotated[str, Form(max_length=200)]
 NextPath = Annotated[str | None, Query(alias="next", max_length=500)]
 FormNextPath = Annotated[str, Form(alias="next", max_length=500)]
-# Why signing in with a card failed, by the refusal's code, as the form says it.
-CARD_FAILURES = {"wrong_pin": "pin", "invalid_credentials": "number", "too_many_attempts": "wait"}
+# Why signing in with a card failed, by the refusal's code, as the form says it: a wrong number
+# and a wrong PIN are one refusal, so that the page tells a stranger nothing about the card.
+CARD_FAILURES = {"invalid_credentials": "wrong", "too_many_attempts": "wait"}
 
 
 @router.get("/login")
@@ -52,7 +54,9 @@ def login(
     next_path: FormNextPath = "/",
 ) -> Response:
     try:
-        issued = auth.sign_in(page.db, page.settings, username.strip(), password)
+        issued = auth.sign_in(
+            page.db, page.settings, username.strip(), password, client_address(page.request)
+        )
     except (errors.InvalidCredentials, errors.RateLimited) as error:
         failed = "wait" if isinstance(error, errors.RateLimited) else "wrong"
         return _sign_in_again(
@@ -77,20 +81,15 @@ def card_login(
     next_path: FormNextPath = "/",
 ) -> Response:
     try:
-        issued = card_sign_in.sign_in_with_card(page.db, page.settings, number, pin)
+        issued = card_sign_in.sign_in_with_card(
+            page.db, page.settings, number, pin, client_address(page.request)
+        )
     except errors.TorekesError as error:
         failed = CARD_FAILURES.get(error.code)
         if failed is None:
             return page.problem(error)
-        tries_left = error.extra.get("tries_left")
         return _sign_in_again(
-            page,
-            "member/login_card.html",
-            error,
-            next_path,
-            failed,
-            number=number,
-            tries_left=tries_left,
+            page, "member/login_card.html", error, next_path, failed, number=number
         )
     # At a shared counter: a short session whose cookie ends with the browser.
     return _signed_in(page, issued.access_token, next_path, None)
@@ -113,9 +112,12 @@ def _sign_in_again(
 ) -> Response:
     """The way to sign in once more, with the refusal's status, saying why it failed (``failed``)
     and keeping what was typed (but never the password or PIN)."""
-    return page.render(
+    response = page.render(
         template, status_of(error), next_path=safe_next(next_path), failed=failed, **typed
     )
+    if isinstance(error, errors.RateLimited):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def _signed_in(

@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
+from torekes.api.code_guard import guard_of
 from torekes.api.schemas import ReceiptOut
 from torekes.domain.spending import RequestKind, RequestStatus
 from torekes.spending import payment_requests
@@ -38,6 +39,7 @@ def payment_page(page: CurrentPage, code: Code) -> Response:
     """Whom and how much, and one button; or why it cannot be paid."""
     actor = page.require(back=f"/p/{code}")
     with page.explaining():
+        guard_of(page.request, page.db).payment_request(code)
         request = payment_requests.open_request(page.db, actor, code)
     if request.status != RequestStatus.OPEN.value:
         return page.refuse(NOT_OPEN[request.status], 409)
@@ -60,6 +62,7 @@ def pay(
 ) -> Response:
     actor = page.require(back=f"/p/{code}")
     with page.explaining():
+        guard_of(page.request, page.db).payment_request(code)
         request = payment_requests.open_request(page.db, actor, code)
         decimals = page.decimals_of(request.currency)
         typed = None if request.amount is not None else minor_units(amount, decimals)

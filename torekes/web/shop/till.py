@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import anyio.to_thread
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
+from torekes.api.code_guard import guard_of
 from torekes.api.errors import status_of
 from torekes.documents import qr
 from torekes.domain import errors
@@ -58,6 +60,7 @@ def show(page: CurrentPage, code: Code) -> Response:
     shop prints, for members to type the amount."""
     actor = page.require(*SHOP_KEEPERS)
     with page.explaining():
+        guard_of(page.request, page.db).payment_request(code)
         request = payment_requests.get_request(page.db, page.settings, actor, code)
     return page.render(
         "shop/till_request.html",
@@ -77,6 +80,7 @@ async def status(
     if page.principal is None:
         return JSONResponse({"status": "signed_out"}, status_code=401)
     try:
+        await anyio.to_thread.run_sync(guard_of(page.request, page.db).payment_request, code)
         view = await payment_requests.watch(page.db, page.principal, code, wait)
     except errors.TorekesError as error:
         return JSONResponse({"status": error.code}, status_code=status_of(error))
