@@ -109,6 +109,7 @@ def build(db: Database, settings: Settings) -> Scene:
         "transaction_id": str(payment),
         "redemption_id": str(waiting),
         "settlement_id": str(settlement.id),
+        "request_id": "1",  # the CSRF check refuses before any request is looked up
         "code": standing.code,
         "claim_code": community.claim_url.rsplit("/c/", 1)[1],
     }

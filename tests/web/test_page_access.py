@@ -26,6 +26,7 @@ ADMINISTERING = {
     "/admin/accounts/{account_id}",
     "/admin/accounts/{account_id}/statement.csv",
     "/admin/redemptions",
+    "/admin/approvals",
     "/admin/settlements/{settlement_id}/export.csv",
     "/admin/settlements/{settlement_id}/pain.001.xml",
     "/admin/audit",

@@ -1,54 +1,67 @@
-"""Four eyes on the largest entries: issuances, general entries and reversals above
-``TOREKES_FOUR_EYES_ABOVE`` are filed for a second administrator instead of posted.
+"""Four eyes on money that leaves without a second look: issuances, general entries, reversals,
+an administrator's transfers out of accounts they do not own, approving and paying redemptions,
+making and paying settlements, above ``TOREKES_FOUR_EYES_ABOVE``, are filed for a second
+administrator instead of done; so is making another administrator, whatever the threshold, once
+there is more than one active administrator.
 
-Each is first tried in full inside a savepoint, under every rule and lock it would post under, and
-rolled back: so a request that could never post is refused at once with the ledger's own error,
-and the size that decides is what the entry really moves. Approving runs the same command again
-(the ledger may have changed since; it is judged again), posts it, and links the request to its
-transaction, all in one database transaction. Every step is in the audit trail.
+Each money action is first tried in full inside a savepoint, under every rule and lock it would
+be done under, and rolled back: so a request that could never be done is refused at once with
+its area's own error, and the size that decides is what the action really moves. Approving runs
+the same command again (the state may have changed since; it is judged again), does it, and
+marks the request approved, all in one database transaction under the request's row lock, so it
+is done once. A new administrator's password is kept in the request only as its argon2 hash and
+never shown. Every step is in the audit trail.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
-from torekes.approvals import queries
+from torekes.approvals import operations, queries
+from torekes.approvals.operations import Done
 from torekes.db import models as m
 from torekes.db.engine import Database
 from torekes.db.locking import lock
 from torekes.db.rows import referenced
 from torekes.domain import access, errors
-from torekes.domain.access import Principal
+from torekes.domain.access import Principal, Role
 from torekes.domain.approvals import (
     ApprovalKind,
     ApprovalStatus,
     check_pending,
     check_second_admin,
-    moved_amount,
     needs_second_admin,
+    needs_second_admin_to_appoint,
+    shown_payload,
 )
-from torekes.domain.entries import Posting, TransactionKind
-from torekes.kit import audit_trail, clock
+from torekes.domain.users import check_password, check_username
+from torekes.identity import queries as identity_queries
+from torekes.identity import users
+from torekes.identity.read_models import UserView
+from torekes.identity.users import UserCommand
+from torekes.kit import audit_trail, clock, security
 from torekes.kit.unit_of_work import WriteContext
 from torekes.ledger import journal
-from torekes.ledger.journal import EntryCommand, IssuanceCommand
+from torekes.ledger.currencies import get_currency_id
+from torekes.ledger.journal import EntryCommand, IssuanceCommand, TransferCommand
 from torekes.ledger.queries import currency_by_code
 from torekes.ledger.read_models import TransactionView
-from torekes.spending import reversals
+from torekes.redemption import queries as redemption_queries
+from torekes.redemption import settlements
+from torekes.redemption.read_models import RedemptionView, SettlementView
 
 
 @dataclass(frozen=True, slots=True)
 class ApprovalView:
     id: int
     kind: str
-    currency: str
-    amount: int
+    currency: str | None  # None, as the amount, for making an administrator
+    amount: int | None
     payload: dict[str, Any]
     status: str
     requested_by_id: int
@@ -60,6 +73,7 @@ class ApprovalView:
 
 
 Outcome = TransactionView | ApprovalView
+T = TypeVar("T", TransactionView, RedemptionView, SettlementView)
 
 
 def issue(ctx: WriteContext, command: IssuanceCommand, above: Decimal | None) -> Outcome:
@@ -69,7 +83,7 @@ def issue(ctx: WriteContext, command: IssuanceCommand, above: Decimal | None) ->
         "memo": command.memo,
         "metadata": dict(command.metadata),
     }
-    return _post_or_file(ctx, ApprovalKind.ISSUANCE, payload, above)
+    return _do_or_file(ctx, ApprovalKind.ISSUANCE, payload, above, TransactionView)
 
 
 def post_entry(ctx: WriteContext, command: EntryCommand, above: Decimal | None) -> Outcome:
@@ -80,23 +94,102 @@ def post_entry(ctx: WriteContext, command: EntryCommand, above: Decimal | None) 
         "memo": command.memo,
         "metadata": dict(command.metadata),
     }
-    return _post_or_file(ctx, ApprovalKind.ENTRY, payload, above)
+    return _do_or_file(ctx, ApprovalKind.ENTRY, payload, above, TransactionView)
 
 
 def reverse(ctx: WriteContext, transaction_id: int, reason: str, above: Decimal | None) -> Outcome:
     payload = {"transaction_id": transaction_id, "reason": reason}
-    return _post_or_file(ctx, ApprovalKind.REVERSAL, payload, above)
+    return _do_or_file(ctx, ApprovalKind.REVERSAL, payload, above, TransactionView)
 
 
-def approve(ctx: WriteContext, request_id: int, note: str) -> TransactionView:
-    """Post the request's entry: an administrator other than the one who asked."""
+def transfer(ctx: WriteContext, command: TransferCommand, above: Decimal | None) -> Outcome:
+    """A transfer; an administrator's out of an account they do not own (a budget, a member's
+    or a shop's) waits for a second administrator above the threshold. Anyone moving their own
+    tokens is never held up."""
+    source = ctx.session.get(m.Account, command.from_account_id)
+    if source is None or not ctx.actor.is_admin or source.owner_id == ctx.actor.user_id:
+        return journal.transfer(ctx, command)
+    payload = {
+        "from_account_id": command.from_account_id,
+        "to_account_id": command.to_account_id,
+        "amount": command.amount,
+        "memo": command.memo,
+        "metadata": dict(command.metadata),
+    }
+    return _do_or_file(ctx, ApprovalKind.TRANSFER, payload, above, TransactionView)
+
+
+def approve_redemption(
+    ctx: WriteContext, redemption_id: int, above: Decimal | None
+) -> RedemptionView | ApprovalView:
+    """Approve a redemption, fixing its euros; above the threshold, once a second administrator
+    approves the request (the rate is the one in force then)."""
+    payload = {"redemption_id": redemption_id}
+    return _do_or_file(ctx, ApprovalKind.REDEMPTION_APPROVAL, payload, above, RedemptionView)
+
+
+def pay_redemption(
+    ctx: WriteContext, redemption_id: int, payout_reference: str, above: Decimal | None
+) -> RedemptionView | ApprovalView:
+    payload = {"redemption_id": redemption_id, "payout_reference": payout_reference}
+    return _do_or_file(ctx, ApprovalKind.REDEMPTION_PAYMENT, payload, above, RedemptionView)
+
+
+def create_settlement(
+    ctx: WriteContext, currency: str, above: Decimal | None
+) -> SettlementView | ApprovalView:
+    """Gather the currency's approved redemptions into a settlement. A filed one names the
+    redemptions it would gather now, and its approval gathers no others (those rejected
+    meanwhile drop out)."""
+    if above is None:
+        return settlements.create(ctx, currency)
+    waiting = redemption_queries.unsettled_approved_ids(
+        ctx.session, get_currency_id(ctx.session, currency)
+    )
+    payload = {"currency": currency, "redemption_ids": waiting}
+    return _do_or_file(ctx, ApprovalKind.SETTLEMENT, payload, above, SettlementView)
+
+
+def pay_settlement(
+    ctx: WriteContext, settlement_id: int, payout_reference: str, above: Decimal | None
+) -> SettlementView | ApprovalView:
+    payload = {"settlement_id": settlement_id, "payout_reference": payout_reference}
+    return _do_or_file(ctx, ApprovalKind.SETTLEMENT_PAYMENT, payload, above, SettlementView)
+
+
+def create_user(ctx: WriteContext, command: UserCommand) -> UserView | ApprovalView:
+    """Create a user; another administrator, while there is more than one active, only once a
+    second administrator approves (with one, it is made at once: nobody else could approve).
+    The request keeps the password's argon2 hash, never the password."""
+    if command.role is not Role.ADMIN:
+        return users.create_user(ctx, command)
+    access.require_admin(ctx.actor)
+    if not needs_second_admin_to_appoint(identity_queries.lock_administrators(ctx.session)):
+        return users.create_user(ctx, command)
+    check_username(command.username)
+    check_password(command.password)
+    if identity_queries.user_by_username(ctx.session, command.username) is not None:
+        raise errors.UsernameTaken(f"{command.username} is taken", username=command.username)
+    payload = {
+        "username": command.username,
+        "display_name": command.display_name,
+        "role": Role.ADMIN.value,
+        "password_hash": security.hash_password(command.password),
+    }
+    return _file(ctx, ApprovalKind.ADMINISTRATOR, payload, None, None)
+
+
+def approve(ctx: WriteContext, request_id: int, note: str) -> Done:
+    """Do what the request asks: an administrator other than the one who asked. Answers what
+    the action answers when done at once (the transaction, redemption, settlement or user)."""
     access.require_admin(ctx.actor)
     row = _locked(ctx, request_id)
     check_pending(ApprovalStatus(row.status))
     check_second_admin(row.requested_by_id, ctx.actor.user_id)
-    posted = _operation(ApprovalKind(row.kind), row.payload)(ctx)
-    _decide(ctx, row, ApprovalStatus.APPROVED, note, posted.id)
-    return posted
+    kind = ApprovalKind(row.kind)
+    done = operations.operation(kind, row.payload)(ctx)
+    _decide(ctx, row, ApprovalStatus.APPROVED, note, operations.posted_transaction(kind, done))
+    return done
 
 
 def reject(ctx: WriteContext, request_id: int, note: str) -> ApprovalView:
@@ -124,28 +217,42 @@ def get(db: Database, actor: Principal, request_id: int) -> ApprovalView:
         return _view(session, row)
 
 
-def _post_or_file(
-    ctx: WriteContext, kind: ApprovalKind, payload: dict[str, Any], above: Decimal | None
-) -> Outcome:
-    operation = _operation(kind, payload)
+def _do_or_file(
+    ctx: WriteContext,
+    kind: ApprovalKind,
+    payload: dict[str, Any],
+    above: Decimal | None,
+    result: type[T],
+) -> T | ApprovalView:
+    operation = operations.operation(kind, payload)
     if above is None:
-        return operation(ctx)
+        return _as(result, operation(ctx))
     savepoint = ctx.session.begin_nested()
     try:
-        trial = operation(ctx)
+        trial = _as(result, operation(ctx))
     except BaseException:
         savepoint.rollback()
         raise
-    currency = currency_by_code(ctx.session, trial.currency)
+    code, moved = operations.moved(trial)
+    currency = currency_by_code(ctx.session, code)
     assert currency is not None
-    moved = moved_amount(posting.amount for posting in trial.postings)
     if not needs_second_admin(moved, currency.decimals, above):
         savepoint.commit()
         return trial
     savepoint.rollback()
+    return _file(ctx, kind, payload, currency.id, moved)
+
+
+def _file(
+    ctx: WriteContext,
+    kind: ApprovalKind,
+    payload: dict[str, Any],
+    currency_id: int | None,
+    moved: int | None,
+) -> ApprovalView:
     row = m.ApprovalRequest(
         kind=kind.value,
-        currency_id=currency.id,
+        currency_id=currency_id,
         amount=moved,
         payload=payload,
         status=ApprovalStatus.PENDING.value,
@@ -155,29 +262,14 @@ def _post_or_file(
     )
     ctx.session.add(row)
     ctx.session.flush()
-    after = {"kind": kind.value, "amount": moved, "payload": payload}
+    after = {"kind": kind.value, "amount": moved, "payload": shown_payload(payload)}
     audit_trail.record(ctx, "approval.requested", "approval_request", row.id, None, after)
     return _view(ctx.session, row)
 
 
-def _operation(
-    kind: ApprovalKind, payload: dict[str, Any]
-) -> Callable[[WriteContext], TransactionView]:
-    if kind is ApprovalKind.ISSUANCE:
-        command = IssuanceCommand(
-            payload["to_account_id"], payload["amount"], payload["memo"], payload["metadata"]
-        )
-        return lambda ctx: journal.issue(ctx, command)
-    if kind is ApprovalKind.ENTRY:
-        entry = EntryCommand(
-            currency=payload["currency"],
-            kind=TransactionKind(payload["kind"]),
-            postings=[Posting(account_id, amount) for account_id, amount in payload["postings"]],
-            memo=payload["memo"],
-            metadata=payload["metadata"],
-        )
-        return lambda ctx: journal.post_general_entry(ctx, entry)
-    return lambda ctx: reversals.reverse(ctx, payload["transaction_id"], payload["reason"])
+def _as(result: type[T], done: Done) -> T:
+    assert isinstance(done, result)
+    return done
 
 
 def _locked(ctx: WriteContext, request_id: int) -> m.ApprovalRequest:
@@ -206,13 +298,13 @@ def _decide(
 
 
 def _view(session: Session, row: m.ApprovalRequest) -> ApprovalView:
-    currency = referenced(session, m.Currency, row.currency_id)
+    currency = None if row.currency_id is None else referenced(session, m.Currency, row.currency_id)
     return ApprovalView(
         id=row.id,
         kind=row.kind,
-        currency=currency.code,
+        currency=None if currency is None else currency.code,
         amount=row.amount,
-        payload=row.payload,
+        payload=shown_payload(row.payload),
         status=row.status,
         requested_by_id=row.requested_by_id,
         requested_at=row.requested_at,

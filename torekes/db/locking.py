@@ -31,6 +31,7 @@ def locked(statement: Select[ModelT]) -> Select[ModelT]:
 # Namespaces of transaction-scoped advisory locks; negative, so they never meet the idempotency
 # locks, whose namespace is a (positive) user id.
 PIN_ATTEMPTS_AT_SHOP = -1
+ADMINISTRATORS = -2
 
 
 def lock_number(session: Session, namespace: int, number: int) -> None:

@@ -32,6 +32,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from torekes.domain.approvals import POSTING_KINDS, ApprovalKind
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -608,17 +610,32 @@ class Redemption(Base):
     reject_reason: Mapped[str | None] = mapped_column(Text)
 
 
+APPROVAL_KINDS = ", ".join(f"'{kind.value}'" for kind in ApprovalKind)
+APPROVAL_POSTING_KINDS = ", ".join(
+    f"'{kind.value}'" for kind in ApprovalKind if kind in POSTING_KINDS
+)
+
+
 class ApprovalRequest(Base):
-    """An issuance, reversal or general entry above the four-eyes threshold, waiting for a second
-    administrator. The database itself refuses an approval by the one who asked."""
+    """An administrator's action above the four-eyes threshold (an issuance, reversal, general
+    entry or transfer; approving or paying a redemption; making or paying a settlement), or the
+    making of another administrator, waiting for a second administrator. The database itself
+    refuses an approval by the one who asked."""
 
     __tablename__ = "approval_requests"
     __table_args__ = (
-        CheckConstraint("kind IN ('issuance', 'entry', 'reversal')", name="kind_known"),
+        CheckConstraint(f"kind IN ({APPROVAL_KINDS})", name="kind_known"),
         CheckConstraint("status IN ('pending', 'approved', 'rejected')", name="status_known"),
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint(
-            "(status = 'approved') = (transaction_id IS NOT NULL)", name="approved_posted"
+            "(kind = 'administrator') = (currency_id IS NULL)"
+            " AND (currency_id IS NULL) = (amount IS NULL)",
+            name="money_named",
+        ),
+        CheckConstraint(
+            f"(status = 'approved' AND kind IN ({APPROVAL_POSTING_KINDS}))"
+            " = (transaction_id IS NOT NULL)",
+            name="approved_posted",
         ),
         CheckConstraint("(status = 'pending') = (decided_at IS NULL)", name="decided_once"),
         CheckConstraint(
@@ -630,11 +647,14 @@ class ApprovalRequest(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))
-    currency_id: Mapped[int] = mapped_column(ForeignKey("currencies.id"))
-    # What the entry moves (its positive postings), in minor units, when it was asked for.
-    amount: Mapped[int] = mapped_column(BigInteger)
-    # The command to post once approved: the same body the endpoint took.
+    kind: Mapped[str] = mapped_column(String(32))
+    # None only for the making of an administrator, which moves no money.
+    currency_id: Mapped[int | None] = mapped_column(ForeignKey("currencies.id"))
+    # What the action moves (an entry's positive postings, a redemption's or settlement's
+    # tokens), in minor units, when it was asked for.
+    amount: Mapped[int | None] = mapped_column(BigInteger)
+    # The command to run once approved: the same body the endpoint took (a new administrator's
+    # password only as its argon2 hash).
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -642,4 +662,6 @@ class ApprovalRequest(Base):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None]
     note: Mapped[str] = mapped_column(Text, default="")
+    # The one transaction an approval posted (not for approving a redemption, making or paying a
+    # settlement, or making an administrator).
     transaction_id: Mapped[int | None] = mapped_column(ForeignKey("transactions.id"), unique=True)

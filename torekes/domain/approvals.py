@@ -1,11 +1,15 @@
-"""Four eyes: large issuances, reversals and general entries wait for a second administrator.
+"""Four eyes: money that one administrator moves without a second look waits for another.
 
-An installation names an amount in whole units (``TOREKES_FOUR_EYES_ABOVE``); an entry that moves
-more than that in its currency is not posted but filed as an approval request. Another
-administrator approves it (and it posts then, under every rule it would have met at once) or any
-administrator rejects it, the requester included, to withdraw it. Nobody approves their own
-request. How much an entry moves is what its positive postings add up to, so an issuance counts
-its amount, a reversal the amount it reverses, a general entry all it moves.
+An installation names an amount in whole units (``TOREKES_FOUR_EYES_ABOVE``); an issuance,
+reversal or general entry, an administrator's transfer out of an account they do not own, the
+approval or payment of a redemption, and the making or payment of a settlement that moves more
+than that in its currency is not done but filed as an approval request. Making another
+administrator is filed whatever the threshold, once there is more than one active administrator.
+Another administrator approves it (and it is done then, under every rule it would have met at
+once) or any administrator rejects it, the requester included, to withdraw it. Nobody approves
+their own request. How much an entry moves is what its positive postings add up to, so an
+issuance counts its amount, a reversal the amount it reverses, a general entry all it moves; a
+redemption counts its tokens, a settlement the tokens of all its redemptions.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from torekes.domain import errors
 
@@ -21,6 +26,41 @@ class ApprovalKind(StrEnum):
     ISSUANCE = "issuance"
     ENTRY = "entry"
     REVERSAL = "reversal"
+    TRANSFER = "transfer"
+    REDEMPTION_APPROVAL = "redemption_approval"
+    REDEMPTION_PAYMENT = "redemption_payment"
+    SETTLEMENT = "settlement"
+    SETTLEMENT_PAYMENT = "settlement_payment"
+    ADMINISTRATOR = "administrator"
+
+
+# Kinds whose approval posts exactly one transaction, which the request then names.
+POSTING_KINDS = frozenset(
+    {
+        ApprovalKind.ISSUANCE,
+        ApprovalKind.ENTRY,
+        ApprovalKind.REVERSAL,
+        ApprovalKind.TRANSFER,
+        ApprovalKind.REDEMPTION_PAYMENT,
+    }
+)
+
+# The one kind that moves no money, so names no currency and no amount.
+NO_MONEY_KINDS = frozenset({ApprovalKind.ADMINISTRATOR})
+
+# Payload fields never shown or written to the audit trail (a new administrator's password hash).
+SECRET_FIELDS = frozenset({"password_hash"})
+
+
+def shown_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload as it may be shown: without its secrets."""
+    return {key: value for key, value in payload.items() if key not in SECRET_FIELDS}
+
+
+def needs_second_admin_to_appoint(active_admins: int) -> bool:
+    """A new administrator needs a second one's approval once there is more than one; with a
+    single administrator nobody could ever approve the second."""
+    return active_admins > 1
 
 
 class ApprovalStatus(StrEnum):
@@ -47,3 +87,8 @@ def check_pending(status: ApprovalStatus) -> None:
 def check_second_admin(requested_by_id: int, approver_id: int) -> None:
     if requested_by_id == approver_id:
         raise errors.OwnRequestNotApprovable()
+
+
+def check_may_appoint_directly(active_admins: int) -> None:
+    if needs_second_admin_to_appoint(active_admins):
+        raise errors.SecondAdminRequired()

@@ -305,6 +305,11 @@ class ApprovalRequestResolved(Conflict):
     title = "The approval request has already been approved or rejected"
 
 
+class SecondAdminRequired(Conflict):
+    code = "second_admin_required"
+    title = "With more than one administrator, a new one needs a second administrator's approval"
+
+
 class LedgerNotIntact(Conflict):
     code = "ledger_not_intact"
     title = "The audit found problems; a checkpoint is signed only of an intact ledger"

@@ -8,11 +8,20 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from torekes.db.locking import ADMINISTRATORS, lock_number
 from torekes.db.models import ApiToken, LoginAttempt, User
 
 
 def user_by_username(session: Session, username: str) -> User | None:
     return session.scalars(select(User).where(User.username == username)).one_or_none()
+
+
+def lock_administrators(session: Session) -> int:
+    """How many active administrators there are, counted under a lock that every making of an
+    administrator takes, so two at once cannot both count one."""
+    lock_number(session, ADMINISTRATORS, 0)
+    statement = select(func.count()).select_from(User).where(User.role == "admin", User.is_active)
+    return session.scalar(statement) or 0
 
 
 def count_users(session: Session) -> int:

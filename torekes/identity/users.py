@@ -15,6 +15,7 @@ from torekes.db import models as m
 from torekes.db.engine import Database
 from torekes.domain import access, errors
 from torekes.domain.access import Principal, Role
+from torekes.domain.approvals import check_may_appoint_directly
 from torekes.domain.users import check_password, check_username
 from torekes.identity import queries
 from torekes.identity.read_models import UserView
@@ -41,14 +42,21 @@ class IssuedToken:
 
 
 def create_user(ctx: WriteContext, command: UserCommand) -> UserView:
+    """Create a user; another administrator only while there is one (with more, a second
+    administrator approves it: ``torekes.approvals.four_eyes.create_user``)."""
     access.require_admin(ctx.actor)
+    if command.role is Role.ADMIN:
+        check_may_appoint_directly(queries.lock_administrators(ctx.session))
     return add_user(ctx, command)
 
 
-def add_user(ctx: WriteContext, command: UserCommand) -> UserView:
-    """Create a user without an acting administrator's check (first admin, demo data)."""
+def add_user(ctx: WriteContext, command: UserCommand, password_hash: str | None = None) -> UserView:
+    """Create a user without an acting administrator's check (first admin, demo data, an
+    approved request, which brings the password's ``password_hash`` instead of the password)."""
     check_username(command.username)
-    check_password(command.password)
+    if password_hash is None:
+        check_password(command.password)
+        password_hash = security.hash_password(command.password)
     taken = errors.UsernameTaken(f"{command.username} is taken", username=command.username)
     if queries.user_by_username(ctx.session, command.username) is not None:
         raise taken
@@ -56,7 +64,7 @@ def add_user(ctx: WriteContext, command: UserCommand) -> UserView:
         username=command.username,
         display_name=command.display_name,
         role=command.role.value,
-        password_hash=security.hash_password(command.password),
+        password_hash=password_hash,
         is_active=True,
     )
     ctx.session.add(user)

@@ -9,6 +9,8 @@ settlement, then its redemptions in id order; nothing locks a redemption and the
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy.orm import Session
 
 from torekes.db import models as m
@@ -26,11 +28,19 @@ from torekes.redemption.read_models import SettlementView
 from torekes.settings import Settings
 
 
-def create(ctx: WriteContext, currency_code: str) -> SettlementView:
+def create(
+    ctx: WriteContext, currency_code: str, only: Collection[int] | None = None
+) -> SettlementView:
+    """Gather every approved redemption of the currency not yet settled; ``only`` narrows them
+    to those named (a settlement approved by a second administrator holds no more than the
+    redemptions its request named)."""
     access.require_admin(ctx.actor)
     session = ctx.session
     currency_id = get_currency_id(session, currency_code)
     waiting = queries.unsettled_approved_ids(session, currency_id)
+    if only is not None:
+        named = set(only)
+        waiting = [row_id for row_id in waiting if row_id in named]
     rows = [row for row in (lock(session, m.Redemption, i) for i in waiting) if _waiting(row)]
     if not rows:
         raise errors.NothingToSettle(currency=currency_code)

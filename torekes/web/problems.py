@@ -104,6 +104,14 @@ PLAIN_WORDS: dict[str, str] = {
     "not_a_member": N_("Cards are only for members. Check the member's number."),
     "member_has_card": N_("This member already has a card. Block it first, or replace it."),
     "card_not_locked": N_("This card is not locked."),
+    "approval_request_not_found": N_("This approval request is not known."),
+    "approval_request_resolved": N_("This request has already been approved or rejected."),
+    "own_request_not_approvable": N_(
+        "You asked for this yourself: another administrator must approve it."
+    ),
+    "second_admin_required": N_(
+        "A new administrator needs the approval of a second administrator."
+    ),
 }
 SOMETHING_WRONG = N_("That did not work. Try again, or ask at the neighbourhood counter.")
 

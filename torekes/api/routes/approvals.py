@@ -1,23 +1,51 @@
-"""Four eyes: issuances, reversals and general entries above TOREKES_FOUR_EYES_ABOVE, waiting for
-a second administrator (admins decide; auditors read)."""
+"""Four eyes: money actions above TOREKES_FOUR_EYES_ABOVE, and new administrators while there is
+more than one, waiting for a second administrator (admins decide; auditors read)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, TypeAdapter
 
 from torekes.api.deps import CurrentPrincipal, DbDep, WriterDep
 from torekes.api.routes.common import READ, WRITE
-from torekes.api.schemas import MAX_ID, ApprovalDecisionIn, ApprovalOut, TransactionOut
+from torekes.api.schemas import (
+    MAX_ID,
+    ApprovalDecisionIn,
+    ApprovalOut,
+    RedemptionOut,
+    SettlementOut,
+    TransactionOut,
+    UserOut,
+)
 from torekes.approvals import four_eyes
 from torekes.approvals.four_eyes import ApprovalView
+from torekes.approvals.operations import Done
 from torekes.domain.approvals import ApprovalStatus
+from torekes.identity.read_models import UserView
+from torekes.ledger.read_models import TransactionView
+from torekes.redemption.read_models import RedemptionView, SettlementView
 
 router = APIRouter(prefix="/approvals", tags=["ledger"])
 
 ApprovalId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+# What approving answers: what the action answers when done at once.
+DoneOut = TransactionOut | RedemptionOut | SettlementOut | UserOut
+_DONE_OUT: TypeAdapter[DoneOut] = TypeAdapter(DoneOut)
+_SCHEMA_OF: dict[type[Any], type[BaseModel]] = {
+    TransactionView: TransactionOut,
+    RedemptionView: RedemptionOut,
+    SettlementView: SettlementOut,
+    UserView: UserOut,
+}
+
+
+def _as_schema(done: Done) -> BaseModel:
+    """The outcome in its own schema, so the union renders it as that one."""
+    return _SCHEMA_OF[type(done)].model_validate(done, from_attributes=True)
 
 
 @router.get("", response_model=list[ApprovalOut], responses=READ)
@@ -33,16 +61,19 @@ def get_request(request_id: ApprovalId, actor: CurrentPrincipal, db: DbDep) -> A
     return four_eyes.get(db, actor, request_id)
 
 
-@router.post(
-    "/{request_id}/approve", status_code=201, response_model=TransactionOut, responses=WRITE
-)
+@router.post("/{request_id}/approve", status_code=201, response_model=DoneOut, responses=WRITE)
 def approve(
     request_id: ApprovalId, writer: WriterDep, body: ApprovalDecisionIn | None = None
 ) -> JSONResponse:
-    """Post the request's entry: any administrator but the one who asked (403
-    `own_request_not_approvable`). The ledger judges it again as it is now."""
+    """Do what the request asks: any administrator but the one who asked (403
+    `own_request_not_approvable`). It is judged again against the state as it is now, and
+    answers what the action answers when done at once: the transaction posted (issuance, entry,
+    reversal, transfer), the redemption (approval, payment), the settlement (making, payment)
+    or the new administrator."""
     note = "" if body is None else body.note
-    return writer.run(lambda ctx: four_eyes.approve(ctx, request_id, note), TransactionOut, 201)
+    return writer.run(
+        lambda ctx: _as_schema(four_eyes.approve(ctx, request_id, note)), _DONE_OUT, 201
+    )
 
 
 @router.post("/{request_id}/reject", response_model=ApprovalOut, responses=WRITE)

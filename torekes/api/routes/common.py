@@ -7,8 +7,9 @@ from typing import Annotated, Any
 from fastapi import Path, Query
 from pydantic import AfterValidator
 
-from torekes.api.schemas import MAX_ID, ProblemDetails
+from torekes.api.schemas import MAX_ID, ApprovalOut, ProblemDetails
 from torekes.api.schemas.common import printable
+from torekes.approvals.four_eyes import ApprovalView
 from torekes.kit.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 _DESCRIPTIONS = {
@@ -38,6 +39,17 @@ READ = problems(401, 403, 404, 409, 422)
 WRITE = problems(400, 401, 403, 404, 409, 413, 422)
 # What a read that takes a body (a document to check) may answer.
 READ_WITH_BODY = problems(400, 401, 403, 404, 409, 413, 422)
+
+# A write a second administrator may have to approve (four eyes) answers 202 with the request it
+# filed instead of doing it; ``DEFERRED`` tells the writer how to render that request.
+FOUR_EYES: dict[int | str, dict[str, Any]] = {
+    **WRITE,
+    202: {
+        "model": ApprovalOut,
+        "description": "Four eyes: filed for a second administrator's approval, nothing done yet",
+    },
+}
+DEFERRED = (ApprovalView, ApprovalOut, 202)
 
 # Text from a path or a query string: the same rule as text in a body (no NUL, which PostgreSQL
 # cannot store or compare), so both databases refuse it alike with a 422 naming the parameter.

@@ -7,8 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
-from torekes.api.deps import CurrentPrincipal, DbDep, WriterDep
-from torekes.api.routes.common import DEFAULT_LIMIT, READ, WRITE, Cursor, Limit
+from torekes.api.deps import CurrentPrincipal, DbDep, SettingsDep, WriterDep
+from torekes.api.routes.common import (
+    DEFAULT_LIMIT,
+    DEFERRED,
+    FOUR_EYES,
+    READ,
+    WRITE,
+    Cursor,
+    Limit,
+)
 from torekes.api.schemas import (
     MAX_ID,
     Page,
@@ -17,6 +25,7 @@ from torekes.api.schemas import (
     RedemptionOut,
     RejectIn,
 )
+from torekes.approvals import four_eyes
 from torekes.domain.redemption import RedemptionStatus
 from torekes.redemption import redemptions
 from torekes.redemption.read_models import RedemptionView
@@ -60,17 +69,31 @@ def get_redemption(
     return redemptions.get(db, actor, redemption_id)
 
 
-@router.post("/{redemption_id}/approve", response_model=RedemptionOut, responses=WRITE)
-def approve(redemption_id: RedemptionId, writer: WriterDep) -> JSONResponse:
-    """Approve at the euro rate in force now (admin)."""
-    return writer.run(lambda ctx: redemptions.approve(ctx, redemption_id), RedemptionOut)
-
-
-@router.post("/{redemption_id}/pay", response_model=RedemptionOut, responses=WRITE)
-def pay(redemption_id: RedemptionId, body: PayRedemptionIn, writer: WriterDep) -> JSONResponse:
-    """Record the euro transfer: the held tokens go to the redemption account (admin)."""
+@router.post("/{redemption_id}/approve", response_model=RedemptionOut, responses=FOUR_EYES)
+def approve(redemption_id: RedemptionId, writer: WriterDep, settings: SettingsDep) -> JSONResponse:
+    """Approve at the euro rate in force now (admin). Above TOREKES_FOUR_EYES_ABOVE it is filed
+    for a second administrator (202), whose approval fixes the rate then."""
+    above = settings.four_eyes_above
     return writer.run(
-        lambda ctx: redemptions.pay(ctx, redemption_id, body.payout_reference), RedemptionOut
+        lambda ctx: four_eyes.approve_redemption(ctx, redemption_id, above),
+        RedemptionOut,
+        200,
+        DEFERRED,
+    )
+
+
+@router.post("/{redemption_id}/pay", response_model=RedemptionOut, responses=FOUR_EYES)
+def pay(
+    redemption_id: RedemptionId, body: PayRedemptionIn, writer: WriterDep, settings: SettingsDep
+) -> JSONResponse:
+    """Record the euro transfer: the held tokens go to the redemption account (admin). Above
+    TOREKES_FOUR_EYES_ABOVE it is filed for a second administrator (202)."""
+    above = settings.four_eyes_above
+    return writer.run(
+        lambda ctx: four_eyes.pay_redemption(ctx, redemption_id, body.payout_reference, above),
+        RedemptionOut,
+        200,
+        DEFERRED,
     )
 
 

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse, Response
 
 from torekes.api.deps import CurrentPrincipal, DbDep, SettingsDep, WriterDep
-from torekes.api.routes.common import READ, WRITE
+from torekes.api.routes.common import DEFERRED, FOUR_EYES, READ, WRITE
 from torekes.api.schemas import MAX_ID, PayRedemptionIn, SettlementIn, SettlementOut
+from torekes.approvals import four_eyes
 from torekes.redemption import settlements
 from torekes.redemption.read_models import SettlementView
 
@@ -19,10 +20,18 @@ router = APIRouter(prefix="/settlements", tags=["redemption"])
 SettlementId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-@router.post("", status_code=201, response_model=SettlementOut, responses=WRITE)
-def create_settlement(body: SettlementIn, writer: WriterDep) -> JSONResponse:
-    """Gather every approved redemption of the currency not yet in a settlement (admin)."""
-    return writer.run(lambda ctx: settlements.create(ctx, body.currency), SettlementOut, 201)
+@router.post("", status_code=201, response_model=SettlementOut, responses=FOUR_EYES)
+def create_settlement(body: SettlementIn, writer: WriterDep, settings: SettingsDep) -> JSONResponse:
+    """Gather every approved redemption of the currency not yet in a settlement (admin). Above
+    TOREKES_FOUR_EYES_ABOVE it is filed for a second administrator (202) naming the redemptions
+    it gathers; its approval gathers those of them still approved and unsettled."""
+    above = settings.four_eyes_above
+    return writer.run(
+        lambda ctx: four_eyes.create_settlement(ctx, body.currency, above),
+        SettlementOut,
+        201,
+        DEFERRED,
+    )
 
 
 @router.get("", response_model=list[SettlementOut], responses=READ)
@@ -75,11 +84,16 @@ def export_pain_001(
     )
 
 
-@router.post("/{settlement_id}/pay", response_model=SettlementOut, responses=WRITE)
+@router.post("/{settlement_id}/pay", response_model=SettlementOut, responses=FOUR_EYES)
 def pay_settlement(
-    settlement_id: SettlementId, body: PayRedemptionIn, writer: WriterDep
+    settlement_id: SettlementId, body: PayRedemptionIn, writer: WriterDep, settings: SettingsDep
 ) -> JSONResponse:
-    """Mark the whole settlement paid once the bank has paid it (admin)."""
+    """Mark the whole settlement paid once the bank has paid it (admin). Above
+    TOREKES_FOUR_EYES_ABOVE it is filed for a second administrator (202)."""
+    above = settings.four_eyes_above
     return writer.run(
-        lambda ctx: settlements.pay(ctx, settlement_id, body.payout_reference), SettlementOut
+        lambda ctx: four_eyes.pay_settlement(ctx, settlement_id, body.payout_reference, above),
+        SettlementOut,
+        200,
+        DEFERRED,
     )

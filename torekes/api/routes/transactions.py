@@ -9,10 +9,17 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from torekes.api.deps import CurrentPrincipal, DbDep, SettingsDep, WriterDep
-from torekes.api.routes.common import DEFAULT_LIMIT, READ, WRITE, Limit, TransactionId
+from torekes.api.routes.common import (
+    DEFAULT_LIMIT,
+    DEFERRED,
+    FOUR_EYES,
+    READ,
+    WRITE,
+    Limit,
+    TransactionId,
+)
 from torekes.api.schemas import (
     MAX_SEQ,
-    ApprovalOut,
     CurrencyCode,
     EntryIn,
     IssuanceIn,
@@ -24,24 +31,14 @@ from torekes.api.schemas import (
     TransferIn,
 )
 from torekes.approvals import four_eyes
-from torekes.approvals.four_eyes import ApprovalView
 from torekes.domain.entries import Posting
-from torekes.ledger import history, journal
+from torekes.ledger import history
 from torekes.ledger.journal import EntryCommand, IssuanceCommand, TransferCommand
 from torekes.ledger.read_models import TransactionView
 from torekes.spending import payments
 from torekes.spending.read_models import ReceiptView
 
 router = APIRouter(tags=["ledger"])
-
-DEFERRED = (ApprovalView, ApprovalOut, 202)
-
-
-# Entries above TOREKES_FOUR_EYES_ABOVE come back as 202 with the request filed for approval.
-FOUR_EYES = {
-    **WRITE,
-    202: {"model": ApprovalOut, "description": "Above the four-eyes threshold: filed for approval"},
-}
 
 
 @router.post("/issuances", status_code=201, response_model=TransactionOut, responses=FOUR_EYES)
@@ -54,11 +51,16 @@ def issue(body: IssuanceIn, writer: WriterDep, settings: SettingsDep) -> JSONRes
     )
 
 
-@router.post("/transfers", status_code=201, response_model=TransactionOut, responses=WRITE)
-def transfer(body: TransferIn, writer: WriterDep) -> JSONResponse:
-    """Move tokens out of an account you own (any account, for an administrator)."""
+@router.post("/transfers", status_code=201, response_model=TransactionOut, responses=FOUR_EYES)
+def transfer(body: TransferIn, writer: WriterDep, settings: SettingsDep) -> JSONResponse:
+    """Move tokens out of an account you own (any account, for an administrator). An
+    administrator's transfer out of an account they do not own that moves more than
+    TOREKES_FOUR_EYES_ABOVE is filed for a second administrator (202)."""
     command = TransferCommand(**body.model_dump())
-    return writer.run(lambda ctx: journal.transfer(ctx, command), TransactionOut, 201)
+    above = settings.four_eyes_above
+    return writer.run(
+        lambda ctx: four_eyes.transfer(ctx, command, above), TransactionOut, 201, DEFERRED
+    )
 
 
 @router.post("/transactions", status_code=201, response_model=TransactionOut, responses=FOUR_EYES)

@@ -7,8 +7,18 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from torekes.api.deps import CurrentPrincipal, DbDep, WriterDep
-from torekes.api.routes.common import DEFAULT_LIMIT, READ, WRITE, Cursor, Limit, UserId
+from torekes.api.routes.common import (
+    DEFAULT_LIMIT,
+    DEFERRED,
+    FOUR_EYES,
+    READ,
+    WRITE,
+    Cursor,
+    Limit,
+    UserId,
+)
 from torekes.api.schemas import Page, RevokedOut, UserIn, UserOut
+from torekes.approvals import four_eyes
 from torekes.identity import auth, users
 from torekes.identity.read_models import UserView
 from torekes.identity.users import UserCommand
@@ -16,10 +26,12 @@ from torekes.identity.users import UserCommand
 router = APIRouter(prefix="/users", tags=["users"])
 
 
-@router.post("", status_code=201, response_model=UserOut, responses=WRITE)
+@router.post("", status_code=201, response_model=UserOut, responses=FOUR_EYES)
 def create_user(body: UserIn, writer: WriterDep) -> JSONResponse:
+    """Create a user (admin). Another administrator, while there is more than one active, is
+    filed for a second administrator's approval (202) instead."""
     command = UserCommand(**body.model_dump())
-    return writer.run(lambda ctx: users.create_user(ctx, command), UserOut, 201)
+    return writer.run(lambda ctx: four_eyes.create_user(ctx, command), UserOut, 201, DEFERRED)
 
 
 @router.get("", response_model=Page[UserOut], responses=READ)

@@ -192,16 +192,24 @@ class TrialBalanceOut(Response):
 class ApprovalOut(Response):
     id: int
     kind: ApprovalKind
-    currency: str
-    amount: int = Field(description="What the entry moves (its positive postings), minor units")
-    payload: dict[str, Any] = Field(description="The request as it will be posted")
+    currency: str | None = Field(description="None only for making an administrator")
+    amount: int | None = Field(
+        description="What the action moves, in minor units: an entry's positive postings, a"
+        " redemption's or a settlement's tokens (None for making an administrator)"
+    )
+    payload: dict[str, Any] = Field(
+        description="The request as it will be done (a new administrator's password never shown)"
+    )
     status: ApprovalStatus
     requested_by_id: int
     requested_at: datetime
     decided_by_id: int | None
     decided_at: datetime | None
     note: str
-    transaction_id: int | None
+    transaction_id: int | None = Field(
+        description="The transaction an approval posted (issuance, entry, reversal, transfer,"
+        " redemption payment)"
+    )
 
 
 class ApprovalDecisionIn(Request):

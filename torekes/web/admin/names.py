@@ -1,5 +1,6 @@
 """The words the administration's pages show for the codes the services use: kinds of accounts,
-states of accounts, cards and redemptions, and roles (gettext messages, translated when shown).
+states of accounts, cards, redemptions and approval requests, kinds of approval requests, and
+roles (gettext messages, translated when shown).
 Every page hands them to its template as ``NAMES`` (see ``rendering``)."""
 
 from __future__ import annotations
@@ -26,6 +27,18 @@ STATUS_NAMES = {
     "paid": N_("paid"),
     "rejected": N_("rejected"),
     "open": N_("open"),
+    "pending": N_("waiting"),
+}
+APPROVAL_KIND_NAMES = {
+    "issuance": N_("Issuing new tokens"),
+    "entry": N_("General entry"),
+    "reversal": N_("Reversal"),
+    "transfer": N_("Transfer"),
+    "redemption_approval": N_("Approving a redemption"),
+    "redemption_payment": N_("Paying a redemption"),
+    "settlement": N_("Making a settlement"),
+    "settlement_payment": N_("Paying a settlement"),
+    "administrator": N_("A new administrator"),
 }
 ROLE_NAMES = {
     "admin": N_("Administrator"),
@@ -38,4 +51,5 @@ NAMES: dict[str, Any] = {
     "kind_names": KIND_NAMES,
     "status_names": STATUS_NAMES,
     "role_names": ROLE_NAMES,
+    "approval_kind_names": APPROVAL_KIND_NAMES,
 }

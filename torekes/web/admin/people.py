@@ -11,12 +11,14 @@ from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, Response
 
 from torekes.api.schemas import MAX_ID
+from torekes.approvals import four_eyes
 from torekes.documents.sheets import render_card
 from torekes.domain.access import Role
 from torekes.identity import users
 from torekes.identity.users import UserCommand
 from torekes.kit.unit_of_work import write
 from torekes.spending import cards
+from torekes.web.admin.approvals import filed_or
 from torekes.web.admin.forms import Reason, write_and_redirect
 from torekes.web.admin.rendering import render
 from torekes.web.fields import PathId
@@ -66,10 +68,10 @@ def create_user(
         refusal = None
     return write_and_redirect(
         page,
-        lambda ctx: users.create_user(
+        lambda ctx: four_eyes.create_user(
             ctx, UserCommand(username.strip(), display_name.strip(), Role(role), password)
         ),
-        lambda made: f"/admin/users?created={made.id}",
+        lambda made: filed_or(f"/admin/users?created={made.id}")(made),
         refusal,
     )
 

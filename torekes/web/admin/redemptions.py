@@ -11,11 +11,13 @@ from typing import Annotated
 from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
+from torekes.approvals import four_eyes
 from torekes.domain.access import Principal
 from torekes.domain.redemption import RedemptionStatus
 from torekes.ledger import currencies
 from torekes.redemption import redemptions, settlements
 from torekes.redemption.redemptions import RedemptionQuery
+from torekes.web.admin.approvals import filed_or
 from torekes.web.admin.forms import Reason, write_and_redirect
 from torekes.web.admin.rendering import render
 from torekes.web.fields import PathId
@@ -51,8 +53,12 @@ def redemption_list(page: CurrentPage) -> Response:
 
 @router.post(HOME + "/{redemption_id}/approve")
 def approve(page: CurrentPage, redemption_id: PathId) -> Response:
-    """Approve at the euro rate in force now."""
-    return write_and_redirect(page, lambda ctx: redemptions.approve(ctx, redemption_id), HOME)
+    """Approve at the euro rate in force now; above the four-eyes threshold, file it for a
+    second administrator and show it in the approvals queue."""
+    above = page.settings.four_eyes_above
+    return write_and_redirect(
+        page, lambda ctx: four_eyes.approve_redemption(ctx, redemption_id, above), filed_or(HOME)
+    )
 
 
 @router.post(HOME + "/{redemption_id}/reject")
@@ -68,11 +74,13 @@ def settle(
     page: CurrentPage,
     currency: Annotated[str, Form(max_length=12)] = "",
 ) -> Response:
-    """Gather every approved redemption of the currency not yet in a settlement."""
+    """Gather every approved redemption of the currency not yet in a settlement (above the
+    four-eyes threshold, filed for a second administrator)."""
+    above = page.settings.four_eyes_above
     return write_and_redirect(
         page,
-        lambda ctx: settlements.create(ctx, currency),
-        lambda made: f"{HOME}#settlement-{made.id}",
+        lambda ctx: four_eyes.create_settlement(ctx, currency, above),
+        lambda made: filed_or(f"{HOME}#settlement-{made.id}")(made),
         refusal=None if currency else N_("Choose a currency."),
     )
 
@@ -105,12 +113,14 @@ def pay_settlement(
     settlement_id: PathId,
     payout_reference: Annotated[str, Form(max_length=140)] = "",
 ) -> Response:
-    """Mark the whole settlement paid, once the bank has paid it."""
+    """Mark the whole settlement paid, once the bank has paid it (above the four-eyes
+    threshold, filed for a second administrator)."""
     reference = payout_reference.strip()
+    above = page.settings.four_eyes_above
     return write_and_redirect(
         page,
-        lambda ctx: settlements.pay(ctx, settlement_id, reference),
-        f"{HOME}#settlement-{settlement_id}",
+        lambda ctx: four_eyes.pay_settlement(ctx, settlement_id, reference, above),
+        filed_or(f"{HOME}#settlement-{settlement_id}"),
         refusal=None if reference else N_("Type the bank's reference of the transfer."),
     )
 
