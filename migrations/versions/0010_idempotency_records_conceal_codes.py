@@ -7,7 +7,7 @@ matches a keyed one, so such a record can no longer be replayed, only refuse its
 (which still keeps the write from happening twice); its response is emptied here.
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0009
 Create Date: 2026-12-02
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0007"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
