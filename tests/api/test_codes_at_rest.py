@@ -1,9 +1,10 @@
 """Codes are stored only as digests, in every table and record, the idempotency records included.
 
 Every kind of code the service hands out (claim codes and their short codes, a payment request's
-code, a member card's code, and the URLs holding them) is issued through the API with and without
-an ``Idempotency-Key``, every retry is replayed with the same codes, and then every text column of
-every table is read and none of the codes is found, with or without the dashes of a short code.
+code, a member card's code and number, and the URLs holding them) is issued through the API with
+and without an ``Idempotency-Key``, every retry is replayed with the same codes, a card pays with a
+key, and then every text column of every table is read and none of the codes is found, with or
+without the dashes of a short code or the spaces of a card number.
 Nor can a PIN be recovered from a stored request fingerprint by trying every PIN.
 """
 
@@ -48,6 +49,8 @@ def _codes_shown(responses: list[Any]) -> set[str]:
                     found.add(item[name])
             if isinstance(item.get("short_code"), str):
                 found.add(item["short_code"].replace("-", ""))
+            if isinstance(item.get("number"), str):  # a card's number, as printed and as typed
+                found.update((item["number"], item["number"].replace(" ", "")))
     return found
 
 
@@ -103,9 +106,23 @@ def test_no_code_is_stored_readable(client: TestClient, world: World, db: Databa
         client, f"{API}/cards", {"member_id": world.stranger.id, "pin": PIN}, admin, None
     )
     responses += card + replaced + unkeyed
+    paid = _issue(
+        client,
+        f"{API}/card-payments",
+        {
+            "shop_account_id": shop.id,
+            "card": replaced[0]["number"],
+            "pin": PIN,
+            "amount": 1,
+            "memo": "soup",
+        },
+        keeper(world),
+        "k-card-payment",
+    )
+    assert paid[0]["card_number"] == f"••• ••• {replaced[0]['number'][-4:]}"
 
     codes = _codes_shown(responses)
-    assert len(codes) >= 2 * (3 * 4 + 2 * 2) + 3 * 2
+    assert len(codes) >= 2 * (3 * 4 + 2 * 2) + 3 * 4
     stored = _everything_stored(db)
     assert "k-codes-batch" in stored  # the idempotency records were read too
     assert [code for code in codes if code in stored] == []

@@ -335,8 +335,8 @@ LEDGER_TABLES = ("transactions", "postings", "accounts", "currencies", "idempote
 SPENDING_TABLES = ("payment_requests", "payments", "refunds", "member_cards", "pin_attempts")
 # What a wrong PIN may change: the attempts and the card's counters, nothing else.
 CARD_COLUMNS_BESIDES_COUNTERS = (
-    "id, member_id, nonce, code_hash, number, pin_hash, status, issued_at, issued_by_id, "
-    "blocked_at, blocked_by_id, block_reason, replaces_id"
+    "id, member_id, nonce, code_hash, number_digest, number_sealed, number_ending, pin_hash, "
+    "status, issued_at, issued_by_id, blocked_at, blocked_by_id, block_reason, replaces_id"
 )
 
 

@@ -22,8 +22,12 @@ from torekes.db.migrate import (
     upgrade_to_head,
 )
 from torekes.db.models import Base
+from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
 from torekes.domain.hashing import GENESIS_HASH
+from torekes.kit.unit_of_work import write
+from torekes.settings import Settings
+from torekes.spending import cards
 
 
 def _drift(db: Database) -> list[Any]:
@@ -127,3 +131,35 @@ def test_upgrading_a_database_with_rows_keeps_them_and_their_rules(db: Database)
             )
         )
     assert verification.verify(db).ok
+
+
+def test_card_numbers_are_sealed_on_upgrade_and_opened_on_downgrade(
+    db: Database, ledger: Ledger, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Revision 0011 replaces the readable card number by a keyed digest and a sealed copy, with
+    the card key of the settings it runs with; a card issued before still pays by its number."""
+    monkeypatch.setenv("TOREKES_SECRET_KEY", settings.secret_key)
+    monkeypatch.delenv("TOREKES_PIN_PEPPER", raising=False)
+    member = ledger.user(Role.MEMBER)
+    card = write(
+        db, ledger.admin.principal, lambda ctx: cards.issue_card(ctx, settings, member.id, "2580")
+    )
+    digits = card.number.replace(" ", "")
+    config = alembic_config()
+    with db.write_engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0010")
+    with db.read_engine.connect() as connection:
+        numbers = connection.execute(text("SELECT number FROM member_cards")).scalars().all()
+    assert numbers == [digits]
+
+    upgrade_to_head(db.write_engine)
+
+    assert _drift(db) == []
+    with db.read_engine.connect() as connection:
+        stored = connection.execute(text("SELECT * FROM member_cards")).one()
+    assert all(digits not in str(value) for value in stored)
+    with db.read_session() as session:
+        found = cards.find_card(session, settings, card.number)
+        assert found.id == card.id
+        assert cards.card_view(session, settings, found).number == card.number

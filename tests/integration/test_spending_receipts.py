@@ -107,7 +107,7 @@ def test_a_card_payments_receipt_shows_the_card_number(
 
     assert (charged.channel, charged.card_number, charged.payment_request_id) == (
         "card",
-        card.number,
+        f"••• ••• {card.number[-4:]}",
         None,
     )
     assert balances(charged) == (None, 15)  # the shopkeeper's receipt

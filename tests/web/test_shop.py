@@ -128,7 +128,8 @@ def test_a_card_is_charged_with_its_number_and_the_members_pin(
     assert paid.status_code == 201, paid.text
     assert 'id="card-receipt"' in paid.text
     assert "Fatima" in paid.text
-    assert counter.card.number in paid.text
+    assert f"••• ••• {counter.card.number[-4:]}" in paid.text
+    assert counter.card.number not in paid.text  # a receipt shows only the last four digits
     assert _balance(ledger, counter.wallet.id) == 70
     assert _balance(ledger, counter.shop.id) == 30
 

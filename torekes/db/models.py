@@ -417,8 +417,10 @@ class PaymentRequest(Base):
 
 
 class MemberCard(Base):
-    """A member's card: a QR code (derived from ``nonce``, stored as a digest), a printed number,
-    and an argon2-hashed PIN. ``pin_failures`` counts wrong PINs in a row; five lock the card."""
+    """A member's card: a QR code (derived from ``nonce``, stored as a digest), a printed number
+    (found by its keyed digest, printed again from its sealed copy, its last four digits shown on
+    receipts), and an argon2-hashed PIN. ``pin_failures`` counts wrong PINs in a row; five lock the
+    card."""
 
     __tablename__ = "member_cards"
     __table_args__ = (
@@ -437,7 +439,9 @@ class MemberCard(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     nonce: Mapped[str] = mapped_column(String(64))
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    number: Mapped[str] = mapped_column(String(16), unique=True)
+    number_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    number_sealed: Mapped[str] = mapped_column(String(128))
+    number_ending: Mapped[str] = mapped_column(String(4))
     pin_hash: Mapped[str] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(16), default="active")
     pin_failures: Mapped[int] = mapped_column(Integer, default=0)

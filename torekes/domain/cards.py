@@ -69,6 +69,11 @@ def format_card_number(number: str) -> str:
     return f"{number[:3]} {number[3:6]} {number[6:]}"
 
 
+def masked_card_number(ending: str) -> str:
+    """A card number as receipts show it: only its last four digits ("••• ••• 7890")."""
+    return f"••• ••• {ending}"
+
+
 def tries_left(failures: int) -> int:
     return max(0, MAX_PIN_FAILURES - failures)
 

@@ -22,6 +22,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 TOKEN_PREFIX = "trk_"  # noqa: S105 - a visible prefix, not a secret
 _hasher = PasswordHasher()
@@ -143,3 +144,31 @@ def short_code_digest(typed: str) -> str | None:
     if len(cleaned) != SHORT_CODE_LENGTH or any(char not in CROCKFORD for char in cleaned):
         return None
     return code_digest("-".join(cleaned[i : i + 4] for i in range(0, SHORT_CODE_LENGTH, 4)))
+
+
+# --- member card numbers --------------------------------------------------------------------------
+# A card number is typed at a counter, so it is short (a billion possible) and a plain digest of it
+# would be reversed by trying them all. The database keeps a keyed digest to find a card by its
+# number and the number itself sealed (AES-GCM), to print it again; both are keyed with the card
+# key (the PIN pepper's key), so a copied database alone gives no number away.
+
+
+def card_number_digest(key: bytes, number: str) -> str:
+    return hmac.new(key, f"card-number|{number}".encode(), hashlib.sha256).hexdigest()
+
+
+def seal(key: bytes, purpose: str, text: str) -> str:
+    """``text`` encrypted and authenticated under a key derived from ``key`` for ``purpose``."""
+    nonce = secrets.token_bytes(12)
+    sealed = AESGCM(_sealing_key(key, purpose)).encrypt(nonce, text.encode(), purpose.encode())
+    return base64.urlsafe_b64encode(nonce + sealed).decode()
+
+
+def unseal(key: bytes, purpose: str, sealed: str) -> str:
+    raw = base64.urlsafe_b64decode(sealed.encode())
+    opened = AESGCM(_sealing_key(key, purpose)).decrypt(raw[:12], raw[12:], purpose.encode())
+    return opened.decode()
+
+
+def _sealing_key(key: bytes, purpose: str) -> bytes:
+    return hmac.new(key, f"seal|{purpose}".encode(), hashlib.sha256).digest()

@@ -1,14 +1,14 @@
 """Codes a write shows, derived here so that a stored response keeps none of them readable.
 
-A write's response may show codes the server derives from the secret key and a stored nonce
-(claim codes and their short codes, a payment request's code, a member card's code, and the URLs
+A write's response may show codes the server derives from the secret key and a stored nonce (claim
+codes and their short codes, a payment request's code, a member card's code and number, and the URLs
 that hold them). A write made with an ``Idempotency-Key`` stores its response for replays, and a
-secret is stored only as a digest, in every table and backup. So every code is derived through
-this module: while a write runs (``remembering``), each code derived is remembered with how to
-derive it again (purpose, nonce and position); ``conceal`` replaces each one the response shows
-with a random placeholder and says how to rebuild it, and ``reveal`` derives the codes again with
-the secret key when the response is replayed. The nonces are in the database already and give
-nothing away without the key.
+secret is stored only as a digest, in every table and backup. So every code is derived through this
+module: while a write runs (``remembering``), each code derived is remembered with how to derive it
+again (purpose, nonce and position); ``conceal`` replaces each one the response shows with a random
+placeholder and says how to rebuild it, and ``reveal`` derives the codes again with the secret key
+when the response is replayed. The nonces are in the database already and give nothing away without
+the key; a card number, which is not derived, is kept sealed with the key.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from torekes.domain.cards import format_card_number
 from torekes.kit import security
 
 # How to derive a code again: its purpose, its nonce and its position.
@@ -26,11 +27,15 @@ Recipe = tuple[str, str, int]
 # A placeholder in a stored response, with the recipe of the code it stands for.
 Concealed = list[tuple[str, Recipe]]
 
+SHOWN_CARD_NUMBER = "shown card number"  # the purpose a stored response's card number is sealed for
 _DERIVATIONS: dict[str, Callable[[str, str, int], str]] = {
     "claim-code": security.claim_code,
     "short-code": security.short_code,
     "payment-request": lambda key, nonce, _position: security.payment_request_code(key, nonce),
     "member-card": lambda key, nonce, _position: security.card_code(key, nonce),
+    "card-number": lambda key, sealed, _position: format_card_number(
+        security.unseal(key.encode(), SHOWN_CARD_NUMBER, sealed)
+    ),
 }
 _PLACEHOLDER = re.compile(r"~[0-9a-f]{24}~")
 _remembered: ContextVar[dict[str, Recipe] | None] = ContextVar("shown_codes", default=None)
@@ -50,6 +55,12 @@ def payment_request_code(secret_key: str, nonce: str) -> str:
 
 def card_code(secret_key: str, nonce: str) -> str:
     return _derive(secret_key, ("member-card", nonce, 0))
+
+
+def card_number(secret_key: str, number: str) -> str:
+    """The card number as printed ("123 456 7890")."""
+    sealed = security.seal(secret_key.encode(), SHOWN_CARD_NUMBER, number)
+    return _derive(secret_key, ("card-number", sealed, 0))
 
 
 def _derive(secret_key: str, recipe: Recipe) -> str:

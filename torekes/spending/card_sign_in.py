@@ -54,7 +54,9 @@ def sign_in_with_card(
     number = normalise_card_number(typed) if len(typed) <= MAX_TYPED_LENGTH else None
     with db.read_session() as session:
         attempts.check(session, limits, subject, client)
-        found = queries.card_by_number(session, number) if number is not None else None
+        key = settings.pin_pepper_key
+        digest = None if number is None else security.card_number_digest(key, number)
+        found = None if digest is None else queries.card_by_number(session, digest)
         card = None if found is None else _Card(found.id, found.pin_hash)
     usable_hash = card.pin_hash if card is not None and pin_is_plausible(pin) else None
     # Always exactly one argon2 check, so the time says nothing about the card either.

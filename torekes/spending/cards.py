@@ -40,7 +40,6 @@ from torekes.domain.cards import (
     CardStatus,
     card_number,
     check_pin_format,
-    format_card_number,
     is_locked,
     normalise_card_number,
     pin_is_plausible,
@@ -59,6 +58,7 @@ from torekes.spending.shops import shop_for_writing
 T = TypeVar("T")
 
 CARD_PATH = "/k/"
+CARD_NUMBER = "card number"  # the purpose card numbers are sealed for
 MAX_CARD_INPUT_LENGTH = 300
 
 
@@ -199,7 +199,7 @@ def card_view(session: Session, settings: Settings, card: m.MemberCard) -> CardV
         id=card.id,
         member_id=member.id,
         member_name=member.display_name,
-        number=format_card_number(card.number),
+        number=shown_codes.card_number(settings.secret_key, number_of(settings, card)),
         code=code,
         url=card_url(settings, code),
         status=card.status,
@@ -216,7 +216,12 @@ def card_url(settings: Settings, code: str) -> str:
     return settings.public_url(f"{CARD_PATH}{code}")
 
 
-def find_card(session: Session, sent: str) -> m.MemberCard:
+def number_of(settings: Settings, card: m.MemberCard) -> str:
+    """The card's number, opened from its sealed copy with the card key."""
+    return security.unseal(settings.pin_pepper_key, CARD_NUMBER, card.number_sealed)
+
+
+def find_card(session: Session, settings: Settings, sent: str) -> m.MemberCard:
     """The card a shop named: the code from its QR (or the QR's whole URL), or the typed number."""
     sent = sent.strip()
     if len(sent) > MAX_CARD_INPUT_LENGTH:
@@ -225,7 +230,9 @@ def find_card(session: Session, sent: str) -> m.MemberCard:
         sent = sent.rsplit(CARD_PATH, 1)[1]
     number = normalise_card_number(sent)
     if number is not None:
-        found = queries.card_by_number(session, number)
+        found = queries.card_by_number(
+            session, security.card_number_digest(settings.pin_pepper_key, number)
+        )
     else:
         found = queries.card_by_digest(session, security.code_digest(sent))
     if found is None:
@@ -241,7 +248,7 @@ def _begin_attempt(ctx: WriteContext, settings: Settings, command: ChargeCommand
     lock_number(session, PIN_ATTEMPTS_AT_SHOP, shop.id)
     _check_shop_window(session, settings, shop.id)
     try:
-        found = find_card(session, command.card)
+        found = find_card(session, settings, command.card)
     except errors.CardNotFound as unknown:
         # Naming cards that do not exist counts against the shop, so card numbers cannot be
         # swept.
@@ -350,7 +357,7 @@ def _issue(
         member_id=member.id,
         nonce=nonce,
         code_hash=security.code_digest(shown_codes.card_code(settings.secret_key, nonce)),
-        number=_free_number(ctx.session),
+        **_new_number(ctx.session, settings.pin_pepper_key),
         pin_hash=security.hash_pin(settings.pin_pepper_key, pin),
         status=CardStatus.ACTIVE.value,
         pin_failures=0,
@@ -362,20 +369,25 @@ def _issue(
     ctx.session.flush()
     after = {
         "member_id": member.id,
-        "number": format_card_number(card.number),
+        "number_ending": card.number_ending,
         "replaces_id": replaces_id,
     }
     audit_trail.record(ctx, "card.issued", "card", card.id, None, after)
     return card_view(ctx.session, settings, card)
 
 
-def _free_number(session: Session) -> str:
-    """A random card number not yet given out (a billion possible; the unique constraint is the
-    last word if two issues pick the same one at once)."""
+def _new_number(session: Session, card_key: bytes) -> dict[str, str]:
+    """The columns of a random card number not yet given out (a billion possible; the unique
+    constraint on its digest is the last word if two issues pick the same one at once)."""
     while True:
         number = card_number(secrets.randbelow(10**9))
-        if queries.card_by_number(session, number) is None:
-            return number
+        digest = security.card_number_digest(card_key, number)
+        if queries.card_by_number(session, digest) is None:
+            return {
+                "number_digest": digest,
+                "number_sealed": security.seal(card_key, CARD_NUMBER, number),
+                "number_ending": number[-4:],
+            }
 
 
 def _block(ctx: WriteContext, card: m.MemberCard, reason: str) -> None:

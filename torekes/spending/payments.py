@@ -23,7 +23,7 @@ from torekes.db.rows import referenced
 from torekes.domain import access, errors
 from torekes.domain.access import Principal, Role
 from torekes.domain.accounts import PAYEE_KINDS, AccountKind, AccountStatus
-from torekes.domain.cards import format_card_number
+from torekes.domain.cards import masked_card_number
 from torekes.domain.entries import TransactionKind, transfer_postings
 from torekes.domain.periods import LimitPeriod, period_start
 from torekes.domain.spending import PaymentChannel, SpendingLimits, check_limits, check_refund
@@ -297,7 +297,7 @@ def _receipt(
         payment_reversed=payment_reversed,
         shop=_party(actor, shop, owners, balances),
         payer=_party(actor, payer, owners, balances),
-        card_number=None if card is None else format_card_number(card.number),
+        card_number=None if card is None else masked_card_number(card.number_ending),
         payment_request_id=payment.payment_request_id,
         refunds=refunds,
     )

@@ -64,8 +64,9 @@ def card_by_digest(session: Session, digest: str) -> MemberCard | None:
     return session.scalars(select(MemberCard).where(MemberCard.code_hash == digest)).one_or_none()
 
 
-def card_by_number(session: Session, number: str) -> MemberCard | None:
-    return session.scalars(select(MemberCard).where(MemberCard.number == number)).one_or_none()
+def card_by_number(session: Session, number_digest: str) -> MemberCard | None:
+    statement = select(MemberCard).where(MemberCard.number_digest == number_digest)
+    return session.scalars(statement).one_or_none()
 
 
 def active_card_of(session: Session, member_id: int) -> MemberCard | None:

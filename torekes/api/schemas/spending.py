@@ -124,7 +124,10 @@ class ReceiptOut(Response):
     payment_reversed: bool = Field(description="An admin reversed the payment: nothing to refund.")
     shop: PartyOut
     payer: PartyOut
-    card_number: str | None
+    card_number: str | None = Field(
+        description="For a card payment, the card's last four digits (`••• ••• 7890`); the whole "
+        "number is never shown on a receipt."
+    )
     payment_request_id: int | None
     refunds: list[RefundLineOut]
 
