@@ -18,7 +18,7 @@ from torekes.redemption import redemptions, settlements
 from torekes.redemption.redemptions import RedemptionQuery
 from torekes.web.admin.forms import Reason, write_and_redirect
 from torekes.web.admin.rendering import render
-from torekes.web.fields import PathId
+from torekes.web.fields import Key, PathId
 from torekes.web.problems import N_
 from torekes.web.roles import ADMIN_READERS
 from torekes.web.session import CurrentPage, PageContext
@@ -50,16 +50,24 @@ def redemption_list(page: CurrentPage) -> Response:
 
 
 @router.post(HOME + "/{redemption_id}/approve")
-def approve(page: CurrentPage, redemption_id: PathId) -> Response:
+def approve(page: CurrentPage, redemption_id: PathId, key: Key = "") -> Response:
     """Approve at the euro rate in force now."""
-    return write_and_redirect(page, lambda ctx: redemptions.approve(ctx, redemption_id), HOME)
+    return write_and_redirect(
+        page, key, {}, lambda ctx: redemptions.approve(ctx, redemption_id), HOME
+    )
 
 
 @router.post(HOME + "/{redemption_id}/reject")
-def reject(page: CurrentPage, redemption_id: PathId, reason: Reason = "") -> Response:
+def reject(
+    page: CurrentPage, redemption_id: PathId, reason: Reason = "", key: Key = ""
+) -> Response:
     """Refuse it; the held tokens are the shop's to spend again."""
     return write_and_redirect(
-        page, lambda ctx: redemptions.reject(ctx, redemption_id, reason.strip()), HOME
+        page,
+        key,
+        {"reason": reason.strip()},
+        lambda ctx: redemptions.reject(ctx, redemption_id, reason.strip()),
+        HOME,
     )
 
 
@@ -67,10 +75,13 @@ def reject(page: CurrentPage, redemption_id: PathId, reason: Reason = "") -> Res
 def settle(
     page: CurrentPage,
     currency: Annotated[str, Form(max_length=12)] = "",
+    key: Key = "",
 ) -> Response:
     """Gather every approved redemption of the currency not yet in a settlement."""
     return write_and_redirect(
         page,
+        key,
+        {"currency": currency},
         lambda ctx: settlements.create(ctx, currency),
         lambda made: f"{HOME}#settlement-{made.id}",
         refusal=None if currency else N_("Choose a currency."),
@@ -104,11 +115,14 @@ def pay_settlement(
     page: CurrentPage,
     settlement_id: PathId,
     payout_reference: Annotated[str, Form(max_length=140)] = "",
+    key: Key = "",
 ) -> Response:
     """Mark the whole settlement paid, once the bank has paid it."""
     reference = payout_reference.strip()
     return write_and_redirect(
         page,
+        key,
+        {"payout_reference": reference},
         lambda ctx: settlements.pay(ctx, settlement_id, reference),
         f"{HOME}#settlement-{settlement_id}",
         refusal=None if reference else N_("Type the bank's reference of the transfer."),
