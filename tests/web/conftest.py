@@ -4,6 +4,8 @@ the CSRF token a page's forms carry."""
 from __future__ import annotations
 
 import re
+import secrets
+from html.parser import HTMLParser
 
 import pytest
 from argon2 import PasswordHasher
@@ -35,6 +37,44 @@ def hidden_fields(page: str) -> dict[str, str]:
     """The hidden fields of the page's form (its CSRF token, a one-time key), as a browser sends
     them back."""
     return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+
+
+class _Forms(HTMLParser):
+    """The forms of a page: each one's action and the fields a browser sends without typing."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[tuple[str, dict[str, str]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {name: value or "" for name, value in attrs}
+        if tag == "form" and found.get("method", "get").lower() == "post":
+            self.forms.append((found.get("action", ""), {}))
+        elif tag == "input" and self.forms and found.get("type") == "hidden" and "name" in found:
+            self.forms[-1][1][found["name"]] = found.get("value", "")
+
+
+def post_forms(page: str) -> list[tuple[str, dict[str, str]]]:
+    """Every form of the page that posts: its action and its hidden fields."""
+    parser = _Forms()
+    parser.feed(page)
+    return parser.forms
+
+
+def form_fields(page: str, action: str) -> dict[str, str]:
+    """The hidden fields (CSRF token, one-time key, ...) of the page's form that posts to
+    ``action``; for an action the page has no form for, its CSRF token and a fresh key, as a
+    form drawn a moment ago would carry."""
+    for found, fields in post_forms(page):
+        if found == action:
+            return fields
+    return {"csrf_token": csrf_of(page), "key": secrets.token_urlsafe(24)}
+
+
+def new_form(page: str) -> dict[str, str]:
+    """What a form of the page, drawn a moment ago, carries hidden: the page's CSRF token and a
+    fresh one-time key."""
+    return {"csrf_token": csrf_of(page), "key": secrets.token_urlsafe(24)}
 
 
 def signed_in(settings: Settings, username: str) -> TestClient:

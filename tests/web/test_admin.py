@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from tests.support import Actor, Ledger
-from tests.web.conftest import csrf_of, signed_in
+from tests.web.conftest import csrf_of, form_fields, signed_in
 from torekes.db import models as m
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
@@ -103,11 +103,10 @@ def auditor(world: World) -> Iterator[TestClient]:
 
 
 def _post(client: TestClient, page: str, action: str, **data: str) -> Any:
-    """Submit a form the way a browser does: with the CSRF token of the page it is on."""
-    token = csrf_of(client.get(page).text)
-    return client.post(
-        action, data={"csrf_token": token, **data}, headers=EN, follow_redirects=False
-    )
+    """Submit a form the way a browser does: with the hidden fields of its form on the page it
+    is on (its CSRF token and one-time key)."""
+    fields = form_fields(client.get(page).text, action)
+    return client.post(action, data={**fields, **data}, headers=EN, follow_redirects=False)
 
 
 def _count(ledger: Ledger, model: Any, *where: Any) -> int:
@@ -437,7 +436,7 @@ def test_a_redemption_is_rejected_with_a_reason_once(world: World, admin: TestCl
     home = "/admin/redemptions"
     reject = f"{home}/{asked.id}/reject"
     assert _post(admin, home, reject, reason="Geen factuur").status_code == 303
-    again = admin.post(reject, data={"csrf_token": csrf_of(admin.get(home).text)}, headers=EN)
+    again = _post(admin, home, reject)
     assert again.status_code == 409
     assert "already been rejected" in again.text
     with world.ledger.db.read_session() as session:
@@ -519,11 +518,15 @@ def test_an_admin_makes_a_user_once(world: World, admin: TestClient) -> None:
         "role": "member",
         "password": "a-long-password",
     }
-    made = _post(admin, home, home, **form)
+    sent = {**form_fields(admin.get(home).text, home), **form}
+    made = admin.post(home, data=sent, headers=EN, follow_redirects=False)
     assert made.status_code == 303
     shown = admin.get(made.headers["location"], headers=EN)
     assert "Jan Peeters can now sign in as jan" in shown.text
-    twice = admin.post(home, data={"csrf_token": csrf_of(shown.text), **form}, headers=EN)
+    # The same form sent again (a double tap, a reload) leads to the same page, making nobody.
+    repeat = admin.post(home, data=sent, headers=EN, follow_redirects=False)
+    assert (repeat.status_code, repeat.headers["location"]) == (303, made.headers["location"])
+    twice = _post(admin, home, home, **form)
     assert twice.status_code == 409
     assert "That username is taken." in twice.text
     assert _count(world.ledger, m.User, m.User.username == "jan") == 1
@@ -565,11 +568,8 @@ def test_a_card_is_issued_once_with_its_pin_shown_once_then_printed_and_blocked(
     assert _count(world.ledger, m.MemberCard) == 0
     not_member = _post(admin, home, home, member_id=str(world.keeper.id), pin="4821")
     assert not_member.status_code == 409
-    issued = admin.post(
-        home,
-        data={"csrf_token": csrf_of(admin.get(home).text), "member_id": str(world.member.id)},
-        headers=EN,
-    )
+    sent = {**form_fields(admin.get(home).text, home), "member_id": str(world.member.id)}
+    issued = admin.post(home, data=sent, headers=EN)
     assert issued.status_code == 201
     assert issued.headers["cache-control"] == "no-store"
     pin = re.search(r'<dd class="admin-pin">(\d{6})</dd>', issued.text)
@@ -580,6 +580,10 @@ def test_a_card_is_issued_once_with_its_pin_shown_once_then_printed_and_blocked(
     assert _count(world.ledger, m.MemberCard) == 1
     with world.ledger.db.read_session() as session:
         card = session.scalars(select(m.MemberCard)).one()
+    # The same form sent again leads to the card issued the first time, never to a PIN.
+    repeat = admin.post(home, data=sent, headers=EN, follow_redirects=False)
+    assert (repeat.status_code, repeat.headers["location"]) == (303, f"{home}#card-{card.id}")
+    assert _count(world.ledger, m.MemberCard) == 1
     listing = admin.get(home, headers=EN)
     assert pin.group(1) not in listing.text
     printed = admin.get(f"/admin/cards/{card.id}/print")

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from tests.support import Ledger
-from tests.web.conftest import csrf_of, signed_in
+from tests.web.conftest import form_fields, signed_in
 from torekes.db import models as m
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
@@ -94,10 +94,8 @@ def second(world: World) -> Iterator[TestClient]:
 def _post(
     client: TestClient, page: str, action: str, lang: dict[str, str] = EN, **data: str
 ) -> Any:
-    token = csrf_of(client.get(page).text)
-    return client.post(
-        action, data={"csrf_token": token, **data}, headers=lang, follow_redirects=False
-    )
+    fields = form_fields(client.get(page).text, action)
+    return client.post(action, data={**fields, **data}, headers=lang, follow_redirects=False)
 
 
 def _file_redemption_approval(world: World, first: TestClient) -> str:

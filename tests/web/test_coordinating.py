@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from tests.api.conftest import claim, new_activity, new_batch, new_project
 from tests.apps import app_for
 from tests.support import Actor, Ledger
-from tests.web.conftest import BASE, csrf_of, signed_in
+from tests.web.conftest import BASE, csrf_of, new_form, signed_in
 from torekes.db import models as m
 from torekes.documents import qr
 from torekes.domain.access import Role
@@ -103,8 +103,13 @@ def _token(client: TestClient, path: str = "/projects") -> str:
     return csrf_of(client.get(path).text)
 
 
+def _fresh(client: TestClient, path: str = "/projects") -> dict[str, str]:
+    """The hidden fields of a form of the page at ``path``, drawn a moment ago."""
+    return new_form(client.get(path).text)
+
+
 def _form_key(page: str) -> str:
-    found = re.search(r'name="form_key" value="([^"]+)"', page)
+    found = re.search(r'name="key" value="([^"]+)"', page)
     assert found is not None, page
     return found.group(1)
 
@@ -249,7 +254,7 @@ def test_a_claim_of_another_project_is_not_decided_from_this_one(
     refused = browser.post(
         f"/projects/{scene.garden.id}/claims",
         data={
-            "csrf_token": csrf_of(page.text),
+            **new_form(page.text),
             "decision": "approve",
             "claim": str(scene.square_claim),
         },
@@ -332,7 +337,7 @@ def test_a_coordinator_creates_an_activity_paying_per_hour(
     browser: TestClient, ledger: Ledger, scene: Scene
 ) -> None:
     page = browser.get(f"/projects/{scene.garden.id}")
-    form = {"csrf_token": csrf_of(page.text), "form_key": _form_key(page.text), **_activity_form()}
+    form = {**new_form(page.text), "key": _form_key(page.text), **_activity_form()}
     form.update(capacity="40", period_limit="1", period="day", valid_until="2099-06-30T18:00")
     made = browser.post(
         f"/projects/{scene.garden.id}/activities", data=form, follow_redirects=False
@@ -368,7 +373,7 @@ def test_typed_amounts_follow_the_currency_decimals(ledger: Ledger, settings: Se
     with signed_in(settings, "chris") as client:
         page = client.get(f"/projects/{kitchen.id}")
         form = {
-            "csrf_token": csrf_of(page.text),
+            **new_form(page.text),
             **_activity_form(reward_kind="fixed", reward_amount="12,50", max_hours=""),
         }
         made = client.post(f"/projects/{kitchen.id}/activities", data=form)
@@ -400,7 +405,7 @@ def test_typed_amounts_follow_the_currency_decimals(ledger: Ledger, settings: Se
 def test_bad_input_is_a_page_that_creates_nothing(
     browser: TestClient, ledger: Ledger, scene: Scene, changes: dict[str, str], words: str
 ) -> None:
-    form = {"csrf_token": _token(browser), **_activity_form(**changes)}
+    form = {**_fresh(browser), **_activity_form(**changes)}
     refused = browser.post(f"/projects/{scene.garden.id}/activities", data=form)
     assert refused.status_code == 422, refused.text
     assert words in refused.text
@@ -411,33 +416,35 @@ def test_pause_resume_and_close_after_confirming(
     browser: TestClient, ledger: Ledger, scene: Scene
 ) -> None:
     activity = scene.weeding.id
-    token = _token(browser)
-    paused = browser.post(f"/activities/{activity}/pause", data={"csrf_token": token})
+    pause = _fresh(browser)
+    paused = browser.post(f"/activities/{activity}/pause", data=pause)
     assert paused.status_code == 200
     assert _activity(ledger, activity).status == "paused"
-    twice = browser.post(f"/activities/{activity}/pause", data={"csrf_token": token})
+    # The same form again (a double tap) shows the project again and changes nothing; another
+    # pause form finds the activity paused already.
+    repeat = browser.post(f"/activities/{activity}/pause", data=pause, follow_redirects=False)
+    assert repeat.status_code == 303
+    assert _activity(ledger, activity).status == "paused"
+    twice = browser.post(f"/activities/{activity}/pause", data=_fresh(browser))
     assert twice.status_code == 409
     assert "al in die toestand" in twice.text
-    browser.post(f"/activities/{activity}/resume", data={"csrf_token": token})
+    browser.post(f"/activities/{activity}/resume", data=_fresh(browser))
     assert _activity(ledger, activity).status == "active"
     confirm = browser.get(f"/activities/{activity}/close", headers=ENGLISH)
     assert "Closing is final" in confirm.text
     assert f'action="/activities/{activity}/close"' in confirm.text
     assert _activity(ledger, activity).status == "active"
-    closed = browser.post(
-        f"/activities/{activity}/close", data={"csrf_token": csrf_of(confirm.text)}
-    )
+    closed = browser.post(f"/activities/{activity}/close", data={**new_form(confirm.text)})
     assert closed.status_code == 200
     assert _activity(ledger, activity).status == "closed"
-    assert (
-        browser.post(f"/activities/{activity}/resume", data={"csrf_token": token}).status_code
-        == 409
-    )
+    resumed = browser.post(f"/activities/{activity}/resume", data=_fresh(browser))
+    assert resumed.status_code == 409
     assert _activity(ledger, activity).status == "closed"
     shown = browser.get(f"/activities/{activity}")
     assert 'id="new-sheet"' not in shown.text
+    token = _token(browser)
     refused = browser.post(
-        f"/activities/{activity}/sheets", data={"csrf_token": token, "count": "2"}
+        f"/activities/{activity}/sheets", data={"csrf_token": token, "key": "k" * 20, "count": "2"}
     )
     assert refused.status_code == 409
     assert _count(ledger, m.CodeBatch) == 2
@@ -464,8 +471,8 @@ def test_a_sheet_prints_every_codes_claim_url_as_a_qr(
     page = browser.get(f"/activities/{scene.weeding.id}", headers=ENGLISH)
     assert "Create the sheet" in page.text
     form = {
-        "csrf_token": csrf_of(page.text),
-        "form_key": _form_key(page.text),
+        **new_form(page.text),
+        "key": _form_key(page.text),
         "count": "4",
         "kind": "single",
     }
@@ -526,7 +533,7 @@ def test_a_bad_sheet_is_refused_and_makes_no_codes(
     browser: TestClient, ledger: Ledger, scene: Scene, form: dict[str, str], words: str
 ) -> None:
     refused = browser.post(
-        f"/activities/{scene.weeding.id}/sheets", data={"csrf_token": _token(browser), **form}
+        f"/activities/{scene.weeding.id}/sheets", data={**_fresh(browser), **form}
     )
     assert refused.status_code == 422, refused.text
     assert words in refused.text
@@ -555,11 +562,11 @@ def test_claims_are_approved_in_bulk_and_each_outcome_is_shown(
     # One of them is decided elsewhere first: that one is refused, the others still go through.
     browser.post(
         f"/projects/{scene.garden.id}/claims",
-        data={"csrf_token": csrf_of(page.text), "decision": "reject", "claim": str(first)},
+        data={**new_form(page.text), "decision": "reject", "claim": str(first)},
     )
     form = {
-        "csrf_token": csrf_of(page.text),
-        "form_key": _form_key(page.text),
+        **new_form(page.text),
+        "key": _form_key(page.text),
         "decision": "approve",
         "claim": [str(first), str(more[0].id), str(more[1].id)],
     }
@@ -589,7 +596,7 @@ def test_rejecting_releases_the_hold_with_the_reason(
     done = browser.post(
         f"/projects/{scene.garden.id}/claims",
         data={
-            "csrf_token": csrf_of(page.text),
+            **new_form(page.text),
             "decision": "reject",
             "reason": "Not seen at the garden",
             "claim": str(pending),
@@ -618,9 +625,7 @@ def test_bad_decisions_are_refused_and_change_nothing(
     browser: TestClient, ledger: Ledger, scene: Scene, form: dict[str, str], words: str
 ) -> None:
     before = _claim_statuses(ledger)
-    refused = browser.post(
-        f"/projects/{scene.garden.id}/claims", data={"csrf_token": _token(browser), **form}
-    )
+    refused = browser.post(f"/projects/{scene.garden.id}/claims", data={**_fresh(browser), **form})
     assert refused.status_code == 422, refused.text
     assert words in refused.text
     assert _claim_statuses(ledger) == before

@@ -84,24 +84,49 @@ def test_the_session_cookie_is_httponly_and_samesite(browser: TestClient, member
     assert "Secure" not in cookie  # a plain-http development address
 
 
-def test_an_https_installation_marks_its_cookies_secure(
+def test_an_https_installation_names_its_cookies_host_only_and_secure(
     settings: Settings, ledger: Ledger, member: Actor
 ) -> None:
     secure = settings.model_copy(update={"public_base_url": "https://torekes.example"})
     with TestClient(create_app(secure), base_url="https://torekes.example") as client:
         form = client.get("/login")
-        csrf_cookie = form.headers["set-cookie"]
-        assert "Secure" in csrf_cookie
-        assert "HttpOnly" in csrf_cookie
-        assert "SameSite=strict" in csrf_cookie
+        pre_session = form.headers["set-cookie"]
+        assert pre_session.startswith("__Host-torekes_csrf=")
+        for attribute in ("Secure", "HttpOnly", "SameSite=strict", "Path=/"):
+            assert attribute in pre_session
+        assert "Domain" not in pre_session
         response = client.post(
             "/login",
             data={"username": "fatima", "password": PASSWORD, "csrf_token": csrf_of(form.text)},
             follow_redirects=False,
         )
-        session = [v for v in response.headers.get_list("set-cookie") if SESSION_COOKIE in v]
-        assert session
-        assert "Secure" in session[0]
+        assert response.status_code == 303
+        set_cookies = response.headers.get_list("set-cookie")
+        session = next(v for v in set_cookies if v.startswith(f"__Host-{SESSION_COOKIE}="))
+        for attribute in ("Secure", "HttpOnly", "SameSite=lax", "Path=/"):
+            assert attribute in session
+        assert "Domain" not in session
+        # Signed in, the session binds the forms: the pre-session cookie is dropped.
+        assert any(v.startswith('__Host-torekes_csrf=""') for v in set_cookies), set_cookies
+        assert client.get("/", follow_redirects=False).status_code == 200
+        chosen = client.get("/language/en?next=/", follow_redirects=False)
+        assert chosen.headers["set-cookie"].startswith("__Host-torekes_lang=en")
+
+
+def test_after_the_move_to_https_a_cookie_of_the_plain_name_signs_no_one_in(
+    settings: Settings, ledger: Ledger, member: Actor
+) -> None:
+    with TestClient(app_for(settings), base_url=BASE) as plain:
+        _sign_in(plain, "fatima")
+        old = plain.cookies[SESSION_COOKIE]
+    secure = settings.model_copy(update={"public_base_url": "https://torekes.example"})
+    with TestClient(create_app(secure), base_url="https://torekes.example") as client:
+        client.cookies.set(SESSION_COOKIE, old)
+        away = client.get("/", follow_redirects=False)
+        assert (away.status_code, away.headers["location"]) == (303, "/login?next=/")
+        dropped = away.headers.get_list("set-cookie")
+        assert any(v.startswith(f'{SESSION_COOKIE}=""') for v in dropped), dropped
+        assert client.get("/login").status_code == 200
 
 
 @pytest.mark.parametrize("token", ["", "0" * 64, "not-hex"])
@@ -116,7 +141,8 @@ def test_a_form_without_our_csrf_token_is_refused_and_changes_nothing(
         follow_redirects=False,
     )
     assert response.status_code == 403
-    assert response.json()["code"] == "csrf_failed"
+    assert "text/html" in response.headers["content-type"]
+    assert "kwam niet van deze site" in response.text
     assert SESSION_COOKIE not in response.headers.get("set-cookie", "")
     assert _tokens(ledger) == before
 

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from tests.apps import app_for
 from tests.support import Actor, Ledger
-from tests.web.conftest import BASE, csrf_of, signed_in
+from tests.web.conftest import BASE, csrf_of, new_form, signed_in
 from torekes.db import models as m
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
@@ -84,7 +84,7 @@ def _pin_page(
     return till.post(
         "/shop/card",
         data={
-            "csrf_token": csrf_of(form.text),
+            **new_form(form.text),
             "shop": str(counter.shop.id),
             "amount": amount,
             "memo": "Brood",
@@ -313,7 +313,7 @@ def _refund(till: TestClient, page: str, transaction_id: int, amount: str = "") 
         re.DOTALL,
     )
     assert form is not None, page
-    data = {"csrf_token": csrf_of(page), "key": form.group(1), "amount": amount}
+    data = {**new_form(page), "key": form.group(1), "amount": amount}
     return till.post(f"/shop/payments/{transaction_id}/refund", data=data)
 
 
@@ -364,7 +364,7 @@ def _redeem_form(page: str, shop_id: int) -> dict[str, str]:
         re.DOTALL,
     )
     assert form is not None, page
-    return {"csrf_token": csrf_of(page), "key": form.group(1), "account": str(shop_id)}
+    return {**new_form(page), "key": form.group(1), "account": str(shop_id)}
 
 
 def test_without_a_bank_account_the_shop_is_told_plainly_and_cannot_redeem(
@@ -378,7 +378,7 @@ def test_without_a_bank_account_the_shop_is_told_plainly_and_cannot_redeem(
     refused = till.post(
         "/shop/redeem",
         data={
-            "csrf_token": csrf_of(page.text),
+            **new_form(page.text),
             "key": "k" * 20,
             "account": str(counter.shop.id),
             "amount": "10",
@@ -398,7 +398,7 @@ def test_the_keeper_sets_the_bank_account_and_asks_to_redeem_once(
     bad = till.post(
         "/shop/redeem/payout",
         data={
-            "csrf_token": csrf_of(page),
+            **new_form(page),
             "account": str(counter.shop.id),
             "iban": "NL00 0000",
             "payout_name": "Bakker",
@@ -408,7 +408,7 @@ def test_the_keeper_sets_the_bank_account_and_asks_to_redeem_once(
     nameless = till.post(
         "/shop/redeem/payout",
         data={
-            "csrf_token": csrf_of(page),
+            **new_form(page),
             "account": str(counter.shop.id),
             "iban": IBAN,
             "payout_name": "  ",
@@ -418,7 +418,7 @@ def test_the_keeper_sets_the_bank_account_and_asks_to_redeem_once(
     saved = till.post(
         "/shop/redeem/payout",
         data={
-            "csrf_token": csrf_of(page),
+            **new_form(page),
             "account": str(counter.shop.id),
             "iban": IBAN,
             "payout_name": "Bakkerij De Toren",
@@ -550,7 +550,10 @@ def test_a_keeper_never_acts_on_another_keepers_shop(
             ),
             (f"/shop/payments/{transaction_id}/refund", {"key": "k" * 21, "amount": "5"}),
             ("/shop/redeem", {"account": shop, "key": "k" * 22, "amount": "5"}),
-            ("/shop/redeem/payout", {"account": shop, "iban": IBAN, "payout_name": "Slager"}),
+            (
+                "/shop/redeem/payout",
+                {"account": shop, "key": "k" * 23, "iban": IBAN, "payout_name": "Slager"},
+            ),
         ]
         for path, data in attempts:
             refused = thief.post(path, data={"csrf_token": token, **data})
@@ -607,7 +610,7 @@ def test_the_pages_in_english(till: TestClient, ledger: Ledger, counter: Counter
         "/shop/card",
         headers=english,
         data={
-            "csrf_token": csrf_of(form.text),
+            **new_form(form.text),
             "shop": str(counter.shop.id),
             "amount": "30",
             "card": counter.card.number,

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from tests.apps import app_for
 from tests.support import Actor, Ledger
-from tests.web.conftest import BASE, csrf_of, hidden_fields, signed_in
+from tests.web.conftest import BASE, hidden_fields, new_form, signed_in
 from torekes.db import models as m
 from torekes.documents import qr
 from torekes.domain.access import Role
@@ -43,7 +43,7 @@ def _ask(till: TestClient, shop: AccountView, amount: str) -> str:
     page = till.get("/till")
     asked = till.post(
         "/till",
-        data={"csrf_token": csrf_of(page.text), "shop": str(shop.id), "amount": amount},
+        data={**new_form(page.text), "shop": str(shop.id), "amount": amount},
         follow_redirects=False,
     )
     assert asked.status_code == 303, asked.text
@@ -92,7 +92,7 @@ def test_a_wrong_amount_is_refused_in_plain_words(
 ) -> None:
     page = till.get("/till")
     refused = till.post(
-        "/till", data={"csrf_token": csrf_of(page.text), "shop": str(shop.id), "amount": typed}
+        "/till", data={**new_form(page.text), "shop": str(shop.id), "amount": typed}
     )
     assert refused.status_code == 422
     assert 'role="alert"' in refused.text
@@ -107,7 +107,7 @@ def test_only_the_shops_keeper_uses_its_till(
         assert phone.get("/till").status_code == 403
         page = phone.get("/")
         refused = phone.post(
-            "/till", data={"csrf_token": csrf_of(page.text), "shop": str(shop.id), "amount": "1"}
+            "/till", data={**new_form(page.text), "shop": str(shop.id), "amount": "1"}
         )
         assert refused.status_code == 403
     with ledger.db.read_session() as session:
@@ -134,9 +134,7 @@ def test_the_status_of_a_request_needs_a_session(
 @pytest.mark.parametrize("shop_id", ["0", str(10**30), "shop"])
 def test_a_shop_id_out_of_range_is_a_422_not_a_server_error(till: TestClient, shop_id: str) -> None:
     page = till.get("/till")
-    refused = till.post(
-        "/till", data={"csrf_token": csrf_of(page.text), "shop": shop_id, "amount": "1"}
-    )
+    refused = till.post("/till", data={**new_form(page.text), "shop": shop_id, "amount": "1"})
     assert refused.status_code == 422
 
 
@@ -149,7 +147,7 @@ def test_a_nul_in_any_form_field_is_refused_on_a_page_before_anything_is_written
     asked = till.post(
         "/till",
         data={
-            "csrf_token": csrf_of(page.text),
+            **new_form(page.text),
             "shop": str(shop.id),
             "amount": "1",
             "memo": "cof\x00fee",

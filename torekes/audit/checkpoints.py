@@ -26,8 +26,9 @@ import base64
 import binascii
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -42,6 +43,8 @@ from torekes.domain.hashing import GENESIS_HASH
 from torekes.kit import audit_trail, clock
 from torekes.kit.unit_of_work import WriteContext, write
 from torekes.settings import Settings
+
+T = TypeVar("T")
 
 FORMAT = "torekes-checkpoint/1"
 _HKDF_INFO = b"torekes checkpoint signing key v1"
@@ -126,15 +129,43 @@ def make(report: verification.VerifyReport, settings: Settings) -> SignedCheckpo
     )
 
 
+@overload
 def sign(
     db: Database, settings: Settings, actor: Principal, report: verification.VerifyReport
-) -> SignedCheckpoint:
+) -> SignedCheckpoint: ...
+
+
+@overload
+def sign(
+    db: Database,
+    settings: Settings,
+    actor: Principal,
+    report: verification.VerifyReport,
+    commit: Callable[[Callable[[WriteContext], SignedCheckpoint]], T],
+) -> T: ...
+
+
+def sign(
+    db: Database,
+    settings: Settings,
+    actor: Principal,
+    report: verification.VerifyReport,
+    commit: Callable[[Callable[[WriteContext], SignedCheckpoint]], Any] | None = None,
+) -> Any:
     """Sign the chain heads ``report`` found intact (``make``) and record the signing in the
-    audit trail; every way of signing a checkpoint (API, command line, pages) goes through here."""
+    audit trail; every way of signing a checkpoint (API, command line, pages) goes through here.
+    ``commit`` runs the record's write and answers for it (the pages pass one that runs once per
+    form, answering the first checkpoint to a repeat); without it, the new checkpoint."""
     access.require_reader_of_everything(actor)
     signed = make(report, settings)
-    write(db, actor, lambda ctx: _record(ctx, signed))
-    return signed
+
+    def record(ctx: WriteContext) -> SignedCheckpoint:
+        _record(ctx, signed)
+        return signed
+
+    if commit is None:
+        return write(db, actor, record)
+    return commit(record)
 
 
 def _record(ctx: WriteContext, signed: SignedCheckpoint) -> None:

@@ -90,6 +90,11 @@ def revoke_token(ctx: WriteContext, settings: Settings, token: str) -> None:
         found[0].revoked_at = m.utcnow()
 
 
+def sign_out(db: Database, settings: Settings, actor: Principal, token: str) -> None:
+    """End the session of ``token`` (a page's sign-out): the token stops working at once."""
+    write(db, actor, lambda ctx: revoke_token(ctx, settings, token))
+
+
 def revoke_all_tokens(ctx: WriteContext, user_id: int) -> int:
     access.require_admin(ctx.actor)
     if ctx.session.get(m.User, user_id) is None:

@@ -177,6 +177,19 @@ def get_request(
         return request_view(session, settings, request)
 
 
+def get_request_by_id(
+    db: Database, settings: Settings, actor: Principal, request_id: int
+) -> PaymentRequestView:
+    """A request by its id, for its shop (the till shows again the request a repeated form
+    made, knowing only its id)."""
+    with db.read_session() as session:
+        request = session.get(m.PaymentRequest, request_id)
+        if request is None:
+            raise errors.PaymentRequestNotFound()
+        shop_for_reading(session, actor, request.shop_account_id)
+        return request_view(session, settings, request)
+
+
 def list_requests(
     db: Database,
     settings: Settings,

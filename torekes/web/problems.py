@@ -61,6 +61,9 @@ PLAIN_WORDS: dict[str, str] = {
     "account_not_found": N_("This account is not known."),
     "account_kind_not_allowed": N_("This account cannot do that."),
     "invalid_idempotency_key": N_("This form is not complete. Reload the page and try again."),
+    "csrf_failed": N_(
+        "This form is out of date or did not come from this site. Reload the page and try again."
+    ),
     "not_project_coordinator": N_("You do not coordinate this project."),
     "project_not_found": N_("This project is not known."),
     "activity_not_found": N_("This activity is not known."),

@@ -1,9 +1,16 @@
 """Who is looking at a page, in which language, and the cookies that say so.
 
 Signing in on a page issues an API token, like the API's own sign-in, and keeps it in an
-HttpOnly cookie (``Secure`` when the public address is https; ``SameSite=Lax`` so that a claim or
-payment link opened from the camera app arrives signed in); signing out revokes it. Every page
-knows its language and its CSRF token, and sets the cookies that are missing on its response.
+HttpOnly cookie (``SameSite=Lax`` so that a claim or payment link opened from the camera app
+arrives signed in); signing out revokes it, and a session cookie that no longer signs anyone in is
+dropped. Every page knows its language and its CSRF token (bound to the session, see ``csrf``),
+and sets the cookies that are missing on its response.
+
+When the public address is https, every cookie is ``Secure`` and named with the ``__Host-``
+prefix (``Path=/``, no ``Domain``), so that no other host can set or shadow it; on plain http
+(local development) the cookies keep their plain names. Cookies of the other naming that a browser
+still sends after an installation moved to https are ignored and deleted: that visitor is simply
+signed out.
 
 The page is also where every audience's pages say no: ``require`` (sign in first, or the wrong
 role), ``problem`` (a refusal of the services, in plain words and with the API's status code;
@@ -38,8 +45,11 @@ from torekes.web.refusals import PageRefusal, refusals_as_pages
 from torekes.web.templating import environment, format_moment
 
 SESSION_COOKIE = "torekes_session"
+HOST_PREFIX = "__Host-"
 PROBLEM_PAGE = "problem.html"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+# Every cookie the pages set, by its plain name.
+COOKIES = (SESSION_COOKIE, csrf.PRE_SESSION_COOKIE, i18n.LANGUAGE_COOKIE)
 
 
 @dataclass
@@ -50,17 +60,31 @@ class PageContext:
     lang: str
     principal: Principal | None
     token: str | None
-    csrf_cookie: str
+    # The session and pre-session cookies as the browser sent them (see ``csrf``).
+    session_cookie: str | None = None
+    pre_session: str | None = None
     cookies: dict[str, tuple[str, int | None, str]] = field(default_factory=dict)
     _decimals: dict[str, int] | None = None
 
     @property
     def secure(self) -> bool:
-        return self.settings.public_base_url.startswith("https://")
+        return is_secure(self.settings)
 
     @property
     def csrf_token(self) -> str:
-        return csrf.form_token(self.settings.secret_key, self.csrf_cookie)
+        """The token this page's forms carry: bound to the session the browser holds once this
+        answer arrives, else to a pre-session value (made now if the browser has none)."""
+        session = self._session_after()
+        if not session and self.pre_session is None:
+            self.pre_session = csrf.new_pre_session()
+        token = csrf.form_token(self.settings.secret_key, session, self.pre_session)
+        assert token is not None  # a session or a pre-session value is there by now
+        return token
+
+    def _session_after(self) -> str | None:
+        if SESSION_COOKIE in self.cookies:
+            return self.cookies[SESSION_COOKIE][0] or None
+        return self.session_cookie
 
     def decimals_of(self, currency_code: str) -> int:
         """The currency's decimals (read once per page: a page may show several amounts)."""
@@ -139,15 +163,20 @@ class PageContext:
         return self.finish(RedirectResponse(location, status_code=303))
 
     def keep(self, name: str, value: str, max_age: int | None, samesite: str = "lax") -> None:
+        """Set the cookie ``name`` (its plain name; ``""`` deletes it) on this page's answer."""
         self.cookies[name] = (value, max_age, samesite)
 
     def finish(self, response: Response) -> Response:
-        if self.request.cookies.get(csrf.CSRF_COOKIE) != self.csrf_cookie:
-            self.keep(csrf.CSRF_COOKIE, self.csrf_cookie, None, "strict")
+        sent = self.request.cookies.get(cookie_name(self.settings, csrf.PRE_SESSION_COOKIE))
+        if self._session_after():
+            if sent:  # signed in: the session binds the forms from now on
+                self.keep(csrf.PRE_SESSION_COOKIE, "", None)
+        elif self.pre_session and self.pre_session != sent:
+            self.keep(csrf.PRE_SESSION_COOKIE, self.pre_session, None, "strict")
         for name, (value, max_age, samesite) in self.cookies.items():
             if value:
                 response.set_cookie(
-                    name,
+                    cookie_name(self.settings, name),
                     value,
                     max_age=max_age,
                     path="/",
@@ -156,33 +185,54 @@ class PageContext:
                     samesite=samesite,  # type: ignore[arg-type]
                 )
             else:
-                response.delete_cookie(name, path="/", secure=self.secure, httponly=True)
+                response.delete_cookie(
+                    cookie_name(self.settings, name), path="/", secure=self.secure, httponly=True
+                )
+        if self.secure:
+            for name in COOKIES:
+                if name in self.request.cookies:  # named before the move to https
+                    response.delete_cookie(name, path="/", httponly=True)
         return response
 
 
-async def checked_form(request: Request, settings: SettingsDep) -> FormData | None:
-    """Every form sent to a page carries our CSRF token; one without it is refused (403
-    ``csrf_failed``) before its fields are even read, so no page can forget the check."""
+def is_secure(settings: Settings) -> bool:
+    return settings.public_base_url.startswith("https://")
+
+
+def cookie_name(settings: Settings, name: str) -> str:
+    """The name a page's cookie has on this installation: ``__Host-`` prefixed on https."""
+    return HOST_PREFIX + name if is_secure(settings) else name
+
+
+async def sent_form(request: Request) -> FormData | None:
+    """The form a POST to a page sends (read once, for the CSRF check and for the page)."""
     if request.method != "POST":
         return None
-    form = await request.form()
+    return await request.form()
+
+
+def _csrf_checked(page: PageContext, form: FormData) -> None:
+    """Every form sent to a page carries the CSRF token of the session it was drawn for; one
+    without it is refused with a page (403 ``csrf_failed``) before its fields are even read, so
+    no page can forget the check."""
     submitted = form.get(csrf.CSRF_FIELD)
     if not csrf.is_valid(
-        settings.secret_key,
-        request.cookies.get(csrf.CSRF_COOKIE),
+        page.settings.secret_key,
+        page.session_cookie,
+        page.pre_session,
         submitted if isinstance(submitted, str) else None,
     ):
-        raise errors.CsrfFailed()
-    return form
+        raise PageRefusal(page.problem(errors.CsrfFailed()))
 
 
 def page_context(
     request: Request,
     db: DbDep,
     settings: SettingsDep,
-    form: Annotated[FormData | None, Depends(checked_form)],
+    form: Annotated[FormData | None, Depends(sent_form)],
 ) -> PageContext:
-    token = request.cookies.get(SESSION_COOKIE)
+    session_cookie = request.cookies.get(cookie_name(settings, SESSION_COOKIE)) or None
+    token = session_cookie
     principal = None
     if token:
         try:
@@ -190,7 +240,8 @@ def page_context(
         except errors.InvalidToken:
             token = None
     lang = i18n.choose(
-        request.cookies.get(i18n.LANGUAGE_COOKIE), request.headers.get("accept-language")
+        request.cookies.get(cookie_name(settings, i18n.LANGUAGE_COOKIE)),
+        request.headers.get("accept-language"),
     )
     page = PageContext(
         request=request,
@@ -199,8 +250,13 @@ def page_context(
         lang=lang,
         principal=principal,
         token=token,
-        csrf_cookie=request.cookies.get(csrf.CSRF_COOKIE) or csrf.new_cookie_value(),
+        session_cookie=session_cookie,
+        pre_session=request.cookies.get(cookie_name(settings, csrf.PRE_SESSION_COOKIE)) or None,
     )
+    if form is not None:
+        _csrf_checked(page, form)
+    if session_cookie and token is None:  # expired or revoked: signed out
+        page.keep(SESSION_COOKIE, "", None)
     # The body's rule for every form field of every page: PostgreSQL cannot store a NUL, so one
     # is refused here, before any page reads its fields, alike on both databases.
     for name, value in (form or FormData()).multi_items():

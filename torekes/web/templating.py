@@ -1,5 +1,5 @@
 """Rendering pages: one Jinja2 environment per language, with gettext and number and date
-formats of that language."""
+formats of that language, and ``new_key()``, a fresh one-time key for each form that writes."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from babel.numbers import format_decimal
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from torekes.web import i18n
+from torekes.web.writes import new_key
 
 
 @cache
@@ -27,6 +28,7 @@ def environment(code: str) -> Environment:
     env.install_gettext_translations(i18n.translations(code), newstyle=True)  # type: ignore[attr-defined]
     env.globals["language"] = i18n.language(code)
     env.globals["languages"] = [i18n.language(other) for other in i18n.LANGUAGES]
+    env.globals["new_key"] = new_key
     env.filters["amount"] = lambda minor, decimals: format_amount(minor, decimals, code)
     return env
 

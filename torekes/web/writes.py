@@ -1,12 +1,20 @@
 """How a page's form writes, for every audience: once, whatever a double tap or a reload repeats.
 
-A write that a double tap or a reload must not repeat carries a random one-time key in its form,
-made when the form was drawn, and runs through the same idempotent write as the API's
-``Idempotency-Key`` (``write_once``): the same form sent again gets the first outcome back and
-changes nothing, while the key sent with another form is refused (``idempotency_key_reused``);
-``write_once_as_api`` stores and reads the outcome as the API's own write does. A refusal once
-the write has begun is kept as the API keeps it, so the same form sent again shows the same
-refusal page.
+Every form that writes carries a random one-time key (``new_key``, drawn into the form as the
+hidden field ``key``), and its write runs through the same idempotent write as the API's
+``Idempotency-Key``: the same form sent again gets the first outcome back and changes nothing,
+while the key sent with another form is refused (``idempotency_key_reused``). A form that comes
+without its key (a page drawn before this rule, or a form made by hand) is refused
+(``invalid_idempotency_key``, a page that asks to reload) and writes nothing. The keys are kept
+apart from the API's by a prefix. A refusal once the write has begun is kept as the API keeps
+it, so the same form sent again shows the same refusal page.
+
+This module is the only one of the pages that may reach the unit of work (an import contract in
+``pyproject.toml`` says so, and a test sends every page's form twice), so no page can write
+without its key. ``write_once`` answers the stored body of the outcome, ``write_once_as_api``
+stores and reads it as the API's own write does, ``redirect_once`` leads on to the page that
+shows the result (the same page for a repeat), and ``committing_once`` hands a use case that runs
+its own steps before the write (a card payment tries the PIN first) the write to run once.
 """
 
 from __future__ import annotations
@@ -14,26 +22,38 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
 
 from torekes.api.errors import refusal_problem
+from torekes.domain import errors
 from torekes.domain.access import Principal
 from torekes.kit.unit_of_work import (
     KeyedRequest,
+    StoredResponse,
     WriteContext,
     request_fingerprint,
-    write,
+    stored_response,
     write_idempotently,
 )
-from torekes.web.session import PageContext
+
+if TYPE_CHECKING:
+    from fastapi.responses import Response
+
+    from torekes.web.session import PageContext
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 
 # How an outcome is stored for a repeat of its form: the status code and the JSON body.
 StoredAs = Callable[[T], tuple[int, Any]]
+# A form's write: a use case's operation, run in the unit of work's transaction.
+Operation = Callable[[WriteContext], T]
+# A form's outcome as it was stored: its status code and body, and whether this is a repeat.
+Outcome = StoredResponse
+KEY_FIELD = "key"
+KEY_PREFIX = "page-form:"
 
 
 def new_key() -> str:
@@ -52,10 +72,26 @@ def as_api(schema: type[BaseModel]) -> StoredAs[object]:
     return lambda result: (201, schema.model_validate(result).model_dump(mode="json"))
 
 
-def keyed(page: PageContext, key: str, fingerprint: str) -> KeyedRequest:
+def keyed(page: PageContext, key: str | None, fingerprint: str) -> KeyedRequest:
     """The form's one-time key as the unit of work keeps it, refusals stored as the API's."""
     path = page.request.url.path
-    return KeyedRequest(key, fingerprint, page.settings.secret_key, refusal_problem(path))
+    return KeyedRequest(
+        _stored_key(key), fingerprint, page.settings.secret_key, refusal_problem(path)
+    )
+
+
+def run_once(
+    page: PageContext,
+    actor: Principal,
+    key: str | None,
+    asked: dict[str, Any],
+    operation: Callable[[WriteContext], T],
+    stored_as: StoredAs[T],
+) -> Outcome:
+    """Run the form's write once per ``key`` (``asked``: what the form asks, told apart from
+    another form's by it) and answer its stored outcome, ``replayed`` for a repeat."""
+    fingerprint = form_fingerprint(page.request.url.path, asked)
+    return write_idempotently(page.db, actor, keyed(page, key, fingerprint), operation, stored_as)
 
 
 def write_once(
@@ -66,19 +102,14 @@ def write_once(
     operation: Callable[[WriteContext], T],
     stored_as: StoredAs[T],
 ) -> Any:
-    """Run the form's write once per ``key`` and answer the body ``stored_as`` makes of its
-    outcome; a repeat with the key gets the first outcome's stored body back. ``None`` (a form
-    that came without a key, where a page allows that) runs the write as it is."""
-    if key is None:
-        return stored_as(write(page.db, actor, operation))[1]
-    request = keyed(page, key, form_fingerprint(page.request.url.path, asked))
-    return write_idempotently(page.db, actor, request, operation, stored_as).body
+    """``run_once``, answering the body ``stored_as`` made of the first outcome."""
+    return run_once(page, actor, key, asked, operation, stored_as).body
 
 
 def write_once_as_api(
     page: PageContext,
     actor: Principal,
-    key: str,
+    key: str | None,
     asked: dict[str, Any],
     operation: Callable[[WriteContext], object],
     schema: type[M],
@@ -86,3 +117,51 @@ def write_once_as_api(
     """``write_once``, its outcome stored as the API stores it and read back as the API's
     ``schema``, so the first outcome and a repeat's look the same."""
     return schema.model_validate(write_once(page, actor, key, asked, operation, as_api(schema)))
+
+
+def redirect_once(
+    page: PageContext,
+    actor: Principal,
+    key: str | None,
+    asked: dict[str, Any],
+    operation: Callable[[WriteContext], T],
+    then: str | Callable[[T], str],
+) -> Response:
+    """``write_once``, then on to ``then`` (or the address it makes of the outcome); a repeat
+    goes where the first one went."""
+    stored = write_once(
+        page,
+        actor,
+        key,
+        asked,
+        operation,
+        lambda done: (303, {"location": then if isinstance(then, str) else then(done)}),
+    )
+    return page.redirect(str(stored["location"]))
+
+
+def first_outcome(
+    page: PageContext, actor: Principal, key: str | None, fingerprint: str
+) -> Outcome | None:
+    """The outcome of the form sent earlier with this key, for a use case that must answer a
+    repeat before it does anything else (a card payment must not try the PIN again)."""
+    return stored_response(page.db, actor, keyed(page, key, fingerprint))
+
+
+def committing_once(
+    page: PageContext,
+    actor: Principal,
+    key: str | None,
+    fingerprint: str,
+    stored_as: StoredAs[T],
+) -> Callable[[Callable[[WriteContext], T]], Outcome]:
+    """The write a use case that runs its own steps first (``cards.charge``) is handed: its
+    operation, run once per ``key``."""
+    request = keyed(page, key, fingerprint)
+    return lambda operation: write_idempotently(page.db, actor, request, operation, stored_as)
+
+
+def _stored_key(key: str | None) -> str:
+    if not key:
+        raise errors.InvalidIdempotencyKey()
+    return KEY_PREFIX + key

@@ -17,7 +17,7 @@ from torekes.redemption import payouts
 from torekes.reporting import reports
 from torekes.web.admin.forms import write_and_redirect
 from torekes.web.admin.rendering import render
-from torekes.web.fields import Iban, PathId
+from torekes.web.fields import Iban, Key, PathId
 from torekes.web.problems import N_
 from torekes.web.roles import ADMIN_READERS
 from torekes.web.session import CurrentPage
@@ -92,11 +92,14 @@ def set_payout(
     account_id: PathId,
     iban: Iban = "",
     payout_name: Annotated[str, Form(max_length=70)] = "",
+    key: Key = "",
 ) -> Response:
     """Where a shop's or partner's redeemed tokens are paid: IBAN and name."""
     name = payout_name.strip()
     return write_and_redirect(
         page,
+        key,
+        {"iban": iban, "payout_name": name},
         lambda ctx: payouts.set_payout_details(ctx, account_id, iban, name),
         f"/admin/accounts/{account_id}",
         refusal=None if name else N_("Type the name the bank pays to."),

@@ -16,7 +16,7 @@ from torekes.domain.approvals import ApprovalStatus
 from torekes.identity import users
 from torekes.web.admin.forms import Reason, write_and_redirect
 from torekes.web.admin.rendering import render
-from torekes.web.fields import PathId
+from torekes.web.fields import Key, PathId
 from torekes.web.roles import ADMIN_READERS
 from torekes.web.session import CurrentPage
 
@@ -63,20 +63,24 @@ def approval_list(page: CurrentPage) -> Response:
 
 
 @router.post(HOME + "/{request_id}/approve")
-def approve(page: CurrentPage, request_id: PathId, reason: Reason = "") -> Response:
+def approve(page: CurrentPage, request_id: PathId, reason: Reason = "", key: Key = "") -> Response:
     """Do what the request asks, as the second administrator."""
     return write_and_redirect(
         page,
+        key,
+        {"reason": reason.strip()},
         lambda ctx: four_eyes.approve(ctx, request_id, reason.strip()),
         f"{HOME}#approval-{request_id}",
     )
 
 
 @router.post(HOME + "/{request_id}/reject")
-def reject(page: CurrentPage, request_id: PathId, reason: Reason = "") -> Response:
+def reject(page: CurrentPage, request_id: PathId, reason: Reason = "", key: Key = "") -> Response:
     """Refuse the request, or withdraw one's own: nothing is done."""
     return write_and_redirect(
         page,
+        key,
+        {"reason": reason.strip()},
         lambda ctx: four_eyes.reject(ctx, request_id, reason.strip()),
         f"{HOME}#approval-{request_id}",
     )

@@ -19,8 +19,10 @@ from torekes.api.schemas import SignedCheckpointOut
 from torekes.audit import checkpoints, trail, verification
 from torekes.audit.trail import AuditQuery
 from torekes.domain import errors
+from torekes.web.fields import Key
 from torekes.web.roles import ADMIN_READERS
 from torekes.web.session import CurrentPage
+from torekes.web.writes import committing_once, first_outcome, form_fingerprint
 
 router = APIRouter(include_in_schema=False)
 
@@ -39,15 +41,35 @@ def audit_status(page: CurrentPage) -> Response:
 
 
 @router.post("/admin/audit/checkpoint")
-def sign_checkpoint(page: CurrentPage) -> Response:
-    """Verify, and when the ledger is intact, sign its chain heads and download the result."""
+def sign_checkpoint(page: CurrentPage, key: Key = "") -> Response:
+    """Verify, and when the ledger is intact, sign its chain heads and download the result; the
+    same form sent again downloads the same checkpoint and verifies and records nothing more."""
     who = page.require(*ADMIN_READERS)
-    report = verification.verify(page.db, who)
-    if not report.ok:
-        return page.problem(errors.LedgerNotIntact())
-    signed = checkpoints.sign(page.db, page.settings, who, report)
-    body = SignedCheckpointOut.model_validate(signed).model_dump(mode="json")
-    stamp = str(signed.checkpoint["created_at"])[:19].replace(":", "").replace("-", "")
+    fingerprint = form_fingerprint(page.request.url.path, {})
+    with page.explaining():
+        outcome = first_outcome(page, who, key, fingerprint)
+        if outcome is None:
+            report = verification.verify(page.db, who)
+            if not report.ok:
+                return page.problem(errors.LedgerNotIntact())
+            outcome = checkpoints.sign(
+                page.db,
+                page.settings,
+                who,
+                report,
+                committing_once(
+                    page,
+                    who,
+                    key,
+                    fingerprint,
+                    lambda signed: (
+                        200,
+                        SignedCheckpointOut.model_validate(signed).model_dump(mode="json"),
+                    ),
+                ),
+            )
+    body = outcome.body
+    stamp = str(body["checkpoint"]["created_at"])[:19].replace(":", "").replace("-", "")
     return page.finish(
         Response(
             json.dumps(body, indent=2) + "\n",

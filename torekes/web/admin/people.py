@@ -1,6 +1,7 @@
 """Users and member cards: the users with their roles, and administrators making new ones; the
 member cards, issuing one to a member with a PIN (shown once, on the answer to the form, and
-never again), blocking, unlocking, and the printable card the API prints too."""
+never again: the same form sent again leads to the card, not to its PIN), blocking, unlocking,
+and the printable card the API prints too."""
 
 from __future__ import annotations
 
@@ -16,15 +17,15 @@ from torekes.documents.sheets import render_card
 from torekes.domain.access import Role
 from torekes.identity import users
 from torekes.identity.users import UserCommand
-from torekes.kit.unit_of_work import write
 from torekes.spending import cards
 from torekes.web.admin.approvals import filed_or
 from torekes.web.admin.forms import Reason, write_and_redirect
 from torekes.web.admin.rendering import render
-from torekes.web.fields import PathId
+from torekes.web.fields import Key, PathId
 from torekes.web.problems import N_
 from torekes.web.roles import ADMIN_ACTORS, ADMIN_READERS
 from torekes.web.session import CurrentPage
+from torekes.web.writes import run_once
 
 router = APIRouter(include_in_schema=False)
 
@@ -59,6 +60,7 @@ def create_user(
     display_name: Field = "",
     role: Field = "",
     password: Field = "",
+    key: Key = "",
 ) -> Response:
     if role not in {member.value for member in Role}:
         refusal = N_("Choose a role from the list.")
@@ -68,6 +70,8 @@ def create_user(
         refusal = None
     return write_and_redirect(
         page,
+        key,
+        {"username": username.strip(), "display_name": display_name.strip(), "role": role},
         lambda ctx: four_eyes.create_user(
             ctx, UserCommand(username.strip(), display_name.strip(), Role(role), password)
         ),
@@ -96,38 +100,54 @@ def issue_card(
     page: CurrentPage,
     member_id: Annotated[str, Form(max_length=20)] = "",
     pin: Annotated[str, Form(max_length=20)] = "",
+    key: Key = "",
 ) -> Response:
     """Issue the member a card; without a PIN typed, a random one. The answer shows the PIN
-    once; it is not kept anywhere but as a hash, so reloading cannot show it again."""
+    once; it is not kept anywhere but as a hash, so reloading cannot show it again: the same
+    form sent again leads to the card issued the first time."""
     who = page.require(*ADMIN_ACTORS)
     number = member_id.strip()
     if not (number.isascii() and number.isdigit()) or not 1 <= int(number) <= MAX_ID:
         return page.refuse(N_("Type the member's number (see Users)."))
     chosen = pin.strip() or "".join(secrets.choice("0123456789") for _ in range(PIN_DIGITS))
     with page.explaining():
-        issued = write(
-            page.db, who, lambda ctx: cards.issue_card(ctx, page.settings, int(number), chosen)
+        # What is kept for a repeat names the card, never its PIN or code.
+        made = run_once(
+            page,
+            who,
+            key,
+            {"member_id": int(number)},
+            lambda ctx: cards.issue_card(ctx, page.settings, int(number), chosen),
+            lambda card: (201, {"card_id": card.id}),
         )
+        card_id = int(made.body["card_id"])
+        if made.replayed:
+            return page.redirect(f"/admin/cards#card-{card_id}")
+        issued = cards.get_card(page.db, page.settings, who, card_id)
     shown = page.render("admin/card_issued.html", 201, card=issued, pin=chosen)
     shown.headers["Cache-Control"] = "no-store"
     return shown
 
 
 @router.post("/admin/cards/{card_id}/block")
-def block_card(page: CurrentPage, card_id: PathId, reason: Reason = "") -> Response:
+def block_card(page: CurrentPage, card_id: PathId, reason: Reason = "", key: Key = "") -> Response:
     """Block a card for good: its code and number stop working; the balance stays."""
     return write_and_redirect(
         page,
+        key,
+        {"reason": reason.strip()},
         lambda ctx: cards.block_card(ctx, page.settings, card_id, reason.strip()),
         f"/admin/cards#card-{card_id}",
     )
 
 
 @router.post("/admin/cards/{card_id}/unlock")
-def unlock_card(page: CurrentPage, card_id: PathId) -> Response:
+def unlock_card(page: CurrentPage, card_id: PathId, key: Key = "") -> Response:
     """Unlock a card locked after five wrong PINs."""
     return write_and_redirect(
         page,
+        key,
+        {},
         lambda ctx: cards.unlock_card(ctx, page.settings, card_id),
         f"/admin/cards#card-{card_id}",
     )

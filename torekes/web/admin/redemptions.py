@@ -20,7 +20,7 @@ from torekes.redemption.redemptions import RedemptionQuery
 from torekes.web.admin.approvals import filed_or
 from torekes.web.admin.forms import Reason, write_and_redirect
 from torekes.web.admin.rendering import render
-from torekes.web.fields import PathId
+from torekes.web.fields import Key, PathId
 from torekes.web.problems import N_
 from torekes.web.roles import ADMIN_READERS
 from torekes.web.session import CurrentPage, PageContext
@@ -52,20 +52,30 @@ def redemption_list(page: CurrentPage) -> Response:
 
 
 @router.post(HOME + "/{redemption_id}/approve")
-def approve(page: CurrentPage, redemption_id: PathId) -> Response:
+def approve(page: CurrentPage, redemption_id: PathId, key: Key = "") -> Response:
     """Approve at the euro rate in force now; above the four-eyes threshold, file it for a
     second administrator and show it in the approvals queue."""
     above = page.settings.four_eyes_above
     return write_and_redirect(
-        page, lambda ctx: four_eyes.approve_redemption(ctx, redemption_id, above), filed_or(HOME)
+        page,
+        key,
+        {},
+        lambda ctx: four_eyes.approve_redemption(ctx, redemption_id, above),
+        filed_or(HOME),
     )
 
 
 @router.post(HOME + "/{redemption_id}/reject")
-def reject(page: CurrentPage, redemption_id: PathId, reason: Reason = "") -> Response:
+def reject(
+    page: CurrentPage, redemption_id: PathId, reason: Reason = "", key: Key = ""
+) -> Response:
     """Refuse it; the held tokens are the shop's to spend again."""
     return write_and_redirect(
-        page, lambda ctx: redemptions.reject(ctx, redemption_id, reason.strip()), HOME
+        page,
+        key,
+        {"reason": reason.strip()},
+        lambda ctx: redemptions.reject(ctx, redemption_id, reason.strip()),
+        HOME,
     )
 
 
@@ -73,12 +83,15 @@ def reject(page: CurrentPage, redemption_id: PathId, reason: Reason = "") -> Res
 def settle(
     page: CurrentPage,
     currency: Annotated[str, Form(max_length=12)] = "",
+    key: Key = "",
 ) -> Response:
     """Gather every approved redemption of the currency not yet in a settlement (above the
     four-eyes threshold, filed for a second administrator)."""
     above = page.settings.four_eyes_above
     return write_and_redirect(
         page,
+        key,
+        {"currency": currency},
         lambda ctx: four_eyes.create_settlement(ctx, currency, above),
         lambda made: filed_or(f"{HOME}#settlement-{made.id}")(made),
         refusal=None if currency else N_("Choose a currency."),
@@ -112,6 +125,7 @@ def pay_settlement(
     page: CurrentPage,
     settlement_id: PathId,
     payout_reference: Annotated[str, Form(max_length=140)] = "",
+    key: Key = "",
 ) -> Response:
     """Mark the whole settlement paid, once the bank has paid it (above the four-eyes
     threshold, filed for a second administrator)."""
@@ -119,6 +133,8 @@ def pay_settlement(
     above = page.settings.four_eyes_above
     return write_and_redirect(
         page,
+        key,
+        {"payout_reference": reference},
         lambda ctx: four_eyes.pay_settlement(ctx, settlement_id, reference, above),
         filed_or(f"{HOME}#settlement-{settlement_id}"),
         refusal=None if reference else N_("Type the bank's reference of the transfer."),

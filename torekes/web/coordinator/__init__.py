@@ -4,8 +4,9 @@ lives in its own module of this package (how their forms are read and written in
 their pages are drawn in ``rendering``); this router gathers them.
 
 Coordinators act inside their own projects, administrators everywhere; auditors read the same
-pages without their forms, and never see codes. Forms that create something carry a one-time
-key, so a form sent twice (a double tap, a reload) acts once and shows the first outcome.
+pages without their forms, and never see codes. Every form that writes carries a one-time key
+(``writes``), so a form sent twice (a double tap, a reload) acts once and shows the first
+outcome.
 """
 
 from __future__ import annotations

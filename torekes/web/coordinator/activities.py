@@ -11,11 +11,11 @@ from fastapi.responses import Response
 from torekes.domain.access import Principal
 from torekes.earning import activities, claim_codes, projects
 from torekes.earning.read_models import ActivityView, ProjectView
-from torekes.kit.unit_of_work import write
 from torekes.web.coordinator.rendering import render
-from torekes.web.fields import PathId
+from torekes.web.fields import Key, PathId
 from torekes.web.roles import PROJECT_ACTORS, PROJECT_READERS
 from torekes.web.session import CurrentPage, PageContext
+from torekes.web.writes import redirect_once
 
 router = APIRouter(include_in_schema=False)
 
@@ -63,12 +63,18 @@ def activity_and_project(
 
 
 def _status_route(action: str) -> None:
-    def change(page: CurrentPage, activity_id: PathId) -> Response:
+    def change(page: CurrentPage, activity_id: PathId, key: Key = "") -> Response:
         actor = page.require(*PROJECT_ACTORS)
         with page.explaining():
             activity = activities.get_activity(page.db, actor, activity_id)
-            write(page.db, actor, lambda ctx: activities.change_status(ctx, activity_id, action))
-        return page.redirect(f"/projects/{activity.project_id}#activity-{activity_id}")
+            return redirect_once(
+                page,
+                actor,
+                key,
+                {"action": action},
+                lambda ctx: activities.change_status(ctx, activity_id, action),
+                f"/projects/{activity.project_id}#activity-{activity_id}",
+            )
 
     change.__name__ = f"{action}_activity_page"
     router.add_api_route(f"/activities/{{activity_id}}/{action}", change, methods=["POST"])

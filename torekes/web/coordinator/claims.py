@@ -12,9 +12,9 @@ from fastapi.responses import Response
 from torekes.api.schemas import BulkDecisionIn
 from torekes.domain import errors
 from torekes.earning import claim_queue, projects
-from torekes.web.coordinator.forms import Typed, project_form, validated, whole, write_key
+from torekes.web.coordinator.forms import Typed, project_form, validated, whole
 from torekes.web.coordinator.rendering import render
-from torekes.web.fields import PathId
+from torekes.web.fields import Key, PathId
 from torekes.web.problems import PLAIN_WORDS, SOMETHING_WRONG
 from torekes.web.roles import PROJECT_READERS
 from torekes.web.session import CurrentPage
@@ -36,7 +36,7 @@ def waiting_claims(page: CurrentPage, project_id: PathId) -> Response:
 def decide_claims(
     page: CurrentPage,
     project_id: PathId,
-    form_key: Typed = "",
+    key: Key = "",
     decision: Typed = "",
     reason: Typed = "",
     claim: Annotated[list[str] | None, Form(max_length=1000)] = None,
@@ -52,7 +52,7 @@ def decide_claims(
         outcomes = write_once(
             page,
             actor,
-            write_key(form_key),
+            key,
             {"decision": decision, **body.model_dump(mode="json")},
             lambda ctx: claim_queue.decide(ctx, project_id, body.claim_ids, decision, body.reason),
             lambda found: (

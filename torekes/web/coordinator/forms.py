@@ -1,13 +1,12 @@
 """The coordinator's forms: what they send, read the way the API reads the same request (the
 fields with their limits, whole numbers and dates as a phone types them, the form checked by the
 API's own request model), a refusal that names the field to fix in plain words
-(``project_form``), and the write that a form's one-time key (``form_key``) runs once; a form
-sent without a key writes all the same.
+(``project_form``), and the write that a form's one-time key (``key``) runs once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from functools import partial
@@ -20,12 +19,11 @@ from pydantic import BaseModel, ValidationError
 
 from torekes.domain import errors
 from torekes.domain.access import Principal
-from torekes.kit.unit_of_work import WriteContext
 from torekes.web.problems import N_
 from torekes.web.refusals import refusals_as_pages
 from torekes.web.roles import PROJECT_ACTORS
 from torekes.web.session import PageContext
-from torekes.web.writes import write_once
+from torekes.web.writes import Operation, write_once
 
 Typed = Annotated[str, Form(max_length=1000)]
 LongText = Annotated[str, Form(max_length=10_000)]
@@ -62,25 +60,19 @@ FIELD_WORDS: dict[str, str] = {
 }
 
 
-def write_key(form_key: str) -> str | None:
-    """The key a form's write runs once for: the form's one-time key, kept apart from the API's
-    keys by its prefix; none for a form sent without one."""
-    return f"page-form:{form_key}" if form_key else None
-
-
 def create_once(
     page: PageContext,
     actor: Principal,
-    form_key: str,
+    key: str,
     body: BaseModel,
-    operation: Callable[[WriteContext], Made],
+    operation: Operation[Made],
 ) -> int:
     """Create what the form asks (``body``: the form as the API's request) once per form key, and
     answer the id of what was made: the first one's, for the same form sent again."""
     made = write_once(
         page,
         actor,
-        write_key(form_key),
+        key,
         body.model_dump(mode="json"),
         operation,
         lambda view: (200, {"id": view.id}),

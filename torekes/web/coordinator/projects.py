@@ -32,7 +32,7 @@ from torekes.web.coordinator.forms import (
     whole,
 )
 from torekes.web.coordinator.rendering import render
-from torekes.web.fields import PathId
+from torekes.web.fields import Key, PathId
 from torekes.web.forms import hours as parse_hours
 from torekes.web.forms import minor_units
 from torekes.web.roles import PROJECT_READERS
@@ -86,7 +86,7 @@ def _report(page: PageContext, actor: Principal, project: ProjectView) -> Projec
 def create_activity(
     page: CurrentPage,
     project_id: PathId,
-    form_key: Typed = "",
+    key: Key = "",
     title: Typed = "",
     description: LongText = "",
     reward_kind: Typed = "",
@@ -124,7 +124,7 @@ def create_activity(
         made = create_once(
             page,
             actor,
-            form_key,
+            key,
             body,
             lambda ctx: activities.create_activity(ctx, project_id, command),
         )

@@ -1,6 +1,6 @@
 """How a coordinator's page is drawn: about one project, with its currency's decimals, whether
-the person may use its forms (auditors read only), a fresh one-time key for each form that
-creates something, and hours written the way the page's language writes them."""
+the person may use its forms (auditors read only), and hours written the way the page's
+language writes them."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from torekes.domain.access import Principal
 from torekes.earning.read_models import ProjectView
 from torekes.web.roles import PROJECT_ACTORS
 from torekes.web.session import PageContext
-from torekes.web.writes import new_key
 
 
 def render(
@@ -32,7 +31,6 @@ def render(
         project=project,
         decimals=page.decimals_of(project.currency),
         may_act=actor.role in PROJECT_ACTORS,
-        form_key=new_key(),
         hours=lambda number: format_decimal(number, locale=page.lang),
         **values,
     )

@@ -14,7 +14,7 @@ from torekes.earning.claim_codes import BatchCommand
 from torekes.web.coordinator.activities import activity_and_project
 from torekes.web.coordinator.forms import Typed, create_once, moment, project_form, validated, whole
 from torekes.web.coordinator.rendering import render
-from torekes.web.fields import PathId
+from torekes.web.fields import Key, PathId
 from torekes.web.roles import PROJECT_ACTORS
 from torekes.web.session import CurrentPage
 
@@ -25,7 +25,7 @@ router = APIRouter(include_in_schema=False)
 def create_sheet(
     page: CurrentPage,
     activity_id: PathId,
-    form_key: Typed = "",
+    key: Key = "",
     count: Typed = "",
     kind: Typed = "single",
     max_uses: Typed = "",
@@ -46,7 +46,7 @@ def create_sheet(
         made = create_once(
             page,
             actor,
-            form_key,
+            key,
             body,
             lambda ctx: claim_codes.create_batch(ctx, page.settings, activity_id, command),
         )

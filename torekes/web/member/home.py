@@ -16,7 +16,6 @@ from torekes.domain import errors
 from torekes.domain.access import Role
 from torekes.domain.cards import CardStatus
 from torekes.identity import auth
-from torekes.kit.unit_of_work import write
 from torekes.ledger import accounts
 from torekes.ledger.accounts import AccountQuery
 from torekes.spending import card_sign_in, cards
@@ -134,8 +133,7 @@ def logout(
     page: CurrentPage,
 ) -> Response:
     if page.principal is not None and page.token is not None:
-        token = page.token
-        write(page.db, page.principal, lambda ctx: auth.revoke_token(ctx, page.settings, token))
+        auth.sign_out(page.db, page.settings, page.principal, page.token)
     page.keep(SESSION_COOKIE, "", None)
     return page.redirect("/login")
 

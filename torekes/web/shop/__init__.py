@@ -5,9 +5,10 @@ euros. Each part lives in its own module of this package (the shops a keeper kee
 ``keepers``, the fields of their forms and how the counter says no in ``forms``); this router
 gathers those beyond the till.
 
-A write that a double tap could repeat (a card payment, a refund, a redemption request) carries a
-random key, made when its form was drawn, and runs through the same idempotent write as the API's
-``Idempotency-Key``: a second tap shows the first outcome and changes nothing.
+Every form that writes (asking for a payment at the till, a card payment, a refund, a redemption
+request, the payout details) carries a random key, made when its form was drawn, and runs through
+the same idempotent write as the API's ``Idempotency-Key`` (``writes``): a second tap shows the
+first outcome and changes nothing.
 """
 
 from __future__ import annotations

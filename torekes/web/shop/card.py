@@ -15,7 +15,6 @@ from fastapi.responses import Response
 from torekes.api.schemas import ReceiptOut
 from torekes.domain import errors
 from torekes.domain.access import Principal
-from torekes.kit.unit_of_work import StoredResponse, stored_response, write_idempotently
 from torekes.ledger.read_models import AccountView
 from torekes.spending import cards
 from torekes.spending.cards import ChargeCommand
@@ -25,7 +24,14 @@ from torekes.web.problems import N_
 from torekes.web.session import CurrentPage, PageContext
 from torekes.web.shop.forms import COUNTER_PROBLEM, Memo, Typed, at_the_counter
 from torekes.web.shop.keepers import own_shop, shops_form
-from torekes.web.writes import as_api, form_fingerprint, keyed, new_key
+from torekes.web.writes import (
+    Outcome,
+    as_api,
+    committing_once,
+    first_outcome,
+    form_fingerprint,
+    new_key,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -128,9 +134,9 @@ def _asked(page: PageContext, actor: Principal, sent: SentCharge) -> ChargeForm:
 
 def _charge_once(
     page: PageContext, actor: Principal, form: ChargeForm, pin: str, key: str
-) -> StoredResponse:
-    request = keyed(page, key, form.fingerprint())
-    stored = stored_response(page.db, actor, request)
+) -> Outcome:
+    fingerprint = form.fingerprint()
+    stored = first_outcome(page, actor, key, fingerprint)
     if stored is not None:  # a second tap: the first outcome, without trying the PIN again
         return stored
     command = ChargeCommand(form.shop.id, form.card, pin, form.minor, form.memo)
@@ -139,9 +145,7 @@ def _charge_once(
         page.settings,
         actor,
         command,
-        lambda operation: write_idempotently(
-            page.db, actor, request, operation, as_api(ReceiptOut)
-        ),
+        committing_once(page, actor, key, fingerprint, as_api(ReceiptOut)),
     )
 
 

@@ -28,7 +28,7 @@ from torekes.web.roles import SHOP_KEEPERS
 from torekes.web.session import CurrentPage, PageContext
 from torekes.web.shop.forms import Memo, Typed, at_the_counter
 from torekes.web.shop.keepers import shops
-from torekes.web.writes import new_key, write_once_as_api
+from torekes.web.writes import write_once_as_api
 
 router = APIRouter(include_in_schema=False)
 
@@ -73,7 +73,6 @@ def payments_today(page: CurrentPage) -> Response:
         "shop/payments.html",
         days=days,
         channels=CHANNELS,
-        new_key=new_key,
         clock_time=lambda when: _clock_time(page.lang, page.settings.timezone, when),
     )
 

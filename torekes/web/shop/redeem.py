@@ -16,7 +16,6 @@ from fastapi.responses import Response
 from torekes.api.schemas import RedemptionOut
 from torekes.domain.accounts import AccountKind, can_redeem
 from torekes.domain.redemption import euro_cents
-from torekes.kit.unit_of_work import write
 from torekes.ledger import currencies
 from torekes.ledger.read_models import AccountView
 from torekes.redemption import payouts, redemptions
@@ -29,7 +28,7 @@ from torekes.web.roles import SHOP_KEEPERS
 from torekes.web.session import CurrentPage
 from torekes.web.shop.forms import COUNTER_PROBLEM, Memo, Typed, at_the_counter
 from torekes.web.shop.keepers import own_shop, shops
-from torekes.web.writes import new_key, write_once_as_api
+from torekes.web.writes import redirect_once, write_once_as_api
 
 router = APIRouter(include_in_schema=False)
 
@@ -87,7 +86,6 @@ def redeem_page(page: CurrentPage) -> Response:
         "shop/redeem.html",
         items=items,
         states=STATES,
-        new_key=new_key,
         euros=lambda cents: _euros(page.lang, cents),
         euro_cents=euro_cents,
     )
@@ -124,14 +122,21 @@ def set_payout(
     account: FormId,
     iban: Iban = "",
     payout_name: Annotated[str, Form(max_length=200)] = "",
+    key: Key = "",
 ) -> Response:
     """Set the IBAN and the name the shop's euros are paid to, as ``PUT /accounts/{id}/payout``."""
     name = payout_name.strip()
     with at_the_counter(page, REDEEM_FORM) as actor:
         if not name or len(name) > MAX_PAYOUT_NAME or "\x00" in name:
             return page.refuse(NAME_REQUIRED, 422, COUNTER_PROBLEM, back=REDEEM_FORM)
-        write(page.db, actor, lambda ctx: payouts.set_payout_details(ctx, account, iban, name))
-    return page.redirect(f"{REDEEM_FORM}#shop-{account}")
+        return redirect_once(
+            page,
+            actor,
+            key,
+            {"account": account, "iban": iban, "payout_name": name},
+            lambda ctx: payouts.set_payout_details(ctx, account, iban, name),
+            f"{REDEEM_FORM}#shop-{account}",
+        )
 
 
 def _euros(lang: str, cents: int) -> str:

@@ -14,16 +14,16 @@ from torekes.api.code_guard import guard_of
 from torekes.api.errors import status_of
 from torekes.documents import qr
 from torekes.domain import errors
-from torekes.kit.unit_of_work import write
 from torekes.ledger import accounts
 from torekes.spending import payment_requests
 from torekes.spending.payment_requests import MAX_WAIT_SECONDS, RequestCommand
-from torekes.web.fields import Code, FormId
+from torekes.web.fields import Code, FormId, Key
 from torekes.web.forms import minor_units
 from torekes.web.roles import SHOP_KEEPERS
 from torekes.web.session import CurrentPage
 from torekes.web.shop.forms import Memo, Typed
 from torekes.web.shop.keepers import shops_form
+from torekes.web.writes import run_once
 
 router = APIRouter(include_in_schema=False)
 
@@ -40,18 +40,27 @@ def ask(
     shop: FormId,
     amount: Typed = "",
     memo: Memo = "",
+    key: Key = "",
 ) -> Response:
+    """Ask for the amount and show its QR; the form sent again shows the same request's QR
+    instead of asking twice. The outcome kept for a repeat is the request's id, never its code."""
     actor = page.require(back="/till")
     with page.explaining():
         account = accounts.get_account(page.db, actor, shop)
         decimals = page.decimals_of(account.currency)
         command = RequestCommand(shop, amount=minor_units(amount, decimals), memo=memo.strip())
-        made = write(
-            page.db,
+        made = run_once(
+            page,
             actor,
+            key,
+            {"shop": shop, "amount": command.amount, "memo": command.memo},
             lambda ctx: payment_requests.create_request(ctx, page.settings, command),
+            lambda view: (201, {"id": view.id}),
         )
-    return page.redirect(f"/till/{made.code}")
+        request = payment_requests.get_request_by_id(
+            page.db, page.settings, actor, int(made.body["id"])
+        )
+    return page.redirect(f"/till/{request.code}")
 
 
 @router.get("/till/{code}")
