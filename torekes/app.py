@@ -22,6 +22,7 @@ from torekes.api.routes import (
     claims,
     currencies,
     health,
+    me,
     payment_requests,
     payments,
     projects,
@@ -56,6 +57,7 @@ Sign in with **Authorize** (username and password) to try the API here.
 API_MODULES = (
     auth,
     users,
+    me,
     currencies,
     accounts,
     transactions,

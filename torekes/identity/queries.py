@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from torekes.db.models import ApiToken, LoginAttempt, User
+from torekes.domain.access import Role
 
 
 def user_by_username(session: Session, username: str) -> User | None:
@@ -66,3 +67,15 @@ def users_by_ids(session: Session, user_ids: Collection[int]) -> list[User]:
     if not user_ids:
         return []
     return list(session.scalars(select(User).where(User.id.in_(sorted(user_ids)))))
+
+
+def lock_active_admins(session: Session) -> list[User]:
+    """Every active administrator, locked in id order (so two writers never lock them crosswise)."""
+    statement = (
+        select(User)
+        .where(User.role == Role.ADMIN.value, User.is_active.is_(True))
+        .order_by(User.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return list(session.scalars(statement))
