@@ -60,6 +60,10 @@ class PasswordChanged:
     revoked: int
 
 
+# The write of a password change, handed to the caller's ``commit``.
+Operation = Callable[[WriteContext], PasswordChanged]
+
+
 def get_user(db: Database, actor: Principal, user_id: int) -> UserView:
     """One user, for administrators and auditors (anyone reads themself)."""
     if user_id != actor.user_id:
@@ -138,7 +142,7 @@ def change_own_password(
     current_token: str,
     current: str,
     new: str,
-    commit: Callable[[Callable[[WriteContext], PasswordChanged]], T],
+    commit: Callable[[Operation], T],
 ) -> T:
     """The signed-in person changes their password, giving the current one; ``current_token`` (the
     token that asks) stays valid and every other is revoked. ``commit`` runs the change's write
