@@ -104,6 +104,12 @@ PLAIN_WORDS: dict[str, str] = {
     "not_a_member": N_("Cards are only for members. Check the member's number."),
     "member_has_card": N_("This member already has a card. Block it first, or replace it."),
     "card_not_locked": N_("This card is not locked."),
+    "user_already_inactive": N_("This user is already deactivated."),
+    "user_already_active": N_("This user is already active."),
+    "own_user_not_deactivatable": N_("You cannot deactivate yourself; another administrator can."),
+    "last_active_admin": N_("This is the last active administrator: they cannot be deactivated."),
+    "user_inactive": N_("This card's member is deactivated. Ask at the neighbourhood counter."),
+    "wrong_password": N_("Your password now is not right."),
 }
 SOMETHING_WRONG = N_("That did not work. Try again, or ask at the neighbourhood counter.")
 
