@@ -23,6 +23,7 @@ from torekes.kit.unit_of_work import write
 from torekes.settings import Settings
 from torekes.spending import cards
 from torekes.spending.read_models import CardView
+from torekes.web.session import SESSION_COOKIE
 
 EN = {"Accept-Language": "en"}
 NL = {"Accept-Language": "nl"}
@@ -266,3 +267,25 @@ def test_people_without_a_card_see_only_the_password_form(world: World) -> None:
         html = browser.get("/account", headers=EN).text
         assert 'action="/account/password"' in html
         assert 'action="/account/pin"' not in html
+
+
+def _card_sign_in(settings: Settings, number: str) -> int:
+    with TestClient(create_app(settings), base_url=BASE) as counter:
+        form = hidden_fields(counter.get("/login/card").text)
+        response = counter.post(
+            "/login/card",
+            data={**form, "number": number, "pin": PIN},
+            follow_redirects=False,
+        )
+        assert (SESSION_COOKIE in counter.cookies) == (response.status_code == 303)
+        return response.status_code
+
+
+def test_a_deactivated_members_card_signs_in_again_only_after_reactivation(
+    world: World, admin: TestClient
+) -> None:
+    page = f"/admin/users/{world.member.id}"
+    assert send(admin, page, f"{page}/deactivate").status_code == 303
+    assert _card_sign_in(world.settings, world.card.number) == 401
+    assert send(admin, page, f"{page}/reactivate").status_code == 303
+    assert _card_sign_in(world.settings, world.card.number) == 303
