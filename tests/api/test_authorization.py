@@ -66,6 +66,7 @@ from torekes.domain.accounts import AccountKind
 from torekes.domain.cards import CardStatus
 from torekes.earning import projects
 from torekes.earning.projects import ProjectCommand
+from torekes.identity import lifecycle
 from torekes.kit.unit_of_work import write
 from torekes.ledger.journal import IssuanceCommand
 from torekes.ledger.read_models import AccountView
@@ -430,6 +431,40 @@ def _replace_card(world: World, _role: Role) -> Call:
     return Call(f"{API}/cards/{card.id}/replace", {"json": {"pin": "2580", "reason": "lost"}})
 
 
+def _fresh_user(
+    suffix: str, deactivated: bool = False, **kwargs: Any
+) -> Callable[[World, Role], Call]:
+    """A new member, deactivated first when asked, at ``/users/{id}{suffix}``."""
+
+    def build(world: World, _role: Role) -> Call:
+        user = world.ledger.user(Role.MEMBER)
+        if deactivated:
+            write(
+                world.ledger.db,
+                world.admin.principal,
+                lambda ctx: lifecycle.deactivate_user(ctx, user.id),
+            )
+        return Call(f"{API}/users/{user.id}{suffix}", kwargs)
+
+    return build
+
+
+def _own_password_change(world: World, role: Role) -> Call:
+    body = {"current_password": PASSWORD, "new_password": "another-password"}
+    return Call(f"{API}/me/password", {"json": body})
+
+
+def _pin_change(world: World, _role: Role) -> Call:
+    card = _card(world, world.actors[Role.MEMBER])
+    body = {"current_pin": PIN, "new_pin": "13579"}
+    return Call(f"{API}/cards/{card.id}/pin", {"json": body})
+
+
+def _pin_reset(world: World, _role: Role) -> Call:
+    card = _card(world, _funded_member(world))
+    return Call(f"{API}/cards/{card.id}/reset-pin", {"json": {"pin": "13579"}})
+
+
 def _charge(own_shop: bool) -> Callable[[World, Role], Call]:
     def build(world: World, _role: Role) -> Call:
         card = _card(world, _funded_member(world))
@@ -779,6 +814,26 @@ SPENDING_CASES = [
         _replace_card,
         ADMIN,
         201,
+        ROLE,
+        writes=True,
+    ),
+    Case(
+        "reset a card's PIN",
+        "POST",
+        "/api/v1/cards/{card_id}/reset-pin",
+        _pin_reset,
+        ADMIN,
+        200,
+        ROLE,
+        writes=True,
+    ),
+    Case(
+        "change one's card's PIN",
+        "POST",
+        "/api/v1/cards/{card_id}/pin",
+        _pin_change,
+        MEMBERS,
+        200,
         ROLE,
         writes=True,
     ),
@@ -1292,6 +1347,54 @@ CASES = [
         ADMIN,
         200,
         ROLE,
+        writes=True,
+    ),
+    Case(
+        "read a user",
+        "GET",
+        "/api/v1/users/{user_id}",
+        lambda world, _role: Call(f"{API}/users/{world.stranger.id}"),
+        READERS,
+        200,
+        ROLE,
+    ),
+    Case(
+        "deactivate a user",
+        "POST",
+        "/api/v1/users/{user_id}/deactivate",
+        _fresh_user("/deactivate"),
+        ADMIN,
+        200,
+        ROLE,
+        writes=True,
+    ),
+    Case(
+        "reactivate a user",
+        "POST",
+        "/api/v1/users/{user_id}/reactivate",
+        _fresh_user("/reactivate", deactivated=True),
+        ADMIN,
+        200,
+        ROLE,
+        writes=True,
+    ),
+    Case(
+        "set a user's password",
+        "POST",
+        "/api/v1/users/{user_id}/password",
+        _fresh_user("/password", json={"password": "set-by-the-desk"}),
+        ADMIN,
+        200,
+        ROLE,
+        writes=True,
+    ),
+    Case(
+        "change one's own password",
+        "POST",
+        "/api/v1/me/password",
+        _own_password_change,
+        ALL,
+        200,
         writes=True,
     ),
     Case(

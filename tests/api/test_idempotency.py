@@ -93,6 +93,22 @@ WRITES = [
         ledger=False,
     ),
     Write(
+        "deactivate",
+        lambda w: f"{API}/users/{w.stranger.id}/deactivate",
+        lambda _w: None,
+        lambda _w: {"unexpected": "body"},
+        status=200,
+        ledger=False,
+    ),
+    Write(
+        "set password",
+        lambda w: f"{API}/users/{w.stranger.id}/password",
+        lambda _w: {"password": "set-by-the-desk"},
+        lambda _w: {"password": "another-by-the-desk"},
+        status=200,
+        ledger=False,
+    ),
+    Write(
         "revoke tokens",
         lambda w: f"{API}/users/{w.stranger.id}/revoke-tokens",
         lambda _w: None,

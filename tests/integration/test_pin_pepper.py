@@ -12,7 +12,8 @@ from tests.integration.spending_support import PIN, WRONG_PIN, Shop, SpendingSce
 from torekes.db import models as m
 from torekes.domain import errors
 from torekes.kit import security
-from torekes.spending import card_sign_in
+from torekes.kit.unit_of_work import write
+from torekes.spending import card_pins, card_sign_in
 
 
 def _stored_hash(scene: SpendingScene, card_id: int) -> str:
@@ -76,3 +77,29 @@ def test_an_unpeppered_pin_hash_works_and_is_peppered_at_the_counter(
     renewed = _stored_hash(scene, card.id)
     assert renewed.startswith(security.PEPPERED)
     assert security.verify_pin(scene.settings.pin_pepper_key, renewed, PIN)
+
+
+def test_a_pin_reset_or_changed_is_peppered_too(scene: SpendingScene, shop: Shop) -> None:
+    holder = scene.member()
+    card = scene.card(holder.id)
+    reset = card_pins.NewPin.of(scene.settings, "1357")
+    write(
+        scene.db,
+        scene.admin,
+        lambda ctx: card_pins.reset_pin(ctx, scene.settings, card.id, reset),
+    )
+    assert _stored_hash(scene, card.id).startswith(security.PEPPERED)
+    card_pins.change_pin(
+        scene.db,
+        scene.settings,
+        holder.principal,
+        card.id,
+        "1357",
+        "8642",
+        lambda operation: write(scene.db, holder.principal, operation),
+    )
+    stored = _stored_hash(scene, card.id)
+    assert stored.startswith(security.PEPPERED)
+    assert security.verify_pin(scene.settings.pin_pepper_key, stored, "8642")
+    assert not security.verify_password(stored.removeprefix(security.PEPPERED), "8642")
+    scene.charge(shop, card.number, "8642", 5)

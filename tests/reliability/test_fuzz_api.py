@@ -52,8 +52,15 @@ CHECKS = [
     response_schema_conformance,
     response_headers_conformance,
 ]
-# Signing out ends the token the run uses: these go last, each with an administrator of its own.
-REVOKING = {("POST", "/api/v1/auth/revoke"), ("POST", "/api/v1/users/{user_id}/revoke-tokens")}
+# Signing out ends the token the run uses (and so may a new password or a deactivation, of the
+# user an id names): these go last, each with an administrator of its own.
+REVOKING = {
+    ("POST", "/api/v1/auth/revoke"),
+    ("POST", "/api/v1/users/{user_id}/revoke-tokens"),
+    ("POST", "/api/v1/users/{user_id}/password"),
+    ("POST", "/api/v1/users/{user_id}/deactivate"),
+    ("POST", "/api/v1/me/password"),
+}
 
 
 def seed(ledger: Ledger) -> dict[str, dict[str, Any]]:

@@ -102,6 +102,7 @@ def build(db: Database, settings: Settings) -> Scene:
     standing = payment_requests.list_requests(db, settings, bakker, None, None, None, 1).items[0]
     params = {
         "account_id": str(jonas_wallet),
+        "user_id": str(user_ids["jonas"]),
         "project_id": str(project_id),
         "activity_id": str(activity_id),
         "batch_id": str(batch_id),

@@ -31,12 +31,13 @@ ADMINISTERING = {
     "/admin/settlements/{settlement_id}/pain.001.xml",
     "/admin/audit",
     "/admin/users",
+    "/admin/users/{user_id}",
     "/admin/cards",
     "/admin/cards/{card_id}/print",
 }
 # Anyone signed in holding a payment QR's code may see what it asks and whether it is paid (the
 # code is the secret); the wallet is everyone's home page.
-SIGNED_IN = {"/", "/p/{code}", "/till/{code}/status"}
+SIGNED_IN = {"/", "/account", "/p/{code}", "/till/{code}/status"}
 MAY_OPEN = {
     "fatima": SIGNED_IN | {"/c/{code}"},
     "bakker": SIGNED_IN | {"/till", "/till/{code}", "/shop", "/shop/card", "/shop/redeem"},

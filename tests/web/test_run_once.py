@@ -133,6 +133,27 @@ WALKS: dict[str, Walk] = {
     "/admin/approvals/{request_id}/reject": Walk(
         "admin", "/admin/approvals", {"reason": "not this year"}
     ),
+    # After the card's new issue (its PIN 4821) and before its member changes the PIN.
+    "/admin/cards/{card_id}/reset-pin": Walk("admin", "/admin/cards", {"pin": "1357"}),
+    "/account/pin": Walk(
+        demo.CARD_HOLDER,
+        "/account",
+        {"current_pin": "1357", "new_pin": "8642", "repeat_pin": "8642"},
+    ),
+    "/account/password": Walk(
+        "jonas",
+        "/account",
+        {
+            "current_password": demo.demo_password("jonas"),
+            "new_password": "jonas-chose-a-new-one",
+            "repeat_password": "jonas-chose-a-new-one",
+        },
+    ),
+    "/admin/users/{user_id}/password": Walk(
+        "admin", "/admin/users/{jonas_id}", {"password": "set-at-the-desk"}
+    ),
+    "/admin/users/{user_id}/deactivate": Walk("admin", "/admin/users/{jonas_id}"),
+    "/admin/users/{user_id}/reactivate": Walk("admin", "/admin/users/{jonas_id}"),
 }
 
 
@@ -171,6 +192,7 @@ def scene(db: Database, settings: Settings) -> Scene:
         "shop_id": str(shop.id),
         "card_number": cards.number_of(found.settings, card),
         "card_holder_id": str(people[demo.CARD_HOLDER].id),
+        "jonas_id": str(people["jonas"].id),
     }
     return Scene(found.settings, found.db, params)
 
@@ -218,6 +240,9 @@ def _state(db: Database) -> dict[str, Any]:
             m.MemberCard.pin_failures,
             m.Redemption.status,
             m.ApprovalRequest.status,
+            m.User.is_active,
+            m.User.password_hash,
+            m.MemberCard.pin_hash,
             m.Account.iban,
         ):
             state[str(column)] = session.scalars(select(column).order_by(column.class_.id)).all()

@@ -535,6 +535,31 @@ class PaymentHasRefunds(Conflict):
     title = "A payment that has been refunded in part cannot be reversed; refund the rest instead"
 
 
+class UserAlreadyInactive(Conflict):
+    code = "user_already_inactive"
+    title = "The user is already deactivated"
+
+
+class UserAlreadyActive(Conflict):
+    code = "user_already_active"
+    title = "The user is already active"
+
+
+class OwnUserNotDeactivatable(Conflict):
+    code = "own_user_not_deactivatable"
+    title = "You cannot deactivate yourself; another administrator can"
+
+
+class LastActiveAdmin(Conflict):
+    code = "last_active_admin"
+    title = "The last active administrator cannot be deactivated"
+
+
+class UserInactive(Conflict):
+    code = "user_inactive"
+    title = "The user is deactivated"
+
+
 # --- authentication ----------------------------------------------------------------------------
 
 
@@ -571,6 +596,11 @@ class NotProjectCoordinator(Forbidden):
 class WrongPin(Forbidden):
     code = "wrong_pin"
     title = "Wrong PIN"
+
+
+class WrongPassword(Forbidden):
+    code = "wrong_password"
+    title = "The current password is not right"
 
 
 class RoleNotAllowed(Forbidden):

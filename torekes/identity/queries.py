@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from torekes.db.locking import ADMINISTRATORS, lock_number
 from torekes.db.models import ApiToken, LoginAttempt, User
+from torekes.domain.access import Role
 
 
 def user_by_username(session: Session, username: str) -> User | None:
@@ -96,8 +97,31 @@ def forget_attempts(session: Session, kind: str, subject: str, client: str) -> N
     )
 
 
+def forget_failures(session: Session, kind: str, subject: str) -> None:
+    """Drop one subject's failures from every client address (its known addresses stay)."""
+    session.execute(
+        delete(LoginAttempt).where(
+            LoginAttempt.kind == kind,
+            LoginAttempt.username == subject,
+            LoginAttempt.succeeded.is_(False),
+        )
+    )
+
+
 def users_by_ids(session: Session, user_ids: Collection[int]) -> list[User]:
     """The users with these ids, in one read, into the session's identity map."""
     if not user_ids:
         return []
     return list(session.scalars(select(User).where(User.id.in_(sorted(user_ids)))))
+
+
+def lock_active_admins(session: Session) -> list[User]:
+    """Every active administrator, locked in id order (so two writers never lock them crosswise)."""
+    statement = (
+        select(User)
+        .where(User.role == Role.ADMIN.value, User.is_active.is_(True))
+        .order_by(User.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return list(session.scalars(statement))

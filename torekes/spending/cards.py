@@ -321,6 +321,8 @@ def pay_with_card(
         raise errors.CardBlocked(card_id=card.id)
     if is_locked(card.pin_failures):
         raise errors.CardLocked(card_id=card.id)
+    if not referenced(session, m.User, card.member_id).is_active:
+        raise errors.UserInactive(user_id=card.member_id)
     payer = default_member_account(session, card.member_id, shop.currency_id)
     return record_payment(
         ctx,

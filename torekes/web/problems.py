@@ -115,6 +115,12 @@ PLAIN_WORDS: dict[str, str] = {
     "second_admin_required": N_(
         "A new administrator needs the approval of a second administrator."
     ),
+    "user_already_inactive": N_("This user is already deactivated."),
+    "user_already_active": N_("This user is already active."),
+    "own_user_not_deactivatable": N_("You cannot deactivate yourself; another administrator can."),
+    "last_active_admin": N_("This is the last active administrator: they cannot be deactivated."),
+    "user_inactive": N_("This card's member is deactivated. Ask at the neighbourhood counter."),
+    "wrong_password": N_("Your password now is not right."),
 }
 SOMETHING_WRONG = N_("That did not work. Try again, or ask at the neighbourhood counter.")
 

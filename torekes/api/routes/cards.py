@@ -1,4 +1,5 @@
-"""Member cards: issued, printed, blocked, replaced and unlocked; shops charge them with a PIN."""
+"""Member cards: issued, printed, blocked, replaced and unlocked, their PIN changed by the member
+or reset by an administrator; shops charge them with a PIN."""
 
 from __future__ import annotations
 
@@ -26,11 +27,14 @@ from torekes.api.schemas import (
     CardPaymentIn,
     CardReplaceIn,
     Page,
+    PinChangeIn,
+    PinResetIn,
     ReceiptOut,
 )
 from torekes.documents.sheets import render_card
 from torekes.domain.cards import CardStatus
-from torekes.spending import cards
+from torekes.spending import card_pins, cards
+from torekes.spending.card_pins import NewPin
 from torekes.spending.cards import ChargeCommand
 from torekes.spending.read_models import CardView
 
@@ -106,6 +110,38 @@ def block_card(
 def unlock_card(card_id: CardId, writer: WriterDep, settings: SettingsDep) -> JSONResponse:
     """Unlock a card locked after five wrong PINs (admin)."""
     return writer.run(lambda ctx: cards.unlock_card(ctx, settings, card_id), CardOut)
+
+
+@router.post("/cards/{card_id}/reset-pin", response_model=CardOut, responses=WRITE)
+def reset_pin(
+    card_id: CardId, body: PinResetIn, writer: WriterDep, settings: SettingsDep
+) -> JSONResponse:
+    """Give a card the new PIN its member chose (admin), for a forgotten PIN: the card keeps its
+    code and number, and its wrong-PIN count and lock are cleared. A blocked card is 409
+    `card_blocked`."""
+    pin = NewPin.of(settings, body.pin)
+    return writer.run(lambda ctx: card_pins.reset_pin(ctx, settings, card_id, pin), CardOut)
+
+
+@router.post("/cards/{card_id}/pin", response_model=CardOut, responses=WRITE)
+def change_pin(
+    card_id: CardId, body: PinChangeIn, writer: WriterDep, db: DbDep, settings: SettingsDep
+) -> JSONResponse:
+    """Change your card's PIN (the card's member), giving the current one. A wrong one is 403
+    `wrong_pin` with `tries_left` and counts against the card like a wrong PIN at a shop: the
+    fifth in a row locks it (409 `card_locked`)."""
+    replayed = writer.replay()
+    if replayed is not None:  # a retry is answered before the PIN is tried again
+        return replayed
+    return card_pins.change_pin(
+        db,
+        settings,
+        writer.actor,
+        card_id,
+        body.current_pin,
+        body.new_pin,
+        lambda operation: writer.run(operation, CardOut),
+    )
 
 
 @router.post("/cards/{card_id}/replace", status_code=201, response_model=CardOut, responses=WRITE)

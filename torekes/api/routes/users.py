@@ -1,5 +1,5 @@
-"""Users: administrators create them; administrators and auditors list them; anyone sees
-themselves."""
+"""Users: administrators create, deactivate and reactivate them and set their passwords;
+administrators and auditors list and read them; anyone sees themselves."""
 
 from __future__ import annotations
 
@@ -17,9 +17,17 @@ from torekes.api.routes.common import (
     Limit,
     UserId,
 )
-from torekes.api.schemas import Page, RevokedOut, UserIn, UserOut
+from torekes.api.schemas import (
+    Page,
+    PasswordChangedOut,
+    PasswordIn,
+    RevokedOut,
+    UserIn,
+    UserOut,
+)
 from torekes.approvals import four_eyes
-from torekes.identity import auth, users
+from torekes.identity import auth, lifecycle, users
+from torekes.identity.lifecycle import NewPassword
 from torekes.identity.read_models import UserView
 from torekes.identity.users import UserCommand
 
@@ -52,4 +60,36 @@ def revoke_tokens(user_id: UserId, writer: WriterDep) -> JSONResponse:
     """Revoke every live token of a user (a lost phone, a departed volunteer)."""
     return writer.run(
         lambda ctx: RevokedOut(revoked=auth.revoke_all_tokens(ctx, user_id)), RevokedOut
+    )
+
+
+@router.get("/{user_id}", response_model=UserOut, responses=READ)
+def get_user(user_id: UserId, actor: CurrentPrincipal, db: DbDep) -> UserView:
+    """One user (administrators and auditors; anyone may read themself)."""
+    return lifecycle.get_user(db, actor, user_id)
+
+
+@router.post("/{user_id}/deactivate", response_model=UserOut, responses=WRITE)
+def deactivate(user_id: UserId, writer: WriterDep) -> JSONResponse:
+    """Deactivate a user (admin): every live token is revoked and sign-in (password or member
+    card) and card payments are refused; their accounts and history stay. Not yourself (409
+    `own_user_not_deactivatable`), not the last active administrator (409 `last_active_admin`);
+    an inactive user is 409 `user_already_inactive`."""
+    return writer.run(lambda ctx: lifecycle.deactivate_user(ctx, user_id), UserOut)
+
+
+@router.post("/{user_id}/reactivate", response_model=UserOut, responses=WRITE)
+def reactivate(user_id: UserId, writer: WriterDep) -> JSONResponse:
+    """Let a deactivated user sign in again (admin); revoked tokens stay revoked. An active user
+    is 409 `user_already_active`."""
+    return writer.run(lambda ctx: lifecycle.reactivate_user(ctx, user_id), UserOut)
+
+
+@router.post("/{user_id}/password", response_model=PasswordChangedOut, responses=WRITE)
+def set_password(user_id: UserId, body: PasswordIn, writer: WriterDep) -> JSONResponse:
+    """Give a user a new password (admin): every token of theirs is revoked (`revoked` says how
+    many) and their failed sign-ins are forgotten."""
+    password = NewPassword.of(body.password)
+    return writer.run(
+        lambda ctx: lifecycle.set_password(ctx, user_id, password), PasswordChangedOut
     )

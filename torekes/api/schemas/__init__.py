@@ -51,7 +51,17 @@ from .earning import (
     Title,
 )
 from .health import HealthOut, ReadyOut
-from .identity import Password, RevokedOut, TokenOut, UserIn, Username, UserOut
+from .identity import (
+    Password,
+    PasswordChangedOut,
+    PasswordChangeIn,
+    PasswordIn,
+    RevokedOut,
+    TokenOut,
+    UserIn,
+    Username,
+    UserOut,
+)
 from .ledger import (
     AccountIn,
     AccountOut,
@@ -110,6 +120,8 @@ from .spending import (
     PaymentRequestOut,
     PaymentRequestPublicOut,
     Pin,
+    PinChangeIn,
+    PinResetIn,
     ReceiptOut,
     RefundIn,
     RefundLineOut,
@@ -166,6 +178,9 @@ __all__ = [
     "Page",
     "PartyOut",
     "Password",
+    "PasswordChangeIn",
+    "PasswordChangedOut",
+    "PasswordIn",
     "PayIn",
     "PayRedemptionIn",
     "PaymentOut",
@@ -176,6 +191,8 @@ __all__ = [
     "PayoutOut",
     "PayoutReference",
     "Pin",
+    "PinChangeIn",
+    "PinResetIn",
     "PostingIn",
     "PostingOut",
     "ProblemDetails",

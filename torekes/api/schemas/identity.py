@@ -45,3 +45,18 @@ class TokenOut(BaseModel):
 
 class RevokedOut(BaseModel):
     revoked: int
+
+
+class PasswordIn(Request):
+    password: Password = Field(description="The user's new password: 8 to 256 characters.")
+
+
+class PasswordChangeIn(Request):
+    current_password: Annotated[
+        str, StringConstraints(min_length=1, max_length=MAX_PASSWORD_LENGTH)
+    ] = Field(description="The password in use now; a wrong one is 403 `wrong_password`.")
+    new_password: Password = Field(description="8 to 256 characters.")
+
+
+class PasswordChangedOut(BaseModel):
+    revoked: int = Field(description="How many of your other tokens were revoked")

@@ -164,6 +164,15 @@ class CardReplaceIn(Request):
     reason: Memo = ""
 
 
+class PinResetIn(Request):
+    pin: Pin = Field(description="The card's new PIN, chosen by the member: 4 to 6 digits.")
+
+
+class PinChangeIn(Request):
+    current_pin: Pin = Field(description="The PIN in use now; a wrong one counts against the card.")
+    new_pin: Pin = Field(description="4 to 6 digits.")
+
+
 class BlockIn(Request):
     reason: Memo = ""
 

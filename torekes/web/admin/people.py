@@ -25,7 +25,7 @@ from torekes.web.fields import Key, PathId
 from torekes.web.problems import N_
 from torekes.web.roles import ADMIN_ACTORS, ADMIN_READERS
 from torekes.web.session import CurrentPage
-from torekes.web.writes import run_once
+from torekes.web.writes import new_key, run_once
 
 router = APIRouter(include_in_schema=False)
 
@@ -81,7 +81,12 @@ def create_user(
 
 
 @router.get("/admin/cards")
-def card_list(page: CurrentPage, cursor: Cursor = None, member: OptionalId = None) -> Response:
+def card_list(
+    page: CurrentPage,
+    cursor: Cursor = None,
+    member: OptionalId = None,
+    pin_reset: OptionalId = None,
+) -> Response:
     who = page.require(*ADMIN_READERS)
     with page.explaining():
         found = cards.list_cards(page.db, page.settings, who, None, None, cursor, PAGE_SIZE)
@@ -92,6 +97,8 @@ def card_list(page: CurrentPage, cursor: Cursor = None, member: OptionalId = Non
         cards=found.items,
         next_cursor=found.next_cursor,
         member=member,
+        pin_reset=pin_reset,
+        new_key=new_key,
     )
 
 
