@@ -136,7 +136,7 @@ def test_upgrading_a_database_with_rows_keeps_them_and_their_rules(db: Database)
 def test_card_numbers_are_sealed_on_upgrade_and_opened_on_downgrade(
     db: Database, ledger: Ledger, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Revision 0011 replaces the readable card number by a keyed digest and a sealed copy, with
+    """Revision 0010 replaces the readable card number by a keyed digest and a sealed copy, with
     the card key of the settings it runs with; a card issued before still pays by its number."""
     monkeypatch.setenv("TOREKES_SECRET_KEY", settings.secret_key)
     monkeypatch.delenv("TOREKES_PIN_PEPPER", raising=False)
@@ -148,7 +148,7 @@ def test_card_numbers_are_sealed_on_upgrade_and_opened_on_downgrade(
     config = alembic_config()
     with db.write_engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.downgrade(config, "0010")
+        command.downgrade(config, "0009")
     with db.read_engine.connect() as connection:
         numbers = connection.execute(text("SELECT number FROM member_cards")).scalars().all()
     assert numbers == [digits]

@@ -6,8 +6,8 @@ Records stored before hold readable codes and plain fingerprints. A plain finger
 matches a keyed one, so such a record can no longer be replayed, only refuse its key as reused
 (which still keeps the write from happening twice); its response is emptied here.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-02
 """
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
-down_revision = "0009"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -6,8 +6,8 @@ Existing cards are converted with the card key of the settings ``torekes migrate
 run it with the service's own settings. Audit events written before keep the numbers they hold:
 the audit trail is append-only.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-06
 """
 
@@ -19,8 +19,8 @@ from alembic import op
 from torekes.kit import security
 from torekes.settings import load_settings
 
-revision = "0011"
-down_revision = "0010"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
