@@ -70,9 +70,9 @@ def serve(
         bool | None, typer.Option(help="A log line per request [default: TOREKES_ACCESS_LOG]")
     ] = None,
 ) -> None:
-    """Serve the API (and Swagger UI at /docs) with uvicorn. With several workers, their request
-    metrics are gathered through PROMETHEUS_MULTIPROC_DIR (a fresh directory unless set).
-    Logs go to stderr as TOREKES_LOG_FORMAT and TOREKES_LOG_LEVEL say."""
+    """Serve the API (and Swagger UI at /docs where TOREKES_API_DOCS allows) with uvicorn. With
+    several workers, their request metrics are gathered through PROMETHEUS_MULTIPROC_DIR (a fresh
+    directory unless set). Logs go to stderr as TOREKES_LOG_FORMAT and TOREKES_LOG_LEVEL say."""
     settings = load_settings()  # refuse to start on invalid settings before forking workers
     with exposition.worker_metrics(workers):
         uvicorn.run(
