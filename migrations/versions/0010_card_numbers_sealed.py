@@ -3,8 +3,9 @@ copy prints it again and the last four digits go on receipts, all keyed with the
 PIN pepper's key, ``TOREKES_PIN_PEPPER`` or derived from ``TOREKES_SECRET_KEY``).
 
 Existing cards are converted with the card key of the settings ``torekes migrate`` runs with, so
-run it with the service's own settings. Audit events written before keep the numbers they hold:
-the audit trail is append-only.
+run it with the service's own settings. Card sign-in attempts, which named the typed number, are
+dropped (from now on they name its keyed digest): the counter's limits start afresh. Audit events
+written before keep the numbers they hold: the audit trail is append-only.
 
 Revision ID: 0010
 Revises: 0009
@@ -50,6 +51,7 @@ def upgrade() -> None:
                     "id": card_id,
                 },
             )
+    connection.execute(sa.text("DELETE FROM login_attempts WHERE kind = 'card'"))
     with op.batch_alter_table(TABLE) as batch:
         batch.alter_column("number_digest", existing_type=sa.String(length=64), nullable=False)
         batch.alter_column("number_sealed", existing_type=sa.String(length=128), nullable=False)

@@ -3,7 +3,8 @@
 Every kind of code the service hands out (claim codes and their short codes, a payment request's
 code, a member card's code and number, and the URLs holding them) is issued through the API with
 and without an ``Idempotency-Key``, every retry is replayed with the same codes, a card pays with a
-key, and then every text column of every table is read and none of the codes is found, with or
+key, the card holder signs in at the counter (rightly, with a wrong PIN and with a wrong check
+digit), and then every text column of every table is read and none of the codes is found, with or
 without the dashes of a short code or the spaces of a card number.
 Nor can a PIN be recovered from a stored request fingerprint by trying every PIN.
 """
@@ -19,9 +20,12 @@ from sqlalchemy import MetaData, select
 from tests.api.conftest import World
 from tests.api.helpers import API
 from tests.api.test_spending_api import keeper, ok, shop_of
+from tests.apps import app_for
+from tests.web.conftest import BASE, csrf_of
 from torekes.db.engine import Database
 from torekes.domain.access import Role
 from torekes.kit.unit_of_work import request_fingerprint
+from torekes.settings import Settings
 
 PIN = "2580"
 
@@ -54,6 +58,17 @@ def _codes_shown(responses: list[Any]) -> set[str]:
     return found
 
 
+def _sign_in_at_the_counter(settings: Settings, number: str, pin: str, status: int) -> None:
+    with TestClient(app_for(settings), base_url=BASE) as browser:
+        form = browser.get("/login/card")
+        answer = browser.post(
+            "/login/card",
+            data={"number": number, "pin": pin, "csrf_token": csrf_of(form.text)},
+            follow_redirects=False,
+        )
+        assert answer.status_code == status, answer.text
+
+
 def _everything_stored(db: Database) -> str:
     """Every value of every table, as text."""
     metadata = MetaData()
@@ -69,7 +84,9 @@ def _everything_stored(db: Database) -> str:
     return "\n".join(texts)
 
 
-def test_no_code_is_stored_readable(client: TestClient, world: World, db: Database) -> None:
+def test_no_code_is_stored_readable(
+    client: TestClient, world: World, db: Database, settings: Settings
+) -> None:
     admin = world.admin.headers
     member = world.actors[Role.MEMBER]
     shop = shop_of(world)
@@ -120,6 +137,17 @@ def test_no_code_is_stored_readable(client: TestClient, world: World, db: Databa
         "k-card-payment",
     )
     assert paid[0]["card_number"] == f"••• ••• {replaced[0]['number'][-4:]}"
+    # At the counter: the right PIN on the new card, a wrong one on the blocked card, and a
+    # number with a wrong check digit; the attempts are kept, but not the numbers typed.
+    new_number, old_number = replaced[0]["number"], card[0]["number"]
+    wrong_check_digit = new_number[:-1] + str((int(new_number[-1]) + 1) % 10)
+    for number, pin, status in (
+        (new_number, PIN, 303),
+        (old_number, "0000", 401),
+        (wrong_check_digit, PIN, 401),
+    ):
+        _sign_in_at_the_counter(settings, number, pin, status)
+    responses.append({"number": wrong_check_digit})
 
     codes = _codes_shown(responses)
     assert len(codes) >= 2 * (3 * 4 + 2 * 2) + 3 * 4

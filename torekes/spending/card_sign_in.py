@@ -50,7 +50,7 @@ def sign_in_with_card(
     """A token for the card's member when the number and PIN are right; ``client`` is the
     request's client address (``torekes.api.client``)."""
     limits = attempts.card_limits(settings)
-    subject = _subject(typed)
+    subject = _subject(settings, typed)
     number = normalise_card_number(typed) if len(typed) <= MAX_TYPED_LENGTH else None
     with db.read_session() as session:
         attempts.check(session, limits, subject, client)
@@ -101,8 +101,9 @@ def _finish(
     return issue_token(ctx, settings, member.id, name="card sign-in", lifetime=short)
 
 
-def _subject(typed: str) -> str:
-    """What failures are counted under: the typed digits (a card number or not), so that a
-    mistyped check digit is counted like any other number."""
+def _subject(settings: Settings, typed: str) -> str:
+    """What failures are counted under: the typed digits (a card number or not, so that a
+    mistyped check digit is counted like any other number), as their digest keyed with the card
+    key, since the attempts are kept for a while and a card number is stored nowhere readable."""
     digits = "".join(char for char in typed[:MAX_TYPED_LENGTH] if char.isascii() and char.isdigit())
-    return digits or "-"
+    return security.card_number_digest(settings.pin_pepper_key, digits or "-")
