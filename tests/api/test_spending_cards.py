@@ -268,6 +268,22 @@ def test_a_wrong_pin_says_how_many_tries_are_left(client: TestClient, world: Wor
     assert assert_problem(malformed, 403, "wrong_pin")["tries_left"] == 4
 
 
+def test_a_wrong_pin_retried_with_its_key_is_answered_again_and_counted_once(
+    client: TestClient, world: World
+) -> None:
+    card = issue(client, world, the_member(world))
+    keyed = {**keeper(world), "Idempotency-Key": "pin-try-1"}
+    first = assert_problem(
+        charge(client, world, card["number"], WRONG, headers=keyed), 403, "wrong_pin"
+    )
+    again = charge(client, world, card["number"], WRONG, headers=keyed)
+    assert again.headers["idempotent-replayed"] == "true"
+    assert assert_problem(again, 403, "wrong_pin") == first
+    assert card_of(client, world, card["id"])["tries_left"] == 4
+    right = {**keeper(world), "Idempotency-Key": "pin-try-2"}
+    ok(charge(client, world, card["number"], headers=right), 201)
+
+
 def test_five_wrong_pins_lock_the_card_until_an_admin_unlocks_it(
     client: TestClient, world: World
 ) -> None:

@@ -151,11 +151,27 @@ def test_a_wrong_pin_shows_the_tries_left_and_the_member_tries_again(
     assert wrong.status_code == 403
     assert 'id="pin-problem"' in wrong.text
     assert "Je mag nog 4 keer proberen" in wrong.text
-    assert _field(wrong.text, "key") == _field(pin_page.text, "key")
+    assert _field(wrong.text, "key") != _field(pin_page.text, "key")  # the next PIN, a new try
     assert _balance(ledger, counter.wallet.id) == 100
     paid = _pay(till, wrong.text)
     assert paid.status_code == 201, paid.text
     assert _balance(ledger, counter.wallet.id) == 70
+
+
+def test_a_double_tap_on_a_wrong_pin_counts_it_once(
+    till: TestClient, ledger: Ledger, counter: Counter
+) -> None:
+    pin_page = _pin_page(till, counter).text
+    first = _pay(till, pin_page, pin="1111")
+    again = _pay(till, pin_page, pin="1111")
+    assert first.status_code == again.status_code == 403
+    assert "Je mag nog 4 keer proberen" in first.text
+    assert "Je mag nog 4 keer proberen" in again.text
+    with ledger.db.read_session() as session:
+        card = session.get(m.MemberCard, counter.card.id)
+        assert card is not None
+        assert card.pin_failures == 1
+    assert _pay(till, again.text).status_code == 201
 
 
 def test_a_double_tap_charges_once_and_shows_the_same_receipt(
@@ -209,10 +225,11 @@ def test_five_wrong_pins_lock_the_card_and_nothing_is_paid(
         wrong = _pay(till, pin_page, pin="0000")
         assert wrong.status_code == 403
         assert f"Je mag nog {left} keer proberen" in wrong.text
+        pin_page = wrong.text  # the page asking again, with a new key for the new try
     locked = _pay(till, pin_page, pin="0000")
     assert locked.status_code == 409
     assert "vergrendeld" in locked.text
-    again = _pay(till, pin_page)
+    again = _pay(till, _pin_page(till, counter).text)
     assert again.status_code == 409
     assert "vergrendeld" in again.text
     assert _balance(ledger, counter.wallet.id) == 100
@@ -625,7 +642,7 @@ def test_the_pages_in_english(till: TestClient, ledger: Ledger, counter: Counter
         "/shop/card/pay",
         headers=english,
         data={
-            **{name: _field(pin_page.text, name) for name in ("csrf_token", "key", "shop")},
+            **{name: _field(wrong.text, name) for name in ("csrf_token", "key", "shop")},
             "card": counter.card.number,
             "amount": "30",
             "memo": "",

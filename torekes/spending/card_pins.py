@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 from torekes.db import models as m
 from torekes.db.engine import Database
@@ -75,10 +75,14 @@ def change_pin(
     commit: Callable[[Callable[[WriteContext], CardView]], T],
 ) -> T:
     """The card's member changes its PIN, giving the current one. ``commit`` runs the change's
-    write (the API passes one that honours ``Idempotency-Key``)."""
+    write (the API passes one that honours ``Idempotency-Key``). A wrong PIN's outcome is written
+    through ``commit`` too, so its refusal is kept under the key like any other and a repeat of
+    the form answers it again without trying (and counting) the PIN again."""
     check_pin_format(new)
     pin_hash = write(db, actor, lambda ctx: _begin_try(ctx, card_id, current))
     right = security.verify_pin(settings.pin_pepper_key, pin_hash, current)
+    if not right:
+        return commit(lambda ctx: _refuse_wrong_pin(ctx, card_id))
     write(db, actor, lambda ctx: _finish_try(ctx, card_id, right))
     pin = NewPin.of(settings, new)
 
@@ -115,6 +119,11 @@ def _finish_try(ctx: WriteContext, card_id: int, right: bool) -> None:
         card.locked_at = clock.now()
     detail = f"Wrong PIN; {left} tries left" if left else "Wrong PIN; the card is now locked"
     raise kept_refusal(ctx, errors.WrongPin(detail, tries_left=left, locked=left == 0))
+
+
+def _refuse_wrong_pin(ctx: WriteContext, card_id: int) -> NoReturn:
+    _finish_try(ctx, card_id, right=False)
+    raise AssertionError("a wrong PIN is always refused")  # _finish_try raised already
 
 
 def _own_card(ctx: WriteContext, card_id: int) -> m.MemberCard:

@@ -26,7 +26,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -182,14 +182,24 @@ def charge(
     commit: Callable[[Callable[[WriteContext], ReceiptView]], T],
 ) -> T:
     """Check the card's PIN, then charge the card's member. ``commit`` runs the payment's write
-    (the API passes one that honours ``Idempotency-Key``)."""
+    (the API passes one that honours ``Idempotency-Key``). A wrong PIN's outcome is written
+    through ``commit`` too, so its refusal is kept under the key like any other: a repeat of the
+    form or a retry answers it again without trying (and counting) the PIN again. A right PIN's
+    outcome is written on its own first, so a payment refused afterwards keeps it."""
     attempt = write(db, actor, lambda ctx: _begin_attempt(ctx, settings, command))
     pepper = settings.pin_pepper_key
     right = security.verify_pin(pepper, attempt.pin_hash, command.pin)
     upgrade = right and security.pin_needs_rehash(attempt.pin_hash)
     rehashed = security.hash_pin(pepper, command.pin) if upgrade else None
+    if not right:
+        return commit(lambda ctx: _refuse_wrong_pin(ctx, attempt))
     write(db, actor, lambda ctx: _finish_attempt(ctx, attempt, right, rehashed))
     return commit(lambda ctx: pay_with_card(ctx, settings, command, attempt.card_id))
+
+
+def _refuse_wrong_pin(ctx: WriteContext, attempt: _Attempt) -> NoReturn:
+    _finish_attempt(ctx, attempt, right=False, rehashed=None)
+    raise AssertionError("a wrong PIN is always refused")  # _finish_attempt raised already
 
 
 def card_view(session: Session, settings: Settings, card: m.MemberCard) -> CardView:

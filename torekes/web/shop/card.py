@@ -1,7 +1,8 @@
 """Charging a member card at the counter: the shopkeeper picks the shop, types the amount and the
 card's number (or scans its QR with the camera), then hands the device to the member, who types
 the PIN. The payment is ``POST /card-payments``'s, with the form's one-time key: a second tap
-shows the first receipt without trying the PIN again.
+shows the first receipt, or the first wrong PIN's page, without trying the PIN again; the page
+that asks for the PIN again after a wrong one carries a new key, since the next PIN is a new try.
 """
 
 from __future__ import annotations
@@ -115,7 +116,7 @@ def charge(page: CurrentPage, sent: SentChargeForm, pin: Pin = "", key: Key = ""
         except errors.WrongPin as error:
             left = int(error.extra.get("tries_left", 0))
             if left:
-                return _pin_page(page, form, key, tries_left=left)
+                return _pin_page(page, form, new_key(), tries_left=left)
             return page.refuse(CARD_NOW_LOCKED, 409, COUNTER_PROBLEM, back=CARD_FORM)
     receipt = ReceiptOut.model_validate(stored.body)
     return page.render("shop/receipt.html", 201, receipt=receipt, decimals=form.decimals)
