@@ -264,9 +264,9 @@ def test_a_member_changes_their_cards_pin_on_the_account_page(
 
 def test_a_wrong_pin_sent_twice_with_one_form_counts_once(world: World, member: TestClient) -> None:
     fields = form_of(member, "/account", "/account/pin", EN)
-    typed = {"current_pin": "1111", "new_pin": "4321", "repeat_pin": "4321"}
-    first = send(member, "/account", "/account/pin", fields=fields, **typed)
-    again = send(member, "/account", "/account/pin", fields=fields, **typed)
+    typed = {**fields, "current_pin": "1111", "new_pin": "4321", "repeat_pin": "4321"}
+    first = send(member, "/account", "/account/pin", fields=typed)
+    again = send(member, "/account", "/account/pin", fields=typed)
     assert first.status_code == again.status_code == 403
     assert "The PIN is not right." in again.text
     with world.ledger.db.read_session() as session:
