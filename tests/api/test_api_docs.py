@@ -36,6 +36,7 @@ def test_production_hides_the_documentation(settings: Settings, path: str) -> No
         assert answer.status_code == 404
         assert answer.headers["content-type"] == "application/problem+json"
         assert answer.json()["code"] == "not_found"
+        assert "script-src 'self'" in answer.headers["content-security-policy"]
         assert client.get("/healthz").status_code == 200
         assert client.get("/api/v1/accounts").status_code == 401
 

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import ApiAs, LiveServer, Phones, Shoot
 from tests.browser.steps import Say, assert_language, follow_menu
+from torekes.operations.demo import demo_password
 from torekes.web.templating import format_amount
 
 ADMIN = "admin"
@@ -51,3 +52,40 @@ def test_an_administrator_sees_the_dashboard(
     expect(first.get_by_role("table")).to_be_visible()
     expect(first.get_by_role("row")).to_have_count(13)  # a header and twelve months
     shoot(phone)
+
+
+SECOND_ADMIN = "beheerder2"
+
+
+def test_a_second_administrator_approves_a_new_one_on_the_phone(
+    locale: str, say: Say, live_server: LiveServer, phones: Phones, api: ApiAs, shoot: Shoot
+) -> None:
+    """Once there are two administrators, a third waits in the approvals queue, which fits the
+    phone and where the other administrator approves it."""
+    admin = api(ADMIN)
+    second = {
+        "username": SECOND_ADMIN,
+        "display_name": "Beheerder Twee van het Buurthuis",
+        "role": "admin",
+        "password": demo_password(SECOND_ADMIN),
+    }
+    made = admin.http.post("/users", json=second)
+    assert made.status_code in (201, 409), made.text  # made by the first run of this test
+    third = f"derde-{locale}"
+    filed = admin.http.post(
+        "/users",
+        json={**second, "username": third, "display_name": f"Derde {locale}"},
+    )
+    assert filed.status_code == 202, filed.text
+    request_id = filed.json()["id"]
+
+    phone = phones.signed_in(locale, "/admin/approvals", SECOND_ADMIN)
+    expect(phone.get_by_role("heading", level=1)).to_have_text(say("Approvals"))
+    waiting = phone.locator(f"#approval-{request_id}")
+    expect(waiting).to_contain_text(third)
+    shoot(phone, "waiting")
+    waiting.get_by_role("button", name=say("Approve"), exact=True).click()
+    decided = phone.locator(f"#approval-{request_id}")
+    expect(decided).to_contain_text(say("approved"))
+    shoot(phone)
+    assert any(user["username"] == third for user in admin.get("/users")["items"])

@@ -22,14 +22,15 @@ STATIC_PREFIX = "/static/"
 DOCUMENTATION_PATHS = ("/docs", "/redoc")
 
 
-def headers_for(path: str, https: bool) -> list[tuple[bytes, bytes]]:
-    """The headers an answer at ``path`` gets, unless it already has them."""
+def headers_for(path: str, https: bool, docs_served: bool = False) -> list[tuple[bytes, bytes]]:
+    """The headers an answer at ``path`` gets, unless it already has them; ``docs_served``: the
+    interactive documentation is served (elsewhere its paths answer 404 with every header)."""
     found: list[tuple[bytes, bytes]] = [
         (b"x-content-type-options", b"nosniff"),
         (b"x-frame-options", b"DENY"),
         (b"referrer-policy", b"no-referrer"),
     ]
-    if not path.startswith(DOCUMENTATION_PATHS):
+    if not (docs_served and path.startswith(DOCUMENTATION_PATHS)):
         found.append((b"content-security-policy", CONTENT_SECURITY_POLICY.encode()))
     if not path.startswith(STATIC_PREFIX):
         found.append((b"cache-control", b"no-store"))
@@ -47,8 +48,9 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         settings = getattr(scope["app"].state, "settings", None)
-        https = settings is not None and settings.public_base_url.startswith("https://")
-        extra = headers_for(scope["path"], https)
+        https = settings is not None and settings.uses_https
+        docs_served = settings is not None and settings.api_docs_in_use
+        extra = headers_for(scope["path"], https, docs_served)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
