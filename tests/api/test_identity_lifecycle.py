@@ -96,6 +96,11 @@ def test_a_deactivated_user_is_refused_everywhere_but_keeps_accounts_and_history
         assert_problem(client.get(f"{API}/users/me", headers=bearer(token)), 401, "invalid_token")
     assert_problem(sign_in(client, member.principal.username), 401, "invalid_credentials")
     assert_problem(charge(client, people, card, PIN), 409, "user_inactive")
+    # Even a wrong PIN is refused as the member's, before it is tried: nothing is counted.
+    assert_problem(charge(client, people, card, "0000"), 409, "user_inactive")
+    card_id = client.get(f"{API}/cards", headers=people.admin.headers).json()["items"][0]["id"]
+    tries = client.get(f"{API}/cards/{card_id}", headers=people.admin.headers).json()
+    assert tries["tries_left"] == 5
 
     wallet = client.get(f"{API}/accounts/{people.wallet.id}", headers=people.admin.headers)
     assert wallet.status_code == 200

@@ -277,6 +277,10 @@ def _begin_attempt(ctx: WriteContext, settings: Settings, command: ChargeCommand
         raise errors.CardBlocked(card_id=card.id)
     if is_locked(card.pin_failures):
         raise errors.CardLocked(card_id=card.id)
+    if not referenced(session, m.User, card.member_id).is_active:
+        # Refused before the PIN is tried: a deactivated member's card pays nothing, and no
+        # try is counted against it.
+        raise errors.UserInactive(user_id=card.member_id)
     card.pin_failures += 1
     attempt = m.PinAttempt(
         card_id=card.id,
