@@ -228,7 +228,8 @@ def test_one_admin_cannot_silence_the_others_to_appoint_alone(scene: Scene) -> N
         scene.filed(
             scene.post(f"/users/{other.id}/deactivate"), "administrator_deactivation", other
         )
-    assert scene.is_active(scene.other) and scene.is_active(scene.third)
+    assert scene.is_active(scene.other)
+    assert scene.is_active(scene.third)
 
     made = scene.post(
         "/users",
@@ -249,9 +250,7 @@ def test_what_could_never_be_done_is_refused_at_once_not_filed(scene: Scene) -> 
         scene.post("/users/999999/password", {"password": NEW_PASSWORD}), 404, "user_not_found"
     )
     _deactivated_directly(scene, scene.other)
-    assert_problem(
-        scene.post(f"/users/{scene.other.id}/deactivate"), 409, "user_already_inactive"
-    )
+    assert_problem(scene.post(f"/users/{scene.other.id}/deactivate"), 409, "user_already_inactive")
     assert scene.get("/approvals") == []
 
 
