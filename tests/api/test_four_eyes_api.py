@@ -269,6 +269,7 @@ def test_the_202_body_describes_the_request_and_nothing_is_posted(scene: Scene) 
         "decided_at",
         "note",
         "transaction_id",
+        "subject_user_id",
     }
     assert filed["kind"] == "issuance"
     assert filed["currency"] == "TRK"

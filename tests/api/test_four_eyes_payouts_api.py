@@ -44,6 +44,7 @@ APPROVAL_KEYS = {
     "decided_at",
     "note",
     "transaction_id",
+    "subject_user_id",
 }
 
 

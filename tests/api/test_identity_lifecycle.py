@@ -145,7 +145,7 @@ def test_reactivating_restores_sign_in_but_no_token(client: TestClient, people: 
     assert (event["before"], event["after"]) == ({"is_active": False}, {"is_active": True})
 
 
-def test_nobody_deactivates_themself_and_an_administrator_may_deactivate_another(
+def test_nobody_deactivates_themself_and_administrators_deactivate_another_with_four_eyes(
     client: TestClient, people: People
 ) -> None:
     admin = people.admin
@@ -155,8 +155,13 @@ def test_nobody_deactivates_themself_and_an_administrator_may_deactivate_another
         "own_user_not_deactivatable",
     )
     other = people.ledger.user(Role.ADMIN)
+    third = people.ledger.user(Role.ADMIN)
     response = client.post(f"{API}/users/{other.id}/deactivate", headers=admin.headers)
-    assert response.status_code == 200, response.text
+    assert response.status_code == 202, response.text
+    approved = client.post(
+        f"{API}/approvals/{response.json()['id']}/approve", headers=third.headers
+    )
+    assert approved.status_code == 201, approved.text
     assert_problem(client.get(f"{API}/users/me", headers=other.headers), 401, "invalid_token")
     assert client.get(f"{API}/users/me", headers=admin.headers).status_code == 200
 

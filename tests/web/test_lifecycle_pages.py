@@ -302,3 +302,31 @@ def test_a_deactivated_members_card_signs_in_again_only_after_reactivation(
     assert _card_sign_in(world.settings, world.card.number) == 401
     assert send(admin, page, f"{page}/reactivate").status_code == 303
     assert _card_sign_in(world.settings, world.card.number) == 303
+
+
+def test_another_administrators_password_and_deactivation_lead_to_the_filed_requests(
+    world: World, admin: TestClient
+) -> None:
+    other = world.ledger.user(Role.ADMIN, "tweede-beheer")
+    world.ledger.user(Role.ADMIN, "derde-beheer")
+    page = f"/admin/users/{other.id}"
+
+    filed = [
+        send(admin, page, f"{page}/password", password=NEW_PASSWORD),
+        send(admin, page, f"{page}/deactivate"),
+    ]
+    for response in filed:
+        assert response.status_code == 303, response.text
+        assert re.fullmatch(r"/admin/approvals#approval-\d+", response.headers["location"])
+
+    assert events(world, "user.password_set") == 0
+    assert events(world, "user.deactivated") == 0
+    assert events(world, "approval.requested") == 2
+    queue = admin.get("/admin/approvals", headers=NL).text
+    assert "Het wachtwoord van een andere beheerder" in queue
+    assert "Een beheerder deactiveren" in queue
+    assert NEW_PASSWORD not in queue
+    with signed_in(world.settings, "tweede-beheer") as subject:
+        seen = subject.get("/admin/approvals", headers=NL).text
+        assert seen.count("Dit gaat over u: een andere beheerder keurt het goed.") == 2
+        assert "/approve" not in seen

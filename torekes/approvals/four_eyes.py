@@ -1,20 +1,27 @@
 """Four eyes on money that leaves without a second look: issuances, general entries, reversals,
 an administrator's transfers out of accounts they do not own, approving and paying redemptions,
 making and paying settlements, above ``TOREKES_FOUR_EYES_ABOVE``, are filed for a second
-administrator instead of done; so is making another administrator, whatever the threshold, once
-there is more than one active administrator.
+administrator instead of done; so is, whatever the threshold, once there is more than one active
+administrator, everything that changes who holds an administrator's voice: making another
+administrator, setting another administrator's password (whoever sets it could sign in as that
+administrator and approve their own requests), deactivating an administrator (one could silence
+the others and be alone, then make administrators at once) and reactivating one. These name the
+administrator they are about, who may not approve them either. With a single active
+administrator they are done at once: nobody else could approve, and that one holds every power
+already.
 
 Each money action is first tried in full inside a savepoint, under every rule and lock it would
 be done under, and rolled back: so a request that could never be done is refused at once with
 its area's own error, and the size that decides is what the action really moves. Approving runs
 the same command again (the state may have changed since; it is judged again), does it, and
 marks the request approved, all in one database transaction under the request's row lock, so it
-is done once. A new administrator's password is kept in the request only as its argon2 hash and
-never shown. Every step is in the audit trail.
+is done once. A password (a new administrator's, another administrator's new one) is kept in the
+request only as its argon2 hash and never shown. Every step is in the audit trail.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -33,6 +40,7 @@ from torekes.domain.access import Principal, Role
 from torekes.domain.approvals import (
     ApprovalKind,
     ApprovalStatus,
+    check_not_subject,
     check_pending,
     check_second_admin,
     needs_second_admin,
@@ -40,8 +48,9 @@ from torekes.domain.approvals import (
     shown_payload,
 )
 from torekes.domain.users import check_password, check_username
+from torekes.identity import lifecycle, users
 from torekes.identity import queries as identity_queries
-from torekes.identity import users
+from torekes.identity.lifecycle import NewPassword, PasswordChanged
 from torekes.identity.read_models import UserView
 from torekes.identity.users import UserCommand
 from torekes.kit import audit_trail, clock, security
@@ -70,6 +79,7 @@ class ApprovalView:
     decided_at: datetime | None
     note: str
     transaction_id: int | None
+    subject_user_id: int | None  # the administrator the request is about, who may not approve it
 
 
 Outcome = TransactionView | ApprovalView
@@ -179,6 +189,43 @@ def create_user(ctx: WriteContext, command: UserCommand) -> UserView | ApprovalV
     return _file(ctx, ApprovalKind.ADMINISTRATOR, payload, None, None)
 
 
+def set_password(
+    ctx: WriteContext, user_id: int, password: NewPassword
+) -> PasswordChanged | ApprovalView:
+    """Set a user's password; another administrator's, while there is more than one active
+    administrator, only once a second administrator approves (neither the one who asks nor the
+    one whose password it is). The request keeps the password's argon2 hash only."""
+    access.require_admin(ctx.actor)
+    if not _about_another_admin(ctx, user_id):
+        return lifecycle.set_password(ctx, user_id, password)
+    payload = {"user_id": user_id, "password_hash": password.password_hash}
+    return _file(ctx, ApprovalKind.ADMINISTRATOR_PASSWORD, payload, None, None, subject=user_id)
+
+
+def deactivate_user(ctx: WriteContext, user_id: int) -> UserView | ApprovalView:
+    """Deactivate a user; an administrator, while there is more than one active (always, since
+    the last is never deactivated), only once a second administrator approves who is not the
+    one deactivated. What could never be done (oneself, an inactive user, the last active
+    administrator) is refused at once."""
+    access.require_admin(ctx.actor)
+    if not _about_another_admin(ctx, user_id):
+        return lifecycle.deactivate_user(ctx, user_id)
+    _try(ctx, lambda: lifecycle.deactivate_user(ctx, user_id))
+    payload = {"user_id": user_id}
+    return _file(ctx, ApprovalKind.ADMINISTRATOR_DEACTIVATION, payload, None, None, subject=user_id)
+
+
+def reactivate_user(ctx: WriteContext, user_id: int) -> UserView | ApprovalView:
+    """Reactivate a user; an administrator, while another administrator than the one asking is
+    active, only once a second administrator approves. An active user is refused at once."""
+    access.require_admin(ctx.actor)
+    if not _about_another_admin(ctx, user_id):
+        return lifecycle.reactivate_user(ctx, user_id)
+    _try(ctx, lambda: lifecycle.reactivate_user(ctx, user_id))
+    payload = {"user_id": user_id}
+    return _file(ctx, ApprovalKind.ADMINISTRATOR_REACTIVATION, payload, None, None, subject=user_id)
+
+
 def approve(ctx: WriteContext, request_id: int, note: str) -> Done:
     """Do what the request asks: an administrator other than the one who asked. Answers what
     the action answers when done at once (the transaction, redemption, settlement or user)."""
@@ -186,6 +233,7 @@ def approve(ctx: WriteContext, request_id: int, note: str) -> Done:
     row = _locked(ctx, request_id)
     check_pending(ApprovalStatus(row.status))
     check_second_admin(row.requested_by_id, ctx.actor.user_id)
+    check_not_subject(row.subject_user_id, ctx.actor.user_id)
     kind = ApprovalKind(row.kind)
     done = operations.operation(kind, row.payload)(ctx)
     _decide(ctx, row, ApprovalStatus.APPROVED, note, operations.posted_transaction(kind, done))
@@ -243,12 +291,34 @@ def _do_or_file(
     return _file(ctx, kind, payload, currency.id, moved)
 
 
+def _about_another_admin(ctx: WriteContext, user_id: int) -> bool:
+    """Whether acting on this user needs a second administrator: they are an administrator
+    other than the actor, and more than one administrator is active (counted under the lock
+    every such count takes, so two at once cannot both count one)."""
+    user = ctx.session.get(m.User, user_id)
+    if user is None or user.role != Role.ADMIN or user.id == ctx.actor.user_id:
+        return False
+    return needs_second_admin_to_appoint(identity_queries.lock_administrators(ctx.session))
+
+
+def _try(ctx: WriteContext, action: Callable[[], object]) -> None:
+    """Run the action inside a savepoint and roll it back: refused at once with its own error
+    if it could never be done."""
+    savepoint = ctx.session.begin_nested()
+    try:
+        action()
+    finally:
+        savepoint.rollback()
+
+
 def _file(
     ctx: WriteContext,
     kind: ApprovalKind,
     payload: dict[str, Any],
     currency_id: int | None,
     moved: int | None,
+    *,
+    subject: int | None = None,
 ) -> ApprovalView:
     row = m.ApprovalRequest(
         kind=kind.value,
@@ -259,6 +329,7 @@ def _file(
         requested_by_id=ctx.actor.user_id,
         requested_at=clock.now(),
         note="",
+        subject_user_id=subject,
     )
     ctx.session.add(row)
     ctx.session.flush()
@@ -312,4 +383,5 @@ def _view(session: Session, row: m.ApprovalRequest) -> ApprovalView:
         decided_at=row.decided_at,
         note=row.note,
         transaction_id=row.transaction_id,
+        subject_user_id=row.subject_user_id,
     )

@@ -2,7 +2,8 @@
 with, and how much money its outcome moves.
 
 A request keeps the command, not its outcome: approving runs the area's own use case (the
-journal's, spending's reversal, redemption's, settlement's, identity's), so the action is judged
+journal's, spending's reversal, redemption's, settlement's, identity's and the user life
+cycle's), so the action is judged
 again against the state of that moment under every rule and lock it has.
 """
 
@@ -14,7 +15,8 @@ from typing import Any
 from torekes.domain.access import Role
 from torekes.domain.approvals import POSTING_KINDS, ApprovalKind, moved_amount
 from torekes.domain.entries import Posting, TransactionKind
-from torekes.identity import users
+from torekes.identity import lifecycle, users
+from torekes.identity.lifecycle import NewPassword, PasswordChanged
 from torekes.identity.read_models import UserView
 from torekes.identity.users import UserCommand
 from torekes.kit.unit_of_work import WriteContext
@@ -26,7 +28,7 @@ from torekes.redemption.read_models import RedemptionView, SettlementView
 from torekes.spending import reversals
 
 # What approving a request answers: what the action itself answers when done at once.
-Done = TransactionView | RedemptionView | SettlementView | UserView
+Done = TransactionView | RedemptionView | SettlementView | UserView | PasswordChanged
 
 Operation = Callable[[WriteContext], Done]
 
@@ -72,6 +74,13 @@ def operation(kind: ApprovalKind, payload: dict[str, Any]) -> Operation:
         return lambda ctx: settlements.pay(
             ctx, payload["settlement_id"], payload["payout_reference"]
         )
+    if kind is ApprovalKind.ADMINISTRATOR_PASSWORD:
+        password = NewPassword(payload["password_hash"])
+        return lambda ctx: lifecycle.set_password(ctx, payload["user_id"], password)
+    if kind is ApprovalKind.ADMINISTRATOR_DEACTIVATION:
+        return lambda ctx: lifecycle.deactivate_user(ctx, payload["user_id"])
+    if kind is ApprovalKind.ADMINISTRATOR_REACTIVATION:
+        return lambda ctx: lifecycle.reactivate_user(ctx, payload["user_id"])
     appointed = UserCommand(payload["username"], payload["display_name"], Role.ADMIN, "")
     return lambda ctx: users.add_user(ctx, appointed, password_hash=payload["password_hash"])
 

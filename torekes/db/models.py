@@ -32,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from torekes.domain.approvals import POSTING_KINDS, ApprovalKind
+from torekes.domain.approvals import NO_MONEY_KINDS, POSTING_KINDS, SUBJECT_KINDS, ApprovalKind
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -618,13 +618,20 @@ APPROVAL_KINDS = ", ".join(f"'{kind.value}'" for kind in ApprovalKind)
 APPROVAL_POSTING_KINDS = ", ".join(
     f"'{kind.value}'" for kind in ApprovalKind if kind in POSTING_KINDS
 )
+APPROVAL_NO_MONEY_KINDS = ", ".join(
+    f"'{kind.value}'" for kind in ApprovalKind if kind in NO_MONEY_KINDS
+)
+APPROVAL_SUBJECT_KINDS = ", ".join(
+    f"'{kind.value}'" for kind in ApprovalKind if kind in SUBJECT_KINDS
+)
 
 
 class ApprovalRequest(Base):
     """An administrator's action above the four-eyes threshold (an issuance, reversal, general
     entry or transfer; approving or paying a redemption; making or paying a settlement), or the
-    making of another administrator, waiting for a second administrator. The database itself
-    refuses an approval by the one who asked."""
+    making of another administrator, setting another administrator's password, deactivating or
+    reactivating one, waiting for a second administrator. The database itself refuses an
+    approval by the one who asked, and by the administrator the request is about."""
 
     __tablename__ = "approval_requests"
     __table_args__ = (
@@ -632,7 +639,7 @@ class ApprovalRequest(Base):
         CheckConstraint("status IN ('pending', 'approved', 'rejected')", name="status_known"),
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint(
-            "(kind = 'administrator') = (currency_id IS NULL)"
+            f"(kind IN ({APPROVAL_NO_MONEY_KINDS})) = (currency_id IS NULL)"
             " AND (currency_id IS NULL) = (amount IS NULL)",
             name="money_named",
         ),
@@ -646,6 +653,15 @@ class ApprovalRequest(Base):
             "status <> 'approved'"
             " OR (decided_by_id IS NOT NULL AND decided_by_id <> requested_by_id)",
             name="four_eyes",
+        ),
+        CheckConstraint(
+            f"(kind IN ({APPROVAL_SUBJECT_KINDS})) = (subject_user_id IS NOT NULL)",
+            name="subject_named",
+        ),
+        CheckConstraint(
+            "status <> 'approved' OR subject_user_id IS NULL"
+            " OR (decided_by_id IS NOT NULL AND decided_by_id <> subject_user_id)",
+            name="not_by_subject",
         ),
         Index("ix_approval_requests_status", "status"),
     )
@@ -666,6 +682,9 @@ class ApprovalRequest(Base):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None]
     note: Mapped[str] = mapped_column(Text, default="")
+    # The administrator the request is about (whose password it sets, whom it deactivates or
+    # reactivates), who may not approve it; None for the other kinds.
+    subject_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # The one transaction an approval posted (not for approving a redemption, making or paying a
     # settlement, or making an administrator).
     transaction_id: Mapped[int | None] = mapped_column(ForeignKey("transactions.id"), unique=True)

@@ -43,6 +43,16 @@ TRANSFERABLE_KINDS = frozenset(
 PAYEE_KINDS = frozenset({AccountKind.SHOP, AccountKind.PARTNER})
 
 
+def check_may_own(kind: AccountKind, owner_is_admin: bool) -> None:
+    """Separation of duties: an administrator owns no shop or partner account. Tokens paid into a
+    shop are its owner's to move and to redeem without a second look, so an administrator who
+    kept a shop could charge members' cards there and take the tokens out past four eyes."""
+    if owner_is_admin and kind in PAYEE_KINDS:
+        raise errors.AdministratorCannotOwnShop(
+            "An administrator may not own a shop or partner account"
+        )
+
+
 def can_redeem(kind: AccountKind, redeemable: bool) -> bool:
     """Shops redeem tokens for euros; partners only when an administrator allows it; members,
     budgets and system accounts never (no e-money licence lets individuals cash out)."""

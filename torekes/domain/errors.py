@@ -430,6 +430,16 @@ class PaymentRequestPaid(Conflict):
     title = "This payment request has already been paid"
 
 
+class AdministratorCannotOwnShop(Conflict):
+    code = "administrator_cannot_own_shop"
+    title = "An administrator may not own a shop or partner account"
+
+
+class ShopOwnedByAdministrator(Conflict):
+    code = "shop_owned_by_administrator"
+    title = "This shop is owned by an administrator, so it takes no payments"
+
+
 class SelfPayment(Conflict):
     code = "self_payment"
     title = "A shop cannot pay itself"
@@ -586,6 +596,11 @@ class CsrfFailed(Forbidden):
 class OwnRequestNotApprovable(Forbidden):
     code = "own_request_not_approvable"
     title = "A second administrator must approve this request; you asked for it"
+
+
+class SubjectNotApprover(Forbidden):
+    code = "subject_not_approver"
+    title = "A second administrator must approve this request; it is about you"
 
 
 class NotProjectCoordinator(Forbidden):

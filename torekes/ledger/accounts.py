@@ -11,12 +11,13 @@ from torekes.db import models as m
 from torekes.db.engine import Database
 from torekes.db.rows import referenced
 from torekes.domain import access, errors
-from torekes.domain.access import Principal
+from torekes.domain.access import Principal, Role
 from torekes.domain.accounts import (
     USER_CREATABLE_KINDS,
     AccountKind,
     AccountStatus,
     check_can_close,
+    check_may_own,
     next_status,
 )
 from torekes.kit import audit_trail, pagination
@@ -55,8 +56,11 @@ def open_account(ctx: WriteContext, command: AccountCommand) -> AccountView:
             f"{command.kind.value} accounts are created with their currency"
         )
     currency_id = get_currency_id(ctx.session, command.currency)
-    if command.owner_id is not None and ctx.session.get(m.User, command.owner_id) is None:
-        raise errors.UserNotFound(f"No user {command.owner_id}", user_id=command.owner_id)
+    if command.owner_id is not None:
+        owner = ctx.session.get(m.User, command.owner_id)
+        if owner is None:
+            raise errors.UserNotFound(f"No user {command.owner_id}", user_id=command.owner_id)
+        check_may_own(command.kind, owner.role == Role.ADMIN)
     account = m.Account(
         currency_id=currency_id,
         kind=command.kind.value,

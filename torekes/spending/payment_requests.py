@@ -40,7 +40,7 @@ from torekes.settings import Settings
 from torekes.spending import queries
 from torekes.spending.payments import PaymentOrder, payer_account, record_payment
 from torekes.spending.read_models import PaymentRequestPublicView, PaymentRequestView, ReceiptView
-from torekes.spending.shops import shop_for_reading, shop_for_writing
+from torekes.spending.shops import check_takes_payments, shop_for_reading, shop_for_writing
 
 POLL_INTERVAL = 0.2
 MAX_WAIT_SECONDS = 60
@@ -66,6 +66,7 @@ def create_request(
     ctx: WriteContext, settings: Settings, command: RequestCommand
 ) -> PaymentRequestView:
     shop = shop_for_writing(ctx.session, ctx.actor, command.shop_account_id)
+    check_takes_payments(ctx.session, shop)
     now = clock.now()
     expires_at = None
     if command.kind is RequestKind.ONE_OFF:

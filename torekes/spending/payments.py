@@ -44,7 +44,7 @@ from torekes.ledger.queries import (
 from torekes.settings import Settings
 from torekes.spending import queries
 from torekes.spending.read_models import PartyView, PaymentView, ReceiptView, RefundLine
-from torekes.spending.shops import shop_for_reading, shop_for_writing
+from torekes.spending.shops import check_takes_payments, shop_for_reading, shop_for_writing
 
 PAYER_KINDS = frozenset({AccountKind.MEMBER, AccountKind.SHOP})
 
@@ -80,6 +80,7 @@ def record_payment(ctx: WriteContext, settings: Settings, order: PaymentOrder) -
         raise errors.AccountKindNotAllowed(
             "Payments go to shop and partner accounts", account_id=shop.id
         )
+    check_takes_payments(session, shop)
     if payer.kind not in PAYER_KINDS:
         raise errors.AccountKindNotAllowed(
             "Payments come from member or shop accounts", account_id=payer.id

@@ -1,12 +1,15 @@
 """Who may act for a shop (or a partner, which takes payments the same way): its owner (a
 shopkeeper) and administrators take payments, charge cards and refund; auditors and the owner read
-what the shop received."""
+what the shop received. A shop owned by an administrator (opened before administrators were kept
+from owning shops) takes no payments and no payment requests: its owner could move what members
+paid into it without a second look."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
 from torekes.db import models as m
+from torekes.db.rows import referenced
 from torekes.domain import access, errors
 from torekes.domain.access import Principal, Role
 from torekes.domain.accounts import PAYEE_KINDS, AccountStatus
@@ -23,6 +26,12 @@ def shop_for_writing(session: Session, actor: Principal, shop_account_id: int) -
     if shop.status == AccountStatus.FROZEN:
         raise errors.AccountFrozen(account_id=shop.id)
     return shop
+
+
+def check_takes_payments(session: Session, shop: m.Account) -> None:
+    """Refuse a payment or a payment request into a shop an administrator owns."""
+    if shop.owner_id is not None and referenced(session, m.User, shop.owner_id).role == Role.ADMIN:
+        raise errors.ShopOwnedByAdministrator(account_id=shop.id)
 
 
 def shop_for_reading(session: Session, actor: Principal, shop_account_id: int) -> m.Account:

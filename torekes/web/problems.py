@@ -115,6 +115,13 @@ PLAIN_WORDS: dict[str, str] = {
     "second_admin_required": N_(
         "A new administrator needs the approval of a second administrator."
     ),
+    "subject_not_approver": N_("This request is about you: another administrator must approve it."),
+    "administrator_cannot_own_shop": N_(
+        "An administrator may not own a shop or partner account. Choose a shopkeeper."
+    ),
+    "shop_owned_by_administrator": N_(
+        "This shop is owned by an administrator, so it takes no payments."
+    ),
     "user_already_inactive": N_("This user is already deactivated."),
     "user_already_active": N_("This user is already active."),
     "own_user_not_deactivatable": N_("You cannot deactivate yourself; another administrator can."),

@@ -1,5 +1,6 @@
-"""Four eyes: money actions above TOREKES_FOUR_EYES_ABOVE, and new administrators while there is
-more than one, waiting for a second administrator (admins decide; auditors read)."""
+"""Four eyes: money actions above TOREKES_FOUR_EYES_ABOVE, and, while there is more than one
+administrator, new administrators, another administrator's password, deactivating and
+reactivating administrators, waiting for a second administrator (admins decide; auditors read)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from torekes.api.schemas import (
     MAX_ID,
     ApprovalDecisionIn,
     ApprovalOut,
+    PasswordChangedOut,
     RedemptionOut,
     SettlementOut,
     TransactionOut,
@@ -24,6 +26,7 @@ from torekes.approvals import four_eyes
 from torekes.approvals.four_eyes import ApprovalView
 from torekes.approvals.operations import Done
 from torekes.domain.approvals import ApprovalStatus
+from torekes.identity.lifecycle import PasswordChanged
 from torekes.identity.read_models import UserView
 from torekes.ledger.read_models import TransactionView
 from torekes.redemption.read_models import RedemptionView, SettlementView
@@ -33,13 +36,14 @@ router = APIRouter(prefix="/approvals", tags=["ledger"])
 ApprovalId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 # What approving answers: what the action answers when done at once.
-DoneOut = TransactionOut | RedemptionOut | SettlementOut | UserOut
+DoneOut = TransactionOut | RedemptionOut | SettlementOut | UserOut | PasswordChangedOut
 _DONE_OUT: TypeAdapter[DoneOut] = TypeAdapter(DoneOut)
 _SCHEMA_OF: dict[type[Any], type[BaseModel]] = {
     TransactionView: TransactionOut,
     RedemptionView: RedemptionOut,
     SettlementView: SettlementOut,
     UserView: UserOut,
+    PasswordChanged: PasswordChangedOut,
 }
 
 
@@ -66,10 +70,11 @@ def approve(
     request_id: ApprovalId, writer: WriterDep, body: ApprovalDecisionIn | None = None
 ) -> JSONResponse:
     """Do what the request asks: any administrator but the one who asked (403
-    `own_request_not_approvable`). It is judged again against the state as it is now, and
-    answers what the action answers when done at once: the transaction posted (issuance, entry,
-    reversal, transfer), the redemption (approval, payment), the settlement (making, payment)
-    or the new administrator."""
+    `own_request_not_approvable`) and the one it is about (403 `subject_not_approver`). It is
+    judged again against the state as it is now, and answers what the action answers when done
+    at once: the transaction posted (issuance, entry, reversal, transfer), the redemption
+    (approval, payment), the settlement (making, payment), the new, deactivated or reactivated
+    administrator, or how many tokens a new password revoked."""
     note = "" if body is None else body.note
     return writer.run(
         lambda ctx: _as_schema(four_eyes.approve(ctx, request_id, note)), _DONE_OUT, 201

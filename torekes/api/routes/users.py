@@ -1,4 +1,5 @@
-"""Users: administrators create, deactivate and reactivate them and set their passwords;
+"""Users: administrators create, deactivate and reactivate them and set their passwords (for
+another administrator, while there is more than one, a second administrator approves);
 administrators and auditors list and read them; anyone sees themselves."""
 
 from __future__ import annotations
@@ -69,27 +70,34 @@ def get_user(user_id: UserId, actor: CurrentPrincipal, db: DbDep) -> UserView:
     return lifecycle.get_user(db, actor, user_id)
 
 
-@router.post("/{user_id}/deactivate", response_model=UserOut, responses=WRITE)
+@router.post("/{user_id}/deactivate", response_model=UserOut, responses=FOUR_EYES)
 def deactivate(user_id: UserId, writer: WriterDep) -> JSONResponse:
     """Deactivate a user (admin): every live token is revoked and sign-in (password or member
     card) and card payments are refused; their accounts and history stay. Not yourself (409
     `own_user_not_deactivatable`), not the last active administrator (409 `last_active_admin`);
-    an inactive user is 409 `user_already_inactive`."""
-    return writer.run(lambda ctx: lifecycle.deactivate_user(ctx, user_id), UserOut)
+    an inactive user is 409 `user_already_inactive`. Another administrator is filed for a second
+    administrator's approval (202), who is not the one deactivated."""
+    return writer.run(lambda ctx: four_eyes.deactivate_user(ctx, user_id), UserOut, 200, DEFERRED)
 
 
-@router.post("/{user_id}/reactivate", response_model=UserOut, responses=WRITE)
+@router.post("/{user_id}/reactivate", response_model=UserOut, responses=FOUR_EYES)
 def reactivate(user_id: UserId, writer: WriterDep) -> JSONResponse:
     """Let a deactivated user sign in again (admin); revoked tokens stay revoked. An active user
-    is 409 `user_already_active`."""
-    return writer.run(lambda ctx: lifecycle.reactivate_user(ctx, user_id), UserOut)
+    is 409 `user_already_active`. An administrator, while another administrator than you is
+    active, is filed for a second administrator's approval (202)."""
+    return writer.run(lambda ctx: four_eyes.reactivate_user(ctx, user_id), UserOut, 200, DEFERRED)
 
 
-@router.post("/{user_id}/password", response_model=PasswordChangedOut, responses=WRITE)
+@router.post("/{user_id}/password", response_model=PasswordChangedOut, responses=FOUR_EYES)
 def set_password(user_id: UserId, body: PasswordIn, writer: WriterDep) -> JSONResponse:
     """Give a user a new password (admin): every token of theirs is revoked (`revoked` says how
-    many) and their failed sign-ins are forgotten."""
+    many) and their failed sign-ins are forgotten. Another administrator's, while there is more
+    than one active administrator, is filed for a second administrator's approval (202), who is
+    neither you nor the one whose password it is; the request keeps only the password's hash."""
     password = NewPassword.of(body.password)
     return writer.run(
-        lambda ctx: lifecycle.set_password(ctx, user_id, password), PasswordChangedOut
+        lambda ctx: four_eyes.set_password(ctx, user_id, password),
+        PasswordChangedOut,
+        200,
+        DEFERRED,
     )

@@ -192,13 +192,15 @@ class TrialBalanceOut(Response):
 class ApprovalOut(Response):
     id: int
     kind: ApprovalKind
-    currency: str | None = Field(description="None only for making an administrator")
+    currency: str | None = Field(
+        description="None only for the kinds about administrators, which move no money"
+    )
     amount: int | None = Field(
         description="What the action moves, in minor units: an entry's positive postings, a"
-        " redemption's or a settlement's tokens (None for making an administrator)"
+        " redemption's or a settlement's tokens (None for the kinds about administrators)"
     )
     payload: dict[str, Any] = Field(
-        description="The request as it will be done (a new administrator's password never shown)"
+        description="The request as it will be done (a password's hash never shown)"
     )
     status: ApprovalStatus
     requested_by_id: int
@@ -209,6 +211,10 @@ class ApprovalOut(Response):
     transaction_id: int | None = Field(
         description="The transaction an approval posted (issuance, entry, reversal, transfer,"
         " redemption payment)"
+    )
+    subject_user_id: int | None = Field(
+        description="The administrator the request is about, who may not approve it (setting"
+        " their password, deactivating or reactivating them); None for the other kinds"
     )
 
 

@@ -48,7 +48,7 @@ def approval_list(page: CurrentPage) -> Response:
     people = {
         user_id: users.get_user(page.db, user_id).display_name
         for request in pending + decided
-        for user_id in (request.requested_by_id, request.decided_by_id)
+        for user_id in (request.requested_by_id, request.decided_by_id, request.subject_user_id)
         if user_id is not None
     }
     return render(

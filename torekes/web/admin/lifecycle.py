@@ -4,7 +4,10 @@ the desk) on the cards page; the same services as the API's.
 
 Every form carries a one-time key and writes through ``write_and_redirect``, so a double tap or
 a reload shows the first outcome instead of a refusal; what the form asked is kept only as a
-digest of the user or card it names, never of a password or PIN.
+digest of the user or card it names, never of a password or PIN. Deactivating, reactivating or
+setting the password of another administrator, while there is more than one, is filed for a
+second administrator (four eyes), and the form leads to the filed request in the approvals
+queue.
 """
 
 from __future__ import annotations
@@ -14,11 +17,13 @@ from typing import Annotated
 from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
+from torekes.approvals import four_eyes
 from torekes.domain.access import Role
 from torekes.identity import lifecycle
 from torekes.identity.lifecycle import NewPassword
 from torekes.spending import card_pins, cards
 from torekes.spending.card_pins import NewPin
+from torekes.web.admin.approvals import filed_or
 from torekes.web.admin.forms import write_and_redirect
 from torekes.web.admin.rendering import render
 from torekes.web.fields import Key, PathId
@@ -64,8 +69,8 @@ def deactivate(page: CurrentPage, user_id: PathId, key: Key = "") -> Response:
         page,
         key,
         {"user": user_id},
-        lambda ctx: lifecycle.deactivate_user(ctx, user_id),
-        f"/admin/users/{user_id}?done=deactivated",
+        lambda ctx: four_eyes.deactivate_user(ctx, user_id),
+        filed_or(f"/admin/users/{user_id}?done=deactivated"),
     )
 
 
@@ -76,8 +81,8 @@ def reactivate(page: CurrentPage, user_id: PathId, key: Key = "") -> Response:
         page,
         key,
         {"user": user_id},
-        lambda ctx: lifecycle.reactivate_user(ctx, user_id),
-        f"/admin/users/{user_id}?done=reactivated",
+        lambda ctx: four_eyes.reactivate_user(ctx, user_id),
+        filed_or(f"/admin/users/{user_id}?done=reactivated"),
     )
 
 
@@ -93,8 +98,8 @@ def set_password(
         page,
         key,
         {"user": user_id},
-        lambda ctx: lifecycle.set_password(ctx, user_id, chosen),
-        f"/admin/users/{user_id}?done=password",
+        lambda ctx: four_eyes.set_password(ctx, user_id, chosen),
+        filed_or(f"/admin/users/{user_id}?done=password"),
     )
 
 

@@ -39,6 +39,9 @@ APPROVAL_KIND_NAMES = {
     "settlement": N_("Making a settlement"),
     "settlement_payment": N_("Paying a settlement"),
     "administrator": N_("A new administrator"),
+    "administrator_password": N_("Another administrator's password"),
+    "administrator_deactivation": N_("Deactivating an administrator"),
+    "administrator_reactivation": N_("Reactivating an administrator"),
 }
 ROLE_NAMES = {
     "admin": N_("Administrator"),
