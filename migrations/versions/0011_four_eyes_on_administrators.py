@@ -20,7 +20,8 @@ depends_on = None
 
 TABLE = "approval_requests"
 SUBJECT_KINDS = (
-    "'administrator_password', 'administrator_deactivation', 'administrator_reactivation'"
+    "'administrator_password', 'administrator_deactivation', 'administrator_reactivation',"
+    " 'user_password'"
 )
 
 KINDS_BEFORE = (

@@ -59,7 +59,7 @@ def test_the_database_refuses_an_approval_by_the_administrator_it_is_about(
         db,
         asker.principal,
         lambda ctx: (
-            four_eyes.set_password(ctx, subject.id, password)
+            four_eyes.set_password(ctx, subject.id, password, None)
             if kind == "password"
             else four_eyes.deactivate_user(ctx, subject.id)
         ),

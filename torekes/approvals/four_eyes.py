@@ -190,16 +190,22 @@ def create_user(ctx: WriteContext, command: UserCommand) -> UserView | ApprovalV
 
 
 def set_password(
-    ctx: WriteContext, user_id: int, password: NewPassword
+    ctx: WriteContext, user_id: int, password: NewPassword, above: Decimal | None
 ) -> PasswordChanged | ApprovalView:
     """Set a user's password; another administrator's, while there is more than one active
     administrator, only once a second administrator approves (neither the one who asks nor the
-    one whose password it is). The request keeps the password's argon2 hash only."""
+    one whose password it is). With the four-eyes threshold set, anyone else's too: whoever
+    knows a person's password moves their tokens as their owner, which four eyes would
+    otherwise never see. The request keeps the password's argon2 hash only."""
     access.require_admin(ctx.actor)
-    if not _about_another_admin(ctx, user_id):
-        return lifecycle.set_password(ctx, user_id, password)
     payload = {"user_id": user_id, "password_hash": password.password_hash}
-    return _file(ctx, ApprovalKind.ADMINISTRATOR_PASSWORD, payload, None, None, subject=user_id)
+    if _about_another_admin(ctx, user_id):
+        kind = ApprovalKind.ADMINISTRATOR_PASSWORD
+    elif above is not None and _about_another_person(ctx, user_id):
+        kind = ApprovalKind.USER_PASSWORD
+    else:
+        return lifecycle.set_password(ctx, user_id, password)
+    return _file(ctx, kind, payload, None, None, subject=user_id)
 
 
 def deactivate_user(ctx: WriteContext, user_id: int) -> UserView | ApprovalView:
@@ -297,6 +303,15 @@ def _about_another_admin(ctx: WriteContext, user_id: int) -> bool:
     every such count takes, so two at once cannot both count one)."""
     user = ctx.session.get(m.User, user_id)
     if user is None or user.role != Role.ADMIN or user.id == ctx.actor.user_id:
+        return False
+    return needs_second_admin_to_appoint(identity_queries.lock_administrators(ctx.session))
+
+
+def _about_another_person(ctx: WriteContext, user_id: int) -> bool:
+    """Whether this user is someone but the actor, while a second administrator is there to
+    approve (with one active administrator, nobody could)."""
+    user = ctx.session.get(m.User, user_id)
+    if user is None or user.id == ctx.actor.user_id:
         return False
     return needs_second_admin_to_appoint(identity_queries.lock_administrators(ctx.session))
 

@@ -74,7 +74,7 @@ def operation(kind: ApprovalKind, payload: dict[str, Any]) -> Operation:
         return lambda ctx: settlements.pay(
             ctx, payload["settlement_id"], payload["payout_reference"]
         )
-    if kind is ApprovalKind.ADMINISTRATOR_PASSWORD:
+    if kind in (ApprovalKind.ADMINISTRATOR_PASSWORD, ApprovalKind.USER_PASSWORD):
         password = NewPassword(payload["password_hash"])
         return lambda ctx: lifecycle.set_password(ctx, payload["user_id"], password)
     if kind is ApprovalKind.ADMINISTRATOR_DEACTIVATION:

@@ -39,6 +39,7 @@ class ApprovalKind(StrEnum):
     ADMINISTRATOR_PASSWORD = "administrator_password"  # noqa: S105 - a kind, not a secret
     ADMINISTRATOR_DEACTIVATION = "administrator_deactivation"
     ADMINISTRATOR_REACTIVATION = "administrator_reactivation"
+    USER_PASSWORD = "user_password"  # noqa: S105 - a kind, not a secret
 
 
 # Kinds whose approval posts exactly one transaction, which the request then names.
@@ -52,11 +53,12 @@ POSTING_KINDS = frozenset(
     }
 )
 
-# Kinds about an existing administrator, who is named as the request's subject and may not
-# approve it.
+# Kinds about an existing person (an administrator, or anyone whose password is set), who is
+# named as the request's subject and may not approve it.
 SUBJECT_KINDS = frozenset(
     {
         ApprovalKind.ADMINISTRATOR_PASSWORD,
+        ApprovalKind.USER_PASSWORD,
         ApprovalKind.ADMINISTRATOR_DEACTIVATION,
         ApprovalKind.ADMINISTRATOR_REACTIVATION,
     }

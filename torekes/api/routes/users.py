@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from torekes.api.deps import CurrentPrincipal, DbDep, WriterDep
+from torekes.api.deps import CurrentPrincipal, DbDep, SettingsDep, WriterDep
 from torekes.api.routes.common import (
     DEFAULT_LIMIT,
     DEFERRED,
@@ -89,14 +89,18 @@ def reactivate(user_id: UserId, writer: WriterDep) -> JSONResponse:
 
 
 @router.post("/{user_id}/password", response_model=PasswordChangedOut, responses=FOUR_EYES)
-def set_password(user_id: UserId, body: PasswordIn, writer: WriterDep) -> JSONResponse:
+def set_password(
+    user_id: UserId, body: PasswordIn, writer: WriterDep, settings: SettingsDep
+) -> JSONResponse:
     """Give a user a new password (admin): every token of theirs is revoked (`revoked` says how
     many) and their failed sign-ins are forgotten. Another administrator's, while there is more
     than one active administrator, is filed for a second administrator's approval (202), who is
-    neither you nor the one whose password it is; the request keeps only the password's hash."""
+    neither you nor the one whose password it is; with the four-eyes threshold set, so is anyone
+    else's but your own (whoever knows it could move their tokens). The request keeps only the
+    password's hash."""
     password = NewPassword.of(body.password)
     return writer.run(
-        lambda ctx: four_eyes.set_password(ctx, user_id, password),
+        lambda ctx: four_eyes.set_password(ctx, user_id, password, settings.four_eyes_above),
         PasswordChangedOut,
         200,
         DEFERRED,

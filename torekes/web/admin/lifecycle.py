@@ -98,7 +98,7 @@ def set_password(
         page,
         key,
         {"user": user_id},
-        lambda ctx: four_eyes.set_password(ctx, user_id, chosen),
+        lambda ctx: four_eyes.set_password(ctx, user_id, chosen, page.settings.four_eyes_above),
         filed_or(f"/admin/users/{user_id}?done=password"),
     )
 

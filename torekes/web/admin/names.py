@@ -40,6 +40,7 @@ APPROVAL_KIND_NAMES = {
     "settlement_payment": N_("Paying a settlement"),
     "administrator": N_("A new administrator"),
     "administrator_password": N_("Another administrator's password"),
+    "user_password": N_("Someone's new password"),
     "administrator_deactivation": N_("Deactivating an administrator"),
     "administrator_reactivation": N_("Reactivating an administrator"),
 }
