@@ -678,6 +678,11 @@ def test_existing_names_are_refused(client: TestClient, world: World) -> None:
         "password": "long-enough-password",
     }
     assert_problem(_post(client, world, "/users", user), 409, "username_taken")
+    # The same name in other letters' case would pass for the same person in every list.
+    for lookalike in (user["username"].upper(), user["username"].title()):
+        assert_problem(
+            _post(client, world, "/users", {**user, "username": lookalike}), 409, "username_taken"
+        )
 
 
 def test_unknown_route_and_method_are_problems(client: TestClient, world: World) -> None:

@@ -178,7 +178,7 @@ def create_user(ctx: WriteContext, command: UserCommand) -> UserView | ApprovalV
         return users.create_user(ctx, command)
     check_username(command.username)
     check_password(command.password)
-    if identity_queries.user_by_username(ctx.session, command.username) is not None:
+    if identity_queries.username_taken(ctx.session, command.username):
         raise errors.UsernameTaken(f"{command.username} is taken", username=command.username)
     payload = {
         "username": command.username,

@@ -17,6 +17,13 @@ def user_by_username(session: Session, username: str) -> User | None:
     return session.scalars(select(User).where(User.username == username)).one_or_none()
 
 
+def username_taken(session: Session, username: str) -> bool:
+    """Whether a user has this name, in any case: "ADMIN" beside "admin" would pass for it in
+    lists and in the audit trail."""
+    statement = select(User.id).where(func.lower(User.username) == username.lower())
+    return session.scalars(statement.limit(1)).first() is not None
+
+
 def lock_administrators(session: Session) -> int:
     """How many active administrators there are, counted under a lock that every making of an
     administrator takes, so two at once cannot both count one."""

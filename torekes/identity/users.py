@@ -58,7 +58,7 @@ def add_user(ctx: WriteContext, command: UserCommand, password_hash: str | None 
         check_password(command.password)
         password_hash = security.hash_password(command.password)
     taken = errors.UsernameTaken(f"{command.username} is taken", username=command.username)
-    if queries.user_by_username(ctx.session, command.username) is not None:
+    if queries.username_taken(ctx.session, command.username):
         raise taken
     user = m.User(
         username=command.username,
