@@ -174,6 +174,23 @@ def test_a_double_tap_on_a_wrong_pin_counts_it_once(
     assert _pay(till, again.text).status_code == 201
 
 
+def test_the_same_form_with_another_pin_is_never_told_the_first_pins_refusal(
+    till: TestClient, ledger: Ledger, counter: Counter
+) -> None:
+    """A form sent again from the browser's cache with the right PIN, after a wrong one: not
+    "wrong PIN" again, but a refusal of the reused form, and nothing counted or paid."""
+    pin_page = _pin_page(till, counter).text
+    assert _pay(till, pin_page, pin="1111").status_code == 403
+    other_pin = _pay(till, pin_page)
+    assert other_pin.status_code == 409
+    assert "Je mag nog" not in other_pin.text
+    with ledger.db.read_session() as session:
+        card = session.get(m.MemberCard, counter.card.id)
+        assert card is not None
+        assert card.pin_failures == 1
+    assert _balance(ledger, counter.wallet.id) == 100
+
+
 def test_a_double_tap_charges_once_and_shows_the_same_receipt(
     till: TestClient, ledger: Ledger, counter: Counter
 ) -> None:

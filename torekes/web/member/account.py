@@ -5,7 +5,8 @@ do.
 A password change keeps this page's sign-in and signs every other out; a wrong current password
 counts as a failed sign-in. A wrong current PIN counts against the card like one at a shop. Each
 form carries a one-time key: a double tap or a reload shows the first outcome without trying the
-old password or PIN again, and what the form asked is kept only as a digest of whose it is.
+old password or PIN again; the same form with other passwords or PINs is refused as reused. What
+the form asked is kept only as a digest keyed with the secret key.
 """
 
 from __future__ import annotations
@@ -78,7 +79,9 @@ def change_password(
         _once(
             page,
             key,
-            {"user": who.user_id},
+            # The passwords too, so the same form with others is refused, not answered by the
+            # first outcome (the fingerprint is keyed with the secret key).
+            {"user": who.user_id, "current": current_password, "new": new_password},
             lambda commit: lifecycle.change_own_password(
                 page.db,
                 page.settings,
@@ -109,7 +112,7 @@ def change_pin(
         _once(
             page,
             key,
-            {"card": card},
+            {"card": card, "current": current_pin.strip(), "new": new_pin.strip()},
             lambda commit: card_pins.change_pin(
                 page.db,
                 page.settings,

@@ -84,9 +84,18 @@ class ChargeForm:
     memo: str
     decimals: int
 
-    def fingerprint(self) -> str:
-        """The payment asked for, without the PIN: a retry with another PIN is the same payment."""
-        asked = {"shop": self.shop.id, "card": self.card, "amount": self.minor, "memo": self.memo}
+    def fingerprint(self, pin: str) -> str:
+        """The payment asked for with this PIN: the same form sent again with the same PIN is a
+        repeat (answered by its first outcome), with another PIN it is another request, refused
+        as such (the page asking for the PIN again carries a new key). The fingerprint is keyed
+        with the secret key, so the PIN cannot be read back from it."""
+        asked = {
+            "shop": self.shop.id,
+            "card": self.card,
+            "amount": self.minor,
+            "memo": self.memo,
+            "pin": pin,
+        }
         return form_fingerprint("/shop/card/pay", asked)
 
 
@@ -136,7 +145,7 @@ def _asked(page: PageContext, actor: Principal, sent: SentCharge) -> ChargeForm:
 def _charge_once(
     page: PageContext, actor: Principal, form: ChargeForm, pin: str, key: str
 ) -> Outcome:
-    fingerprint = form.fingerprint()
+    fingerprint = form.fingerprint(pin)
     stored = first_outcome(page, actor, key, fingerprint)
     if stored is not None:  # a second tap: the first outcome, without trying the PIN again
         return stored
