@@ -30,13 +30,15 @@ KINDS_BEFORE = (
 )
 KINDS = (
     "kind IN ('issuance', 'entry', 'reversal', 'transfer', 'redemption_approval',"
-    f" 'redemption_payment', 'settlement', 'settlement_payment', 'administrator', {SUBJECT_KINDS})"
+    " 'redemption_payment', 'settlement', 'settlement_payment', 'administrator',"
+    f" 'euro_rate', 'payout_details', {SUBJECT_KINDS})"
 )
 MONEY_NAMED_BEFORE = (
     "(kind = 'administrator') = (currency_id IS NULL) AND (currency_id IS NULL) = (amount IS NULL)"
 )
 MONEY_NAMED = (
-    f"(kind IN ('administrator', {SUBJECT_KINDS})) = (currency_id IS NULL)"
+    f"(kind IN ('administrator', 'euro_rate', 'payout_details', {SUBJECT_KINDS}))"
+    " = (currency_id IS NULL)"
     " AND (currency_id IS NULL) = (amount IS NULL)"
 )
 POSTED = (

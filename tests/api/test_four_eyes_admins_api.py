@@ -367,3 +367,44 @@ def test_a_shop_an_admin_owns_takes_no_card_payment_or_payment_request(scene: Sc
     assert_problem(paid, 409, "shop_owned_by_administrator")
     assert scene.get(f"/accounts/{wallet.id}/balance")["balance"] == 500
     assert scene.get(f"/accounts/{shop.id}/balance")["balance"] == 0
+
+
+# --- euros: the rate and where they are paid ------------------------------------------------------
+
+
+def test_a_new_euro_rate_waits_for_a_second_admin(scene: Scene) -> None:
+    """One administrator could otherwise raise the rate, approve a redemption below the threshold
+    in tokens worth a fortune in euros, and lower the rate again."""
+    asked = scene.client.put(
+        f"{API}/currencies/TRK/euro-rate", json={"rate": "1000000"}, headers=scene.admin.headers
+    )
+    assert asked.status_code == 202, asked.text
+    filed = asked.json()
+    assert (filed["kind"], filed["currency"], filed["amount"]) == ("euro_rate", None, None)
+    assert filed["payload"] == {"currency": "TRK", "rate": "1000000"}
+    assert scene.get("/currencies/TRK/rates")[0]["rate"] != "1000000"
+    assert_problem(scene.approve(filed["id"], scene.admin), 403, "own_request_not_approvable")
+    approved = scene.approve(filed["id"], scene.other)
+    assert approved.status_code == 201, approved.text
+    assert float(approved.json()["rate"]) == 1_000_000
+    assert float(scene.get("/currencies/TRK/rates")[0]["rate"]) == 1_000_000
+
+
+def test_an_admins_change_of_a_shops_iban_waits_but_its_keepers_does_not(scene: Scene) -> None:
+    keeper = scene.ledger.user(Role.SHOPKEEPER, "winkelier")
+    shop = scene.ledger.account(AccountKind.SHOP, keeper)
+    ours = {"iban": "BE71096123456769", "payout_name": "Winkel"}
+    theirs = {"iban": "NL91ABNA0417164300", "payout_name": "Somebody else"}
+    own = scene.client.put(f"{API}/accounts/{shop.id}/payout", json=ours, headers=keeper.headers)
+    assert own.status_code == 200, own.text
+    asked = scene.client.put(
+        f"{API}/accounts/{shop.id}/payout", json=theirs, headers=scene.admin.headers
+    )
+    assert asked.status_code == 202, asked.text
+    filed = asked.json()
+    assert filed["kind"] == "payout_details"
+    assert filed["payload"]["iban"] == "NL91ABNA0417164300"
+    assert scene.get(f"/accounts/{shop.id}")["iban"] == "BE71096123456769"
+    approved = scene.approve(filed["id"], scene.third)
+    assert approved.status_code == 201, approved.text
+    assert approved.json()["iban"] == "NL91ABNA0417164300"

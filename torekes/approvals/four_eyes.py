@@ -47,6 +47,7 @@ from torekes.domain.approvals import (
     needs_second_admin_to_appoint,
     shown_payload,
 )
+from torekes.domain.redemption import normalise_iban
 from torekes.domain.users import check_password, check_username
 from torekes.identity import lifecycle, users
 from torekes.identity import queries as identity_queries
@@ -60,9 +61,9 @@ from torekes.ledger.currencies import get_currency_id
 from torekes.ledger.journal import EntryCommand, IssuanceCommand, TransferCommand
 from torekes.ledger.queries import currency_by_code
 from torekes.ledger.read_models import TransactionView
+from torekes.redemption import payouts, rates, settlements
 from torekes.redemption import queries as redemption_queries
-from torekes.redemption import settlements
-from torekes.redemption.read_models import RedemptionView, SettlementView
+from torekes.redemption.read_models import PayoutView, RateView, RedemptionView, SettlementView
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +209,33 @@ def set_password(
     return _file(ctx, kind, payload, None, None, subject=user_id)
 
 
+def set_euro_rate(
+    ctx: WriteContext, code: str, rate: Decimal, above: Decimal | None
+) -> RateView | ApprovalView:
+    """Set a currency's euro rate; with the threshold set and a second administrator to approve,
+    only once one does: the rate decides how many euros every redemption approved after it is
+    worth, so one administrator could otherwise raise it, approve a small redemption worth a
+    fortune below the threshold in tokens, and lower it again."""
+    access.require_admin(ctx.actor)
+    if above is None or not _second_admin_there(ctx):
+        return rates.set_rate(ctx, code, rate)
+    _try(ctx, lambda: rates.set_rate(ctx, code, rate))
+    return _file(ctx, ApprovalKind.EURO_RATE, {"currency": code, "rate": str(rate)}, None, None)
+
+
+def set_payout_details(
+    ctx: WriteContext, account_id: int, iban: str, payout_name: str, above: Decimal | None
+) -> PayoutView | ApprovalView:
+    """Set where an account's redeemed tokens are paid in euros. Its keeper does so at once; an
+    administrator (who owns no shop) does, with the threshold set and a second administrator to
+    approve, only once one does: the euros of the next settlement go to that IBAN."""
+    if not ctx.actor.is_admin or above is None or not _second_admin_there(ctx):
+        return payouts.set_payout_details(ctx, account_id, iban, payout_name)
+    _try(ctx, lambda: payouts.set_payout_details(ctx, account_id, iban, payout_name))
+    payload = {"account_id": account_id, "iban": normalise_iban(iban), "payout_name": payout_name}
+    return _file(ctx, ApprovalKind.PAYOUT_DETAILS, payload, None, None)
+
+
 def deactivate_user(ctx: WriteContext, user_id: int) -> UserView | ApprovalView:
     """Deactivate a user; an administrator, while there is more than one active (always, since
     the last is never deactivated), only once a second administrator approves who is not the
@@ -309,10 +337,15 @@ def _about_another_admin(ctx: WriteContext, user_id: int) -> bool:
 
 def _about_another_person(ctx: WriteContext, user_id: int) -> bool:
     """Whether this user is someone but the actor, while a second administrator is there to
-    approve (with one active administrator, nobody could)."""
+    approve."""
     user = ctx.session.get(m.User, user_id)
     if user is None or user.id == ctx.actor.user_id:
         return False
+    return _second_admin_there(ctx)
+
+
+def _second_admin_there(ctx: WriteContext) -> bool:
+    """Whether another administrator is active to approve (with one, nobody could)."""
     return needs_second_admin_to_appoint(identity_queries.lock_administrators(ctx.session))
 
 

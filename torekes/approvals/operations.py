@@ -10,6 +10,7 @@ again against the state of that moment under every rule and lock it has.
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from torekes.domain.access import Role
@@ -23,12 +24,20 @@ from torekes.kit.unit_of_work import WriteContext
 from torekes.ledger import journal
 from torekes.ledger.journal import EntryCommand, IssuanceCommand, TransferCommand
 from torekes.ledger.read_models import TransactionView
-from torekes.redemption import redemptions, settlements
-from torekes.redemption.read_models import RedemptionView, SettlementView
+from torekes.redemption import payouts, rates, redemptions, settlements
+from torekes.redemption.read_models import PayoutView, RateView, RedemptionView, SettlementView
 from torekes.spending import reversals
 
 # What approving a request answers: what the action itself answers when done at once.
-Done = TransactionView | RedemptionView | SettlementView | UserView | PasswordChanged
+Done = (
+    TransactionView
+    | RedemptionView
+    | SettlementView
+    | UserView
+    | PasswordChanged
+    | RateView
+    | PayoutView
+)
 
 Operation = Callable[[WriteContext], Done]
 
@@ -73,6 +82,13 @@ def operation(kind: ApprovalKind, payload: dict[str, Any]) -> Operation:
     if kind is ApprovalKind.SETTLEMENT_PAYMENT:
         return lambda ctx: settlements.pay(
             ctx, payload["settlement_id"], payload["payout_reference"]
+        )
+    if kind is ApprovalKind.EURO_RATE:
+        rate = Decimal(payload["rate"])
+        return lambda ctx: rates.set_rate(ctx, payload["currency"], rate)
+    if kind is ApprovalKind.PAYOUT_DETAILS:
+        return lambda ctx: payouts.set_payout_details(
+            ctx, payload["account_id"], payload["iban"], payload["payout_name"]
         )
     if kind in (ApprovalKind.ADMINISTRATOR_PASSWORD, ApprovalKind.USER_PASSWORD):
         password = NewPassword(payload["password_hash"])

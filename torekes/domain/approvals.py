@@ -40,6 +40,8 @@ class ApprovalKind(StrEnum):
     ADMINISTRATOR_DEACTIVATION = "administrator_deactivation"
     ADMINISTRATOR_REACTIVATION = "administrator_reactivation"
     USER_PASSWORD = "user_password"  # noqa: S105 - a kind, not a secret
+    EURO_RATE = "euro_rate"
+    PAYOUT_DETAILS = "payout_details"
 
 
 # Kinds whose approval posts exactly one transaction, which the request then names.
@@ -64,8 +66,12 @@ SUBJECT_KINDS = frozenset(
     }
 )
 
-# The kinds that move no money, so name no currency and no amount.
-NO_MONEY_KINDS = frozenset({ApprovalKind.ADMINISTRATOR}) | SUBJECT_KINDS
+# The kinds that move no money, so name no currency and no amount: they decide who may act, or
+# how many euros tokens turn into and where they are paid.
+NO_MONEY_KINDS = (
+    frozenset({ApprovalKind.ADMINISTRATOR, ApprovalKind.EURO_RATE, ApprovalKind.PAYOUT_DETAILS})
+    | SUBJECT_KINDS
+)
 
 # Payload fields never shown or written to the audit trail (a new administrator's password hash).
 SECRET_FIELDS = frozenset({"password_hash"})

@@ -7,9 +7,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from torekes.api.deps import CurrentPrincipal, DbDep, WriterDep
+from torekes.api.deps import CurrentPrincipal, DbDep, SettingsDep, WriterDep
 from torekes.api.routes.common import (
     DEFAULT_LIMIT,
+    DEFERRED,
+    FOUR_EYES,
     READ,
     WRITE,
     AccountId,
@@ -28,6 +30,7 @@ from torekes.api.schemas import (
     RedeemableIn,
     StatementLineOut,
 )
+from torekes.approvals import four_eyes
 from torekes.domain.accounts import AccountKind, AccountStatus
 from torekes.ledger import accounts
 from torekes.ledger.accounts import AccountCommand, AccountQuery
@@ -113,12 +116,21 @@ for _action in _ACTIONS:
     _status_route(_action)
 
 
-@router.put("/{account_id}/payout", response_model=PayoutOut, responses=WRITE)
-def set_payout(account_id: AccountId, body: PayoutIn, writer: WriterDep) -> JSONResponse:
-    """Where redeemed tokens are paid in euros: IBAN and name (the shop's keeper or an admin)."""
+@router.put("/{account_id}/payout", response_model=PayoutOut, responses=FOUR_EYES)
+def set_payout(
+    account_id: AccountId, body: PayoutIn, writer: WriterDep, settings: SettingsDep
+) -> JSONResponse:
+    """Where redeemed tokens are paid in euros: IBAN and name (the shop's keeper or an admin). An
+    administrator's change, with the four-eyes threshold set and another administrator active,
+    is filed for a second administrator's approval (202)."""
+    above = settings.four_eyes_above
     return writer.run(
-        lambda ctx: payouts.set_payout_details(ctx, account_id, body.iban, body.payout_name),
+        lambda ctx: four_eyes.set_payout_details(
+            ctx, account_id, body.iban, body.payout_name, above
+        ),
         PayoutOut,
+        200,
+        DEFERRED,
     )
 
 

@@ -17,6 +17,8 @@ from torekes.api.schemas import (
     ApprovalDecisionIn,
     ApprovalOut,
     PasswordChangedOut,
+    PayoutOut,
+    RateOut,
     RedemptionOut,
     SettlementOut,
     TransactionOut,
@@ -29,14 +31,22 @@ from torekes.domain.approvals import ApprovalStatus
 from torekes.identity.lifecycle import PasswordChanged
 from torekes.identity.read_models import UserView
 from torekes.ledger.read_models import TransactionView
-from torekes.redemption.read_models import RedemptionView, SettlementView
+from torekes.redemption.read_models import PayoutView, RateView, RedemptionView, SettlementView
 
 router = APIRouter(prefix="/approvals", tags=["ledger"])
 
 ApprovalId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 # What approving answers: what the action answers when done at once.
-DoneOut = TransactionOut | RedemptionOut | SettlementOut | UserOut | PasswordChangedOut
+DoneOut = (
+    TransactionOut
+    | RedemptionOut
+    | SettlementOut
+    | UserOut
+    | PasswordChangedOut
+    | RateOut
+    | PayoutOut
+)
 _DONE_OUT: TypeAdapter[DoneOut] = TypeAdapter(DoneOut)
 _SCHEMA_OF: dict[type[Any], type[BaseModel]] = {
     TransactionView: TransactionOut,
@@ -44,6 +54,8 @@ _SCHEMA_OF: dict[type[Any], type[BaseModel]] = {
     SettlementView: SettlementOut,
     UserView: UserOut,
     PasswordChanged: PasswordChangedOut,
+    RateView: RateOut,
+    PayoutView: PayoutOut,
 }
 
 
@@ -74,7 +86,8 @@ def approve(
     judged again against the state as it is now, and answers what the action answers when done
     at once: the transaction posted (issuance, entry, reversal, transfer), the redemption
     (approval, payment), the settlement (making, payment), the new, deactivated or reactivated
-    administrator, or how many tokens a new password revoked."""
+    administrator, how many tokens a new password revoked, the new euro rate, or the new payout
+    details."""
     note = "" if body is None else body.note
     return writer.run(
         lambda ctx: _as_schema(four_eyes.approve(ctx, request_id, note)), _DONE_OUT, 201

@@ -6,9 +6,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from torekes.api.deps import CurrentPrincipal, DbDep, WriterDep
-from torekes.api.routes.common import READ, WRITE, CurrencyPath
+from torekes.api.deps import CurrentPrincipal, DbDep, SettingsDep, WriterDep
+from torekes.api.routes.common import DEFERRED, FOUR_EYES, READ, WRITE, CurrencyPath
 from torekes.api.schemas import CurrencyIn, CurrencyOut, RateIn, RateOut, SpendingLimitsIn
+from torekes.approvals import four_eyes
 from torekes.ledger import currencies
 from torekes.ledger.currencies import CurrencyCommand
 from torekes.ledger.read_models import CurrencyView
@@ -45,10 +46,18 @@ def set_spending_limits(
     )
 
 
-@router.put("/{code}/euro-rate", response_model=RateOut, responses=WRITE)
-def set_euro_rate(code: CurrencyPath, body: RateIn, writer: WriterDep) -> JSONResponse:
-    """The euro value of one whole unit from now on (admin); earlier rates are kept."""
-    return writer.run(lambda ctx: rates.set_rate(ctx, code, body.rate), RateOut)
+@router.put("/{code}/euro-rate", response_model=RateOut, responses=FOUR_EYES)
+def set_euro_rate(
+    code: CurrencyPath, body: RateIn, writer: WriterDep, settings: SettingsDep
+) -> JSONResponse:
+    """The euro value of one whole unit from now on (admin); earlier rates are kept. With the
+    four-eyes threshold set and another administrator active, filed for a second
+    administrator's approval (202): the rate decides what every redemption approved after it is
+    worth."""
+    above = settings.four_eyes_above
+    return writer.run(
+        lambda ctx: four_eyes.set_euro_rate(ctx, code, body.rate, above), RateOut, 200, DEFERRED
+    )
 
 
 @router.get("/{code}/rates", response_model=list[RateOut], responses=READ)

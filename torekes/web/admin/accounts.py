@@ -9,12 +9,13 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import Response
 
+from torekes.approvals import four_eyes
 from torekes.documents.csv_reports import csv_response, statement_csv
 from torekes.domain.accounts import PAYEE_KINDS, AccountKind
 from torekes.ledger import accounts, currencies
 from torekes.ledger.accounts import AccountQuery
-from torekes.redemption import payouts
 from torekes.reporting import reports
+from torekes.web.admin.approvals import filed_or
 from torekes.web.admin.forms import write_and_redirect
 from torekes.web.admin.rendering import render
 from torekes.web.fields import Iban, Key, PathId
@@ -94,13 +95,15 @@ def set_payout(
     payout_name: Annotated[str, Form(max_length=70)] = "",
     key: Key = "",
 ) -> Response:
-    """Where a shop's or partner's redeemed tokens are paid: IBAN and name."""
+    """Where a shop's or partner's redeemed tokens are paid: IBAN and name (with four eyes on,
+    filed for a second administrator and shown in the approvals queue)."""
     name = payout_name.strip()
+    above = page.settings.four_eyes_above
     return write_and_redirect(
         page,
         key,
         {"iban": iban, "payout_name": name},
-        lambda ctx: payouts.set_payout_details(ctx, account_id, iban, name),
-        f"/admin/accounts/{account_id}",
+        lambda ctx: four_eyes.set_payout_details(ctx, account_id, iban, name, above),
+        filed_or(f"/admin/accounts/{account_id}"),
         refusal=None if name else N_("Type the name the bank pays to."),
     )

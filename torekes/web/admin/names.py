@@ -41,6 +41,8 @@ APPROVAL_KIND_NAMES = {
     "administrator": N_("A new administrator"),
     "administrator_password": N_("Another administrator's password"),
     "user_password": N_("Someone's new password"),
+    "euro_rate": N_("A new euro rate"),
+    "payout_details": N_("Where a shop's euros are paid"),
     "administrator_deactivation": N_("Deactivating an administrator"),
     "administrator_reactivation": N_("Reactivating an administrator"),
 }
