@@ -148,6 +148,19 @@ def test_production_accepts_a_random_secret(monkeypatch: pytest.MonkeyPatch, sec
     assert settings.secret_key == secret
 
 
+@pytest.mark.usefixtures("production")
+@pytest.mark.parametrize("pepper", ["abc", "x" * 40, "pepper" * 6])
+def test_production_refuses_a_weak_card_key(monkeypatch: pytest.MonkeyPatch, pepper: str) -> None:
+    monkeypatch.setenv("TOREKES_SECRET_KEY", LONG_SECRET)
+    monkeypatch.setenv("TOREKES_PIN_PEPPER", pepper)
+    with pytest.raises(ValidationError, match="TOREKES_PIN_PEPPER"):
+        load_settings()
+    monkeypatch.setenv(
+        "TOREKES_PIN_PEPPER", "kM3xq0V_7bRZtW2n-cJ9eLpA5yHsUfD8gQoT1iXvN4wE6rBaYzKlC"
+    )
+    assert load_settings().pin_pepper
+
+
 def test_production_refuses_a_public_url_over_http(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TOREKES_ENVIRONMENT", "production")
     monkeypatch.setenv("TOREKES_SECRET_KEY", LONG_SECRET)

@@ -171,6 +171,15 @@ class Settings(BaseSettings):
                 "TOREKES_SECRET_KEY is too regular to be a secret: use a random one, for instance "
                 "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
             )
+        if self.pin_pepper and (
+            len(self.pin_pepper) < MIN_SECRET_LENGTH
+            or estimated_bits(self.pin_pepper) < MIN_SECRET_BITS
+        ):
+            # The card key stands between a copied database and every PIN and card number.
+            raise ValueError(
+                "TOREKES_PIN_PEPPER must be as random as the secret key: 32 or more characters "
+                "holding 128 bits, or unset to derive it from the secret key"
+            )
         if self.public_base_url.startswith("http://") and not self.allow_http:
             raise ValueError(
                 "TOREKES_PUBLIC_BASE_URL must be https in production "

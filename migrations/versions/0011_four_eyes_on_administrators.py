@@ -79,7 +79,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute(f"DELETE FROM approval_requests WHERE kind IN ({SUBJECT_KINDS})")  # noqa: S608
+    op.execute(
+        f"DELETE FROM approval_requests WHERE kind IN ({SUBJECT_KINDS}, 'euro_rate', 'payout_details')"  # noqa: S608
+    )
     with op.batch_alter_table(TABLE, recreate="auto") as batch_op:
         batch_op.drop_constraint(op.f("ck_approval_requests_not_by_subject"), type_="check")
         batch_op.drop_constraint(op.f("ck_approval_requests_subject_named"), type_="check")

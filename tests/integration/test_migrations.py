@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError
 
 from tests.support import Ledger
+from torekes.approvals import four_eyes
 from torekes.audit import verification
 from torekes.db.engine import Database
 from torekes.db.migrate import (
@@ -163,3 +165,27 @@ def test_card_numbers_are_sealed_on_upgrade_and_opened_on_downgrade(
         found = cards.find_card(session, settings, card.number)
         assert found.id == card.id
         assert cards.card_view(session, settings, found).number == card.number
+
+
+def test_revision_0011_goes_back_with_requests_of_every_new_kind_filed(
+    db: Database, ledger: Ledger
+) -> None:
+    """Going back past 0011 drops the requests of the kinds it brought, a rate's included, so
+    the older constraints hold again."""
+    ledger.currency()
+    ledger.user(Role.ADMIN, "second-admin")
+    filed = write(
+        db,
+        ledger.admin.principal,
+        lambda ctx: four_eyes.set_euro_rate(ctx, "TRK", Decimal("2"), Decimal(10)),
+    )
+    assert filed.kind == "euro_rate"  # type: ignore[union-attr]
+    config = alembic_config()
+    with db.write_engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0010")
+    with db.read_engine.connect() as connection:
+        kinds = connection.execute(text("SELECT kind FROM approval_requests")).scalars().all()
+    assert kinds == []
+    upgrade_to_head(db.write_engine)
+    assert _drift(db) == []

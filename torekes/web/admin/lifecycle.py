@@ -3,8 +3,9 @@ reactivating and setting a new password, and a card's PIN reset (a new PIN the m
 the desk) on the cards page; the same services as the API's.
 
 Every form carries a one-time key and writes through ``write_and_redirect``, so a double tap or
-a reload shows the first outcome instead of a refusal; what the form asked is kept only as a
-digest of the user or card it names, never of a password or PIN. Deactivating, reactivating or
+a reload shows the first outcome instead of a refusal; what the form asked (the user or card,
+and the password or PIN typed, so that the same form with another is refused as reused) is kept
+only as a digest keyed with the secret key. Deactivating, reactivating or
 setting the password of another administrator, while there is more than one, is filed for a
 second administrator (four eyes), and the form leads to the filed request in the approvals
 queue.
@@ -97,7 +98,9 @@ def set_password(
     return write_and_redirect(
         page,
         key,
-        {"user": user_id},
+        # The password too (the fingerprint is keyed with the secret key): the same form sent
+        # with another one is refused as reused, not answered by the first.
+        {"user": user_id, "password": password},
         lambda ctx: four_eyes.set_password(ctx, user_id, chosen, page.settings.four_eyes_above),
         filed_or(f"/admin/users/{user_id}?done=password"),
     )
@@ -112,7 +115,7 @@ def reset_pin(page: CurrentPage, card_id: PathId, pin: Secret = "", key: Key = "
     return write_and_redirect(
         page,
         key,
-        {"card": card_id},
+        {"card": card_id, "pin": pin.strip()},
         lambda ctx: card_pins.reset_pin(ctx, page.settings, card_id, chosen),
         f"/admin/cards?pin_reset={card_id}#card-{card_id}",
     )
