@@ -12,6 +12,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -66,13 +67,20 @@ def database_url(template_url: str, tmp_path: Path) -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings_for(database_url: str, **overrides: Any) -> Settings:
+    """The tests' installation on ``database_url``, with a module's own ``overrides`` (a
+    four-eyes threshold, say)."""
     return Settings(
         database_url=database_url,
         secret_key="test-secret-key-that-is-long-enough-0123456789",
         login_max_failures=5,
+        **overrides,
     )
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return settings_for(database_url)
 
 
 @pytest.fixture

@@ -11,6 +11,24 @@ from typing import Any, Protocol
 from fastapi.testclient import TestClient
 
 API = "/api/v1"
+# The members of an approval request (four eyes), as the API shows every one.
+APPROVAL_KEYS = frozenset(
+    {
+        "id",
+        "kind",
+        "currency",
+        "amount",
+        "payload",
+        "status",
+        "requested_by_id",
+        "requested_at",
+        "decided_by_id",
+        "decided_at",
+        "note",
+        "transaction_id",
+        "subject_user_id",
+    }
+)
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 # Fragments of database internals that must never reach a client.
 LEAKS_CASE_SENSITIVE = ("SELECT ", "INSERT ", "UPDATE ", "DELETE ", "Traceback")

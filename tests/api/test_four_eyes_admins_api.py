@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.api.helpers import API, assert_problem
+from tests.conftest import settings_for
 from tests.support import PASSWORD, Actor, Ledger
 from torekes.db import models as m
 from torekes.db.engine import Database
@@ -39,12 +40,7 @@ PIN = "4821"
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     """This module's installation: the shared test settings with a four-eyes threshold."""
-    return Settings(
-        database_url=database_url,
-        secret_key="test-secret-key-that-is-long-enough-0123456789",
-        login_max_failures=5,
-        four_eyes_above=Decimal(THRESHOLD),
-    )
+    return settings_for(database_url, four_eyes_above=Decimal(THRESHOLD))
 
 
 @dataclass

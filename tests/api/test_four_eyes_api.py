@@ -16,7 +16,15 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.helpers import API, LedgerSnapshot, assert_invalid, assert_problem, snapshot
+from tests.api.helpers import (
+    API,
+    APPROVAL_KEYS,
+    LedgerSnapshot,
+    assert_invalid,
+    assert_problem,
+    snapshot,
+)
+from tests.conftest import settings_for
 from tests.support import Actor, Ledger
 from torekes.app import create_app
 from torekes.domain.access import Role
@@ -35,12 +43,7 @@ CENTS_BUDGET_FUNDS = 5_000_000
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     """This module's installation: the shared test settings with a four-eyes threshold."""
-    return Settings(
-        database_url=database_url,
-        secret_key="test-secret-key-that-is-long-enough-0123456789",
-        login_max_failures=5,
-        four_eyes_above=Decimal(THRESHOLD),
-    )
+    return settings_for(database_url, four_eyes_above=Decimal(THRESHOLD))
 
 
 @dataclass
@@ -256,21 +259,7 @@ def test_the_202_body_describes_the_request_and_nothing_is_posted(scene: Scene) 
     assert response.status_code == 202, response.text
     assert response.headers["content-type"].startswith("application/json")
     filed = response.json()
-    assert set(filed) == {
-        "id",
-        "kind",
-        "currency",
-        "amount",
-        "payload",
-        "status",
-        "requested_by_id",
-        "requested_at",
-        "decided_by_id",
-        "decided_at",
-        "note",
-        "transaction_id",
-        "subject_user_id",
-    }
+    assert set(filed) == APPROVAL_KEYS
     assert filed["kind"] == "issuance"
     assert filed["currency"] == "TRK"
     assert filed["amount"] == 5_000

@@ -17,7 +17,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from tests.api.helpers import API, LedgerSnapshot, assert_problem, snapshot
+from tests.api.helpers import API, APPROVAL_KEYS, LedgerSnapshot, assert_problem, snapshot
+from tests.conftest import settings_for
 from tests.support import Actor, Ledger
 from torekes.db import models as m
 from torekes.db.engine import Database
@@ -31,32 +32,12 @@ BUDGET_FUNDS = 50_000
 MEMBER_FUNDS = 3_000
 SHOP_FUNDS = 10_000
 IBAN = "BE71096123456769"
-APPROVAL_KEYS = {
-    "id",
-    "kind",
-    "currency",
-    "amount",
-    "payload",
-    "status",
-    "requested_by_id",
-    "requested_at",
-    "decided_by_id",
-    "decided_at",
-    "note",
-    "transaction_id",
-    "subject_user_id",
-}
 
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     """This module's installation: the shared test settings with a four-eyes threshold."""
-    return Settings(
-        database_url=database_url,
-        secret_key="test-secret-key-that-is-long-enough-0123456789",
-        login_max_failures=5,
-        four_eyes_above=Decimal(THRESHOLD),
-    )
+    return settings_for(database_url, four_eyes_above=Decimal(THRESHOLD))
 
 
 @dataclass

@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from tests.conftest import settings_for
 from tests.support import Ledger
 from tests.web.conftest import form_fields, signed_in
 from torekes.db import models as m
@@ -32,12 +33,7 @@ QUEUE = "/admin/approvals"
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(
-        database_url=database_url,
-        secret_key="test-secret-key-that-is-long-enough-0123456789",
-        login_max_failures=5,
-        four_eyes_above=Decimal(THRESHOLD),
-    )
+    return settings_for(database_url, four_eyes_above=Decimal(THRESHOLD))
 
 
 @dataclass
