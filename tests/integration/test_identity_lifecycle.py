@@ -14,7 +14,7 @@ from torekes.db import models as m
 from torekes.db.engine import Database
 from torekes.domain import errors
 from torekes.domain.access import Principal, Role
-from torekes.identity import auth, lifecycle
+from torekes.identity import auth, lifecycle, users
 from torekes.kit.unit_of_work import write
 from torekes.settings import Settings
 
@@ -113,3 +113,23 @@ def test_a_password_set_meanwhile_makes_the_checked_one_stale(
             commit_after_reset,
         )
     assert auth.sign_in(db, settings, member.principal.username, "set-by-the-desk", CLIENT)
+
+
+@pytest.mark.parametrize("separate", [False, True], ids=["one-engine", "separate-engines"])
+def test_names_differing_only_in_case_made_at_once_make_one_user(
+    ledger: Ledger, engines: Engines, separate: bool
+) -> None:
+    ledger.currency()
+    databases = engines(separate, 4)
+    names = ["Buurman", "buurman", "BUURMAN", "bUURMAN"]
+
+    def work(index: int) -> int:
+        command = users.UserCommand(names[index], "Buurman", Role.MEMBER, PASSWORD)
+        return write(databases[index], OPERATOR, lambda ctx: users.add_user(ctx, command)).id
+
+    outcomes = run_concurrently(4, work)
+    assert unexpected(outcomes, errors.UsernameTaken) == []
+    assert len(successes(outcomes)) == 1
+    with ledger.db.read_session() as session:
+        made = session.query(m.User).filter(m.User.display_name == "Buurman").count()
+    assert made == 1

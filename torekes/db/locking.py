@@ -32,6 +32,7 @@ def locked(statement: Select[ModelT]) -> Select[ModelT]:
 # locks, whose namespace is a (positive) user id.
 PIN_ATTEMPTS_AT_SHOP = -1
 ADMINISTRATORS = -2
+USERNAMES = -3
 
 
 def lock_number(session: Session, namespace: int, number: int) -> None:

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from torekes.db.locking import ADMINISTRATORS, lock_number
+from torekes.db.locking import ADMINISTRATORS, USERNAMES, lock_number
 from torekes.db.models import ApiToken, LoginAttempt, User
 from torekes.domain.access import Role
 
@@ -19,7 +19,10 @@ def user_by_username(session: Session, username: str) -> User | None:
 
 def username_taken(session: Session, username: str) -> bool:
     """Whether a user has this name, in any case: "ADMIN" beside "admin" would pass for it in
-    lists and in the audit trail."""
+    lists and in the audit trail. Under a lock every making of a user takes until it commits, so
+    two names differing only in case made at once cannot both pass (the unique constraint only
+    knows the exact name)."""
+    lock_number(session, USERNAMES, 0)
     statement = select(User.id).where(func.lower(User.username) == username.lower())
     return session.scalars(statement.limit(1)).first() is not None
 
