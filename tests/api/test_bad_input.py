@@ -307,6 +307,31 @@ def test_non_finite_numbers_in_metadata_are_refused(client: TestClient, world: W
     refuse_all(client, attempts, world.admin.headers, world.admin.headers)
 
 
+def test_deeply_nested_metadata_is_refused_and_nothing_moves(
+    client: TestClient, world: World
+) -> None:
+    """Small but deep metadata (256 levels fit in 4 KiB) is refused with a 422 before the write,
+    with and without a key; 16 levels are plain metadata still."""
+
+    def nested(depth: int) -> Any:
+        value: Any = 1
+        for _ in range(depth):
+            value = {"a": value}
+        return value
+
+    before = snapshot(client, world.admin.headers)
+    for headers in (world.admin.headers, {**world.admin.headers, "Idempotency-Key": "deep-1"}):
+        for depth in (17, 256, 300):
+            body = {"to_account_id": world.budget.id, "amount": 5, "metadata": nested(depth)}
+            response = client.post(f"{API}/issuances", json=body, headers=headers)
+            assert_invalid(response, "body.metadata")
+    assert snapshot(client, world.admin.headers) == before
+    body = {"to_account_id": world.budget.id, "amount": 5, "metadata": nested(16)}
+    assert (
+        client.post(f"{API}/issuances", json=body, headers=world.admin.headers).status_code == 201
+    )
+
+
 # --- ids out of range and unknown ids -----------------------------------------------------------
 
 OUT_OF_RANGE = [str(HUGE_ID), str(2**31), str(2**63), str(2**64), "0", "-1", "1.5", "abc", "1e3"]

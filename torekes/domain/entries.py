@@ -20,6 +20,9 @@ from torekes.domain import errors
 MAX_AMOUNT = 10**15
 MAX_MEMO_LENGTH = 500
 MAX_METADATA_BYTES = 4096
+# Objects and arrays nested at most this deep: plain metadata needs a few levels, and serialisers
+# refuse far fewer than 4 KiB can hold (an approval request nests it a few levels more).
+MAX_METADATA_DEPTH = 16
 
 
 class TransactionKind(StrEnum):
@@ -51,7 +54,7 @@ def check_amount(amount: int) -> None:
 
 
 def check_metadata(metadata: Mapping[str, Any]) -> None:
-    """Metadata must be plain JSON (no NaN or Infinity), without NUL, and small."""
+    """Metadata must be plain JSON (no NaN or Infinity), without NUL, small and shallow."""
     try:
         encoded = json.dumps(metadata, ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError):
@@ -61,6 +64,10 @@ def check_metadata(metadata: Mapping[str, Any]) -> None:
     if len(encoded.encode()) > MAX_METADATA_BYTES:
         raise errors.InvalidMetadata(
             f"Metadata must serialise to at most {MAX_METADATA_BYTES} bytes"
+        )
+    if _depth(metadata) > MAX_METADATA_DEPTH:
+        raise errors.InvalidMetadata(
+            f"Metadata must nest objects and arrays at most {MAX_METADATA_DEPTH} deep"
         )
     if _has_nul(metadata):
         raise errors.InvalidMetadata("Metadata must not contain NUL characters")
@@ -74,6 +81,22 @@ def _has_nul(value: Any) -> bool:
     if isinstance(value, list):
         return any(_has_nul(item) for item in value)
     return False
+
+
+def _depth(value: Any) -> int:
+    """How deep objects and arrays nest in ``value``, counted without recursion."""
+    deepest, waiting = 0, [(value, 0)]
+    while waiting:
+        item, depth = waiting.pop()
+        if isinstance(item, Mapping):
+            children: list[Any] = list(item.values())
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth + 1)
+        waiting.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def validate_postings(postings: Sequence[Posting]) -> None:
