@@ -77,13 +77,13 @@ def minor_units(typed: str, currency: Currency, lang: str, field: str = "amount"
     if len(fraction) > places:
         if places == 0:
             raise errors.AmountNotWhole(field=field, currency=currency.name)
-        smallest = str(Decimal(1).scaleb(-places))
+        smallest = format(Decimal(1).scaleb(-places), "f")
         raise errors.AmountTooPrecise(field=field, currency=currency.name, smallest=smallest)
     minor = int((whole or "0") + fraction.ljust(places, "0"))
     if minor == 0:
         raise errors.AmountZero(field=field)
     if minor > MAX_AMOUNT:
-        largest = str(Decimal(MAX_AMOUNT).scaleb(-places))
+        largest = format(Decimal(MAX_AMOUNT).scaleb(-places), "f")
         raise errors.AmountTooLarge(field=field, currency=currency.name, largest=largest)
     return minor
 

@@ -97,7 +97,8 @@ def refused(page: PageContext, error: errors.TorekesError) -> Response:
     """A refusal of the form: what to fix in the field it names, else the refusal in plain words
     (a number or an amount read wrongly says exactly what is wrong with it)."""
     field = error.extra.get("field")
-    if error.code == errors.InvalidInput.code and field in FIELD_WORDS:
+    said_by_field = (errors.InvalidInput.code, errors.AmountRequired.code)
+    if error.code in said_by_field and field in FIELD_WORDS:
         return page.refuse(FIELD_WORDS[field])
     return page.problem(error)
 
