@@ -8,7 +8,6 @@ Create Date: 2026-12-06
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
@@ -18,15 +17,14 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("currencies", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("confirm_above", sa.BigInteger(), nullable=True))
-        batch_op.create_check_constraint(
-            op.f("ck_currencies_confirm_above_positive"),
-            "confirm_above IS NULL OR confirm_above > 0",
-        )
+    # A column constraint, as revision 0003 adds the other limits: SQLite drops such a column
+    # in place, where a table constraint would make every later column drop fail.
+    op.execute(
+        "ALTER TABLE currencies ADD COLUMN confirm_above BIGINT "
+        "CONSTRAINT ck_currencies_confirm_above_positive "
+        "CHECK (confirm_above IS NULL OR confirm_above > 0)"
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("currencies", schema=None) as batch_op:
-        batch_op.drop_constraint(op.f("ck_currencies_confirm_above_positive"), type_="check")
-        batch_op.drop_column("confirm_above")
+    op.drop_column("currencies", "confirm_above")
