@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from torekes.domain import errors
@@ -43,6 +43,7 @@ def refusal(typed: str, currency: Currency, lang: str) -> errors.TorekesError:
     return caught.value
 
 
+@settings(deadline=None)  # the first example loads the languages' number data
 @given(
     minor=st.integers(min_value=1, max_value=MAX_AMOUNT),
     decimals=st.integers(min_value=0, max_value=8),

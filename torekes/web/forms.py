@@ -97,7 +97,7 @@ def hours(typed: str, lang: str, field: str = "hours") -> Decimal | None:
     whole, fraction = _read(text, lang, field, "1.5")
     if len(fraction) > HOURS_PLACES:
         raise errors.HoursTooPrecise(field=field, example="1.25")
-    return Decimal(f"{whole or '0'}.{fraction or '0'}")
+    return Decimal(f"{whole or '0'}.{fraction}" if fraction else whole)
 
 
 def _read(
