@@ -440,6 +440,7 @@ def test_spending_limits_are_set_and_lifted(client: TestClient, world: World) ->
     assert (lifted["max_payment"], lifted["daily_spend_limit"]) == (None, 60)
     cleared = set_limits(client, world, {})
     assert (cleared["max_payment"], cleared["daily_spend_limit"]) == (None, None)
+    assert cleared["confirm_above"] is None
 
     with nothing_changes(client, world):
         for body, field in [
@@ -470,6 +471,27 @@ def test_spending_limits_are_set_and_lifted(client: TestClient, world: World) ->
                 headers=world.headers(role),
             )
             assert_problem(refused, 403, "role_not_allowed")
+
+
+def test_the_amount_pages_confirm_first_is_set_with_the_limits(
+    client: TestClient, world: World
+) -> None:
+    """``confirm_above`` limits nothing the API does: a payment above it goes through at once."""
+    currency = set_limits(client, world, {"confirm_above": 5, "max_payment": 600})
+    assert (currency["confirm_above"], currency["max_payment"]) == (5, 600)
+    request = new_request(client, world, 6)
+    assert paid(client, world.headers(Role.MEMBER), request["code"])["amount"] == 6
+    currency = set_limits(client, world, {"confirm_above": 500, "max_payment": 600})
+    assert (currency["confirm_above"], currency["max_payment"]) == (500, 600)
+    listed = ok(client.get(f"{API}/currencies", headers=world.headers(Role.MEMBER)))
+    assert [c["confirm_above"] for c in listed] == [500]
+    assert set_limits(client, world, {"max_payment": 600})["confirm_above"] is None
+    with nothing_changes(client, world):
+        for body in ({"confirm_above": 0}, {"confirm_above": -5}, {"confirm_above": HUGE}):
+            response = client.put(
+                f"{API}/currencies/TRK/spending-limits", json=body, headers=world.admin.headers
+            )
+            assert_invalid(response, "body.confirm_above")
 
 
 def test_a_payment_over_the_single_payment_limit_is_refused(

@@ -42,6 +42,7 @@ from torekes.domain.spending import RequestKind
 from torekes.kit import security
 from torekes.kit.unit_of_work import WriteContext, write
 from torekes.ledger import accounts, currencies, journal
+from torekes.ledger.currencies import LimitsCommand
 from torekes.ledger.read_models import CurrencyView, TransactionView
 from torekes.settings import Settings
 from torekes.spending import cards, payment_requests, payments, reversals
@@ -159,7 +160,9 @@ class SpendingScene:
         return write(
             self.db,
             self.admin,
-            lambda ctx: currencies.set_spending_limits(ctx, "TRK", max_payment, daily_limit),
+            lambda ctx: currencies.set_spending_limits(
+                ctx, "TRK", LimitsCommand(max_payment, daily_limit)
+            ),
         )
 
     # --- payment requests ---------------------------------------------------------------------

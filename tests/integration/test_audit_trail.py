@@ -21,6 +21,7 @@ from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
 from torekes.kit.unit_of_work import write
 from torekes.ledger import accounts, currencies
+from torekes.ledger.currencies import LimitsCommand
 from torekes.ledger.read_models import CurrencyView
 from torekes.spending import cards
 
@@ -62,7 +63,7 @@ def test_limits_and_cards_are_recorded_without_secrets(ledger: Ledger, trk: Curr
     write(
         ledger.db,
         admin,
-        lambda ctx: currencies.set_spending_limits(ctx, "TRK", 50, None),
+        lambda ctx: currencies.set_spending_limits(ctx, "TRK", LimitsCommand(50)),
     )
     card = write(
         ledger.db, admin, lambda ctx: cards.issue_card(ctx, ledger.settings, member.id, PIN)
@@ -71,8 +72,8 @@ def test_limits_and_cards_are_recorded_without_secrets(ledger: Ledger, trk: Curr
 
     [limits] = events(ledger, action="currency.limits_changed")
     assert limits.subject_id == "TRK"
-    assert limits.before == {"max_payment": None, "daily_spend_limit": None}
-    assert limits.after == {"max_payment": 50, "daily_spend_limit": None}
+    assert limits.before == {"max_payment": None, "daily_spend_limit": None, "confirm_above": None}
+    assert limits.after == {"max_payment": 50, "daily_spend_limit": None, "confirm_above": None}
     card_events = events(ledger, subject_type="card", subject_id=str(card.id))
     assert [event.action for event in card_events] == ["card.blocked", "card.issued"]
     assert card_events[0].after == {"status": "blocked", "reason": "lost"}

@@ -27,6 +27,7 @@ from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
 from torekes.kit.unit_of_work import write
 from torekes.ledger import currencies
+from torekes.ledger.currencies import LimitsCommand
 from torekes.spending.read_models import PaymentRequestView
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -49,7 +50,9 @@ def test_only_an_admin_sets_limits_and_only_positive_ones(scene: SpendingScene) 
         scene.db,
         errors.RoleNotAllowed,
         lambda: write(
-            scene.db, keeper, lambda ctx: currencies.set_spending_limits(ctx, "TRK", 10, 10)
+            scene.db,
+            keeper,
+            lambda ctx: currencies.set_spending_limits(ctx, "TRK", LimitsCommand(10, 10)),
         ),
     )
     for bad in ((0, None), (None, 0), (-5, 10), (10, -1)):
@@ -58,7 +61,9 @@ def test_only_an_admin_sets_limits_and_only_positive_ones(scene: SpendingScene) 
         scene.db,
         errors.CurrencyNotFound,
         lambda: write(
-            scene.db, scene.admin, lambda ctx: currencies.set_spending_limits(ctx, "XXX", 1, 1)
+            scene.db,
+            scene.admin,
+            lambda ctx: currencies.set_spending_limits(ctx, "XXX", LimitsCommand(1, 1)),
         ),
     )
 

@@ -114,7 +114,14 @@ def test_per_hour_asks_the_hours_and_pays_them(
     page = phone.get(f"/c/{code}")
     assert '<label for="hours">' in page.text
     assert "per uur" in page.text
-    for typed, expected in (("", "hoeveel uur"), ("abc", "kan niet"), ("9", "kan niet")):
+    for typed, expected in (
+        ("", "hoeveel uur"),
+        ("abc", "Typ alleen cijfers, zoals 1,5."),
+        ("9", "Typ tussen 0,05 en 4 uur."),
+        ("0", "Typ tussen 0,05 en 4 uur."),
+        ("1.5", "Gebruik “,” voor decimalen"),
+        ("1,125", "Typ de uren met hoogstens twee decimalen, zoals 1,25."),
+    ):
         refused = phone.post(f"/c/{code}", data={**hidden_fields(page.text), "hours": typed})
         assert refused.status_code == 422, typed
         assert expected in refused.text

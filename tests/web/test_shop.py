@@ -267,8 +267,8 @@ def test_a_blocked_card_is_refused_in_plain_words(
     ("amount", "card", "status", "words"),
     [
         ("", None, 422, "Typ het bedrag"),
-        ("abc", None, 422, "klopt niet"),
-        ("-5", None, 422, "klopt niet"),
+        ("abc", None, 422, "Typ alleen cijfers, zoals 1.250."),
+        ("-5", None, 422, "Typ het getal zonder + of -."),
         ("30", "", 404, "niet gekend"),
     ],
 )

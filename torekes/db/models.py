@@ -130,6 +130,9 @@ class Currency(Base):
         CheckConstraint(
             "daily_spend_limit IS NULL OR daily_spend_limit > 0", name="daily_limit_positive"
         ),
+        CheckConstraint(
+            "confirm_above IS NULL OR confirm_above > 0", name="confirm_above_positive"
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -144,6 +147,9 @@ class Currency(Base):
     # Optional spending limits for member accounts, in minor units; NULL means no limit.
     max_payment: Mapped[int | None] = mapped_column(BigInteger)
     daily_spend_limit: Mapped[int | None] = mapped_column(BigInteger)
+    # An amount typed on a page above this (minor units) is asked to be confirmed first; NULL:
+    # never asked.
+    confirm_above: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

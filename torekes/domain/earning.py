@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from torekes.domain import errors
@@ -86,19 +86,35 @@ class ClaimCounts:
     member_in_period: int
 
 
+def hours_range(rules: ActivityRules) -> tuple[Decimal, Decimal]:
+    """The fewest and the most hours one claim may give: the fewest that still earn one unit
+    (rounded half up, in steps of ``HOURS_QUANTUM``), up to the activity's maximum."""
+    most = rules.max_hours or MAX_HOURS_PER_CLAIM
+    if rules.reward_kind is not RewardKind.PER_HOUR:
+        return HOURS_QUANTUM, most
+    # reward * hours rounds up to one unit from a half unit on.
+    fewest = (Decimal("0.5") / rules.reward_amount).quantize(HOURS_QUANTUM, rounding=ROUND_CEILING)
+    return max(fewest, HOURS_QUANTUM), most
+
+
 def reward_for(rules: ActivityRules, hours: Decimal | None) -> int:
     if hours is not None:
-        if hours <= 0 or hours > (rules.max_hours or MAX_HOURS_PER_CLAIM):
-            raise errors.HoursOutOfRange(f"{hours} hours is outside what this activity allows")
-        if hours.as_tuple().exponent < -2:  # type: ignore[operator]
-            raise errors.HoursOutOfRange("Hours take at most two decimals")
+        fewest, most = hours_range(rules)
+        out_of_range = errors.HoursOutOfRange(
+            f"{hours} hours is outside what this activity allows",
+            min_hours=format(fewest.normalize(), "f"),
+            max_hours=format(most.normalize(), "f"),
+        )
+        # More than two decimals is out of range too: the API's code for it is published.
+        if hours <= 0 or hours > most or hours.as_tuple().exponent < -2:  # type: ignore[operator]
+            raise out_of_range
     if rules.reward_kind is RewardKind.FIXED:
         return rules.reward_amount
     if hours is None:
         raise errors.HoursRequired()
     amount = int((rules.reward_amount * hours).to_integral_value(rounding=ROUND_HALF_UP))
     if amount < 1:
-        raise errors.HoursOutOfRange(f"{hours} hours earn less than one unit")
+        raise out_of_range
     return amount
 
 

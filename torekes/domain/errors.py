@@ -2,6 +2,8 @@
 
     TorekesError
     ├── InvalidInput            the request breaks a rule of form (unbalanced entry, bad key, ...)
+    │   ├── InvalidNumber       a number typed on a page (NumberNotDigits, NumberSigned, ...)
+    │   └── InvalidAmount       an amount out of rule (AmountZero, AmountNotWhole, ...)
     ├── NotFound                an id names nothing (or nothing the caller may see)
     ├── Conflict                the request is well formed but the ledger's state refuses it
     │   ├── InsufficientFunds, CurrencyMismatch, AccountClosed, AccountFrozen,
@@ -84,6 +86,58 @@ class InvalidAmount(InvalidInput):
     title = "Amounts must be non-zero whole numbers of minor units within range"
 
 
+class InvalidNumber(InvalidInput):
+    """A number typed on a page's form that cannot be read; ``field`` names the form field."""
+
+    code = "invalid_number"
+    title = "The number is not written as the page's language writes numbers"
+
+
+class NumberNotDigits(InvalidNumber):
+    code = "number_not_digits"
+    title = "Type only digits and the language's decimal and thousands signs"
+
+
+class NumberSigned(InvalidNumber):
+    code = "number_signed"
+    title = "Type the number without a + or - sign"
+
+
+class NumberDecimalSign(InvalidNumber):
+    code = "number_decimal_sign"
+    title = "The thousands sign is used as a decimal sign, or the decimal sign more than once"
+
+
+class NumberGrouping(InvalidNumber):
+    code = "number_grouping"
+    title = "Thousands are grouped by three digits"
+
+
+class AmountNotWhole(InvalidAmount):
+    code = "amount_not_whole"
+    title = "This currency has no decimals: type a whole amount"
+
+
+class AmountTooPrecise(InvalidAmount):
+    code = "amount_too_precise"
+    title = "More decimals than the currency has"
+
+
+class AmountOtherCurrency(InvalidAmount):
+    code = "amount_other_currency"
+    title = "The amount names another currency"
+
+
+class AmountZero(InvalidAmount):
+    code = "amount_zero"
+    title = "The amount must be above zero"
+
+
+class AmountTooLarge(InvalidAmount):
+    code = "amount_too_large"
+    title = "The amount is above the largest amount there can be"
+
+
 class DuplicateAccountInEntry(InvalidInput):
     code = "duplicate_account"
     title = "An account may appear only once in a transaction"
@@ -125,8 +179,15 @@ class HoursRequired(InvalidInput):
 
 
 class HoursOutOfRange(InvalidInput):
+    """Carries ``min_hours`` and ``max_hours`` (decimal strings), the range the activity allows."""
+
     code = "hours_out_of_range"
     title = "The hours are outside what this activity allows"
+
+
+class HoursTooPrecise(InvalidNumber):
+    code = "hours_too_precise"
+    title = "Hours take at most two decimals"
 
 
 class InvalidActivity(InvalidInput):

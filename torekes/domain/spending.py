@@ -107,6 +107,13 @@ class SpendingLimits:
     daily_limit: int | None
 
 
+def needs_confirmation(amount: int, confirm_above: int | None) -> bool:
+    """Whether an amount typed on a page is above its currency's ``confirm_above``, so the page
+    asks to confirm it before anything is written (``None``: it never asks). Not a limit: the
+    amount confirmed goes through."""
+    return confirm_above is not None and amount > confirm_above
+
+
 def check_limits(limits: SpendingLimits, amount: int, spent_today: int) -> None:
     """Refuse a payment over the single-payment limit, or one that would take the day's net
     spending (payments less their refunds) over the daily limit."""

@@ -73,22 +73,41 @@ def create_currency(ctx: WriteContext, command: CurrencyCommand) -> CurrencyView
     return _view(session, currency)
 
 
-def set_spending_limits(
-    ctx: WriteContext, code: str, max_payment: int | None, daily_limit: int | None
-) -> CurrencyView:
+@dataclass(frozen=True, slots=True)
+class LimitsCommand:
+    """A currency's limits in minor units; ``None`` is no limit. ``confirm_above`` is not a
+    limit on what may be done but on what a page does at once: a larger amount typed on a
+    page's form is asked to be confirmed first."""
+
+    max_payment: int | None = None
+    daily_spend_limit: int | None = None
+    confirm_above: int | None = None
+
+
+def set_spending_limits(ctx: WriteContext, code: str, command: LimitsCommand) -> CurrencyView:
     """Set or lift (``None``) the limits on one member payment and on a member's spending per
-    calendar day (in ``TOREKES_TIMEZONE``, net of refunds)."""
+    calendar day (in ``TOREKES_TIMEZONE``, net of refunds), and the amount above which a page
+    asks to confirm what was typed."""
     access.require_admin(ctx.actor)
-    for limit in (max_payment, daily_limit):
+    for limit in (command.max_payment, command.daily_spend_limit, command.confirm_above):
         if limit is not None:
             check_positive(limit)
     currency = queries.lock_currency(ctx.session, get_currency_id(ctx.session, code))
     assert currency is not None
-    before = {"max_payment": currency.max_payment, "daily_spend_limit": currency.daily_spend_limit}
-    currency.max_payment = max_payment
-    currency.daily_spend_limit = daily_limit
+    before = {
+        "max_payment": currency.max_payment,
+        "daily_spend_limit": currency.daily_spend_limit,
+        "confirm_above": currency.confirm_above,
+    }
+    currency.max_payment = command.max_payment
+    currency.daily_spend_limit = command.daily_spend_limit
+    currency.confirm_above = command.confirm_above
     ctx.session.flush()
-    after = {"max_payment": max_payment, "daily_spend_limit": daily_limit}
+    after = {
+        "max_payment": command.max_payment,
+        "daily_spend_limit": command.daily_spend_limit,
+        "confirm_above": command.confirm_above,
+    }
     audit_trail.record(ctx, "currency.limits_changed", "currency", currency.code, before, after)
     return _view(ctx.session, currency)
 
@@ -121,5 +140,6 @@ def _view(session: Session, currency: m.Currency) -> CurrencyView:
         last_seq=currency.last_seq,
         max_payment=currency.max_payment,
         daily_spend_limit=currency.daily_spend_limit,
+        confirm_above=currency.confirm_above,
         created_at=currency.created_at,
     )

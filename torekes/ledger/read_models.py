@@ -24,6 +24,7 @@ class CurrencyView:
     last_seq: int
     max_payment: int | None
     daily_spend_limit: int | None
+    confirm_above: int | None
     created_at: datetime
 
 

@@ -29,6 +29,8 @@ from torekes.settings import Settings
 from torekes.spending import cards, payment_requests, payments
 from torekes.spending.read_models import CardView
 
+DEMO_CONFIRM_ABOVE = 500
+
 
 @dataclass(frozen=True, slots=True)
 class DemoLogin:
@@ -92,6 +94,11 @@ def load(
         admin = acting("admin")
         currencies.create_currency(
             admin, currencies.CurrencyCommand("TRK", "Torekes", 0, Decimal("0.10"))
+        )
+        # 500 Torekes is 20 hours' work and 50 euros: an amount typed above it is a typo more
+        # often than a purchase, so the pages ask to confirm it.
+        currencies.set_spending_limits(
+            admin, "TRK", currencies.LimitsCommand(confirm_above=DEMO_CONFIRM_ABOVE)
         )
 
         def open_account(kind: AccountKind, name: str, owner: str) -> AccountView:

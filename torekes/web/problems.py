@@ -1,7 +1,13 @@
 """What a refusal means, in plain words, for the pages: each stable error code a claim or a
-payment can meet, with the text the person reads (a gettext message, translated when shown)."""
+payment can meet, with the text the person reads (a gettext message, translated when shown).
+Some texts name values (``%(currency)s``, ``%(min_hours)s``): ``message_values`` makes them of
+the error's parameters, numbers written as the page's language writes them."""
 
 from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol
 
 from torekes.domain import errors
 
@@ -25,6 +31,27 @@ PLAIN_WORDS: dict[str, str] = {
     "self_payment": N_("You cannot pay yourself."),
     "amount_required": N_("Type the amount to pay."),
     "invalid_amount": N_("That amount is not valid."),
+    "number_not_digits": N_("Type only digits, like %(example)s."),
+    "number_signed": N_("Type the number without + or -."),
+    "number_decimal_sign": N_(
+        "Use “%(decimal_sign)s” before decimals, like %(decimals)s; “%(group_sign)s” only "
+        "groups thousands, like %(thousands)s."
+    ),
+    "number_grouping": N_(
+        "Group thousands by three digits, like %(millions)s, or leave out the “%(group_sign)s”."
+    ),
+    "amount_not_whole": N_("Only whole %(currency)s: type the amount without decimals."),
+    "amount_too_precise": N_(
+        "Too many decimals: the smallest amount in %(currency)s is %(smallest)s."
+    ),
+    "amount_other_currency": N_(
+        "Amounts here are in %(currency)s: type the number without “%(unit)s”."
+    ),
+    "amount_zero": N_("Type an amount above zero."),
+    "amount_too_large": N_(
+        "That is more than %(largest)s %(currency)s, the most an amount can be."
+    ),
+    "hours_too_precise": N_("Type the hours with at most two decimals, like %(example)s."),
     "code_not_found": N_("This code is not known. Check that you scanned the whole code."),
     "code_revoked": N_("This code has been withdrawn. Ask the coordinator for a new one."),
     "code_expired": N_("This code has expired."),
@@ -39,7 +66,7 @@ PLAIN_WORDS: dict[str, str] = {
     "member_weekly_limit_reached": N_("You have already claimed this this week."),
     "budget_exhausted": N_("The project's budget is used up. Ask the coordinator."),
     "hours_required": N_("Type how many hours you helped."),
-    "hours_out_of_range": N_("That number of hours is not possible for this activity."),
+    "hours_out_of_range": N_("Type between %(min_hours)s and %(max_hours)s hours."),
     "role_not_allowed": N_("Your account may not do this."),
     "not_account_owner": N_("That is not your account."),
     "card_not_found": N_("This card is not known. Check the number, or scan the card again."),
@@ -132,5 +159,55 @@ PLAIN_WORDS: dict[str, str] = {
 SOMETHING_WRONG = N_("That did not work. Try again, or ask at the neighbourhood counter.")
 
 
+# An error's parameters that are numbers (decimal strings), written as the language writes them.
+NUMBER_VALUES = ("example", "smallest", "largest", "min_hours", "max_hours")
+
+
 def plain_words(error: errors.TorekesError) -> str:
-    return PLAIN_WORDS.get(error.code, SOMETHING_WRONG)
+    """The error's text; its nearest kind's when the values its own text names are missing (a
+    refusal stored before its text named them)."""
+    codes = [error.code, *(getattr(kind, "code", "") for kind in type(error).__mro__)]
+    for code in codes:
+        message = PLAIN_WORDS.get(code)
+        if message is not None and _has_values(message, error):
+            return message
+    return SOMETHING_WRONG
+
+
+def message_values(error: errors.TorekesError, lang: str) -> dict[str, str]:
+    """The values an error's text names, for the language ``lang``: its parameters, and how the
+    language writes numbers (its decimal and thousands signs, with examples)."""
+    values = {
+        "decimal_sign": get_decimal_symbol(lang),
+        "group_sign": get_group_symbol(lang),
+        "decimals": written(Decimal("12.50"), lang),
+        "thousands": written(Decimal(1000), lang),
+        "millions": written(Decimal(1_000_000), lang),
+    }
+    for name, value in error.extra.items():
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            values[name] = number(str(value), lang) if name in NUMBER_VALUES else str(value)
+    return values
+
+
+def written(value: Decimal, lang: str) -> str:
+    """A number as the language writes it, with as many decimals as it has."""
+    places = max(0, -int(value.as_tuple().exponent))
+    pattern = "#,##0" + ("." + "0" * places if places else "")
+    return format_decimal(value, format=pattern, locale=lang)
+
+
+def number(text: str, lang: str) -> str:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return text
+    return written(value, lang) if value.is_finite() else text
+
+
+def _has_values(message: str, error: errors.TorekesError) -> bool:
+    try:
+        message % message_values(error, "en")
+    except (KeyError, ValueError, TypeError):
+        return False
+    return True

@@ -38,9 +38,10 @@ from torekes.domain import errors
 from torekes.domain.access import Principal, Role
 from torekes.identity import auth
 from torekes.ledger import currencies
+from torekes.ledger.read_models import CurrencyView
 from torekes.settings import Settings
 from torekes.web import csrf, i18n
-from torekes.web.problems import plain_words
+from torekes.web.problems import message_values, plain_words
 from torekes.web.refusals import PageRefusal, refusals_as_pages
 from torekes.web.templating import environment, format_moment
 
@@ -64,7 +65,7 @@ class PageContext:
     session_cookie: str | None = None
     pre_session: str | None = None
     cookies: dict[str, tuple[str, int | None, str]] = field(default_factory=dict)
-    _decimals: dict[str, int] | None = None
+    _currencies: dict[str, CurrencyView] | None = None
 
     @property
     def secure(self) -> bool:
@@ -88,9 +89,13 @@ class PageContext:
 
     def decimals_of(self, currency_code: str) -> int:
         """The currency's decimals (read once per page: a page may show several amounts)."""
-        if self._decimals is None:
-            self._decimals = {c.code: c.decimals for c in currencies.list_currencies(self.db)}
-        return self._decimals[currency_code]
+        return self.currency_of(currency_code).decimals
+
+    def currency_of(self, currency_code: str) -> CurrencyView:
+        """The currency, as read once per page: its name, decimals and limits."""
+        if self._currencies is None:
+            self._currencies = {c.code: c for c in currencies.list_currencies(self.db)}
+        return self._currencies[currency_code]
 
     def require(self, *roles: Role, back: str | None = None) -> Principal:
         """The signed-in person when their role may see this page (any role when none are
@@ -127,7 +132,8 @@ class PageContext:
         """A refusal of the services as a page in plain words, with the status code the API
         gives it; ``words`` are a page's own words for some codes, said instead of the usual."""
         message = (words or {}).get(error.code) or plain_words(error)
-        response = self.refuse(message, status_of(error), template, **values)
+        named = message_values(error, self.lang)
+        response = self.refuse(message, status_of(error), template, message_values=named, **values)
         if isinstance(error, errors.RateLimited):
             response.headers["Retry-After"] = str(error.retry_after)
         return response

@@ -15,6 +15,11 @@ without its key. ``write_once`` answers the stored body of the outcome, ``write_
 stores and reads it as the API's own write does, ``redirect_once`` leads on to the page that
 shows the result (the same page for a repeat), and ``committing_once`` hands a use case that runs
 its own steps before the write (a card payment tries the PIN first) the write to run once.
+
+A form whose amount is above its currency's ``confirm_above`` (a payment request at the till, a
+card payment, an activity's reward) passes a ``Confirmation``: until the form carries the
+amount confirmed, nothing is written and ``Unconfirmed`` is raised for the page to ask, with the
+same key; a repeat of a form already written is answered as any repeat is.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
@@ -29,6 +35,7 @@ from pydantic import BaseModel
 from torekes.api.errors import refusal_problem
 from torekes.domain import errors
 from torekes.domain.access import Principal
+from torekes.domain.spending import needs_confirmation
 from torekes.kit.unit_of_work import (
     KeyedRequest,
     StoredResponse,
@@ -53,6 +60,8 @@ Operation = Callable[[WriteContext], T]
 # A form's outcome as it was stored: its status code and body, and whether this is a repeat.
 Outcome = StoredResponse
 KEY_FIELD = "key"
+# The field of a form that confirms a large amount: the amount confirmed, in minor units.
+CONFIRM_FIELD = "confirm"
 KEY_PREFIX = "page-form:"
 
 
@@ -80,6 +89,37 @@ def keyed(page: PageContext, key: str | None, fingerprint: str) -> KeyedRequest:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Confirmation:
+    """An amount typed on a form (minor units), its currency's ``confirm_above``, and what the
+    form confirmed: the field ``CONFIRM_FIELD``, which holds the amount confirmed, so ticking it
+    for one amount does not confirm another one typed instead."""
+
+    amount: int
+    above: int | None
+    confirmed: str = ""
+
+    @property
+    def needed(self) -> bool:
+        return needs_confirmation(self.amount, self.above) and self.confirmed != str(self.amount)
+
+
+class Unconfirmed(Exception):
+    """The form's amount waits for confirmation: nothing was written; the page asks (see
+    ``torekes.web.confirming``) with the same form and key, so the confirmed form runs once."""
+
+    def __init__(self, confirmation: Confirmation) -> None:
+        super().__init__(confirmation.amount)
+        self.confirmation = confirmation
+
+
+def check_confirmed(confirmation: Confirmation | None, earlier: Outcome | None) -> None:
+    """Raise ``Unconfirmed`` when the form's amount needs a confirmation it does not carry;
+    a repeat of a form already written (``earlier``, its first outcome) is not asked again."""
+    if confirmation is not None and confirmation.needed and earlier is None:
+        raise Unconfirmed(confirmation)
+
+
 def run_once(
     page: PageContext,
     actor: Principal,
@@ -87,11 +127,16 @@ def run_once(
     asked: dict[str, Any],
     operation: Callable[[WriteContext], T],
     stored_as: StoredAs[T],
+    confirmation: Confirmation | None = None,
 ) -> Outcome:
     """Run the form's write once per ``key`` (``asked``: what the form asks, told apart from
-    another form's by it) and answer its stored outcome, ``replayed`` for a repeat."""
+    another form's by it) and answer its stored outcome, ``replayed`` for a repeat. With a
+    ``confirmation`` whose amount needs one, nothing is written until the form confirms it."""
     fingerprint = form_fingerprint(page.request.url.path, asked)
-    return write_idempotently(page.db, actor, keyed(page, key, fingerprint), operation, stored_as)
+    request = keyed(page, key, fingerprint)
+    if confirmation is not None and confirmation.needed:
+        check_confirmed(confirmation, stored_response(page.db, actor, request))
+    return write_idempotently(page.db, actor, request, operation, stored_as)
 
 
 def write_once(
@@ -101,9 +146,10 @@ def write_once(
     asked: dict[str, Any],
     operation: Callable[[WriteContext], T],
     stored_as: StoredAs[T],
+    confirmation: Confirmation | None = None,
 ) -> Any:
     """``run_once``, answering the body ``stored_as`` made of the first outcome."""
-    return run_once(page, actor, key, asked, operation, stored_as).body
+    return run_once(page, actor, key, asked, operation, stored_as, confirmation).body
 
 
 def write_once_as_api(

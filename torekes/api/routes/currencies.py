@@ -11,7 +11,7 @@ from torekes.api.routes.common import DEFERRED, FOUR_EYES, READ, WRITE, Currency
 from torekes.api.schemas import CurrencyIn, CurrencyOut, RateIn, RateOut, SpendingLimitsIn
 from torekes.approvals import four_eyes
 from torekes.ledger import currencies
-from torekes.ledger.currencies import CurrencyCommand
+from torekes.ledger.currencies import CurrencyCommand, LimitsCommand
 from torekes.ledger.read_models import CurrencyView
 from torekes.redemption import rates
 from torekes.redemption.read_models import RateView
@@ -36,14 +36,11 @@ def set_spending_limits(
     code: CurrencyPath, body: SpendingLimitsIn, writer: WriterDep
 ) -> JSONResponse:
     """Set the limits on one member payment and on a member account's spending per calendar day
-    (net of refunds); null lifts a limit (admin). Over a limit is 409 `payment_limit_exceeded` or
-    `daily_limit_exceeded`."""
-    return writer.run(
-        lambda ctx: currencies.set_spending_limits(
-            ctx, code, body.max_payment, body.daily_spend_limit
-        ),
-        CurrencyOut,
-    )
+    (net of refunds), and the amount above which a page asks to confirm a typed amount
+    (`confirm_above`); null (or leaving a field out) lifts it (admin). Over a limit is 409
+    `payment_limit_exceeded` or `daily_limit_exceeded`."""
+    command = LimitsCommand(**body.model_dump())
+    return writer.run(lambda ctx: currencies.set_spending_limits(ctx, code, command), CurrencyOut)
 
 
 @router.put("/{code}/euro-rate", response_model=RateOut, responses=FOUR_EYES)

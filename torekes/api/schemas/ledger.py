@@ -67,6 +67,10 @@ class CurrencyOut(Response):
         description="Most a member may spend per calendar day from their member accounts, net of "
         "refunds and reversals; null: no limit"
     )
+    confirm_above: int | None = Field(
+        description="Pages ask to confirm an amount typed above this before it goes through; "
+        "null: never"
+    )
     created_at: datetime
 
 

@@ -26,6 +26,12 @@ Pin = Annotated[str, StringConstraints(max_length=64), AfterValidator(printable)
 class SpendingLimitsIn(Request):
     max_payment: Amount | None = None
     daily_spend_limit: Amount | None = None
+    confirm_above: Amount | None = Field(
+        default=None,
+        description="Pages ask to confirm an amount typed above this (a payment request at the "
+        "till, a card payment, an activity's reward) before it goes through; null: never. "
+        "The API itself asks no confirmation.",
+    )
 
 
 class PaymentRequestIn(Request):

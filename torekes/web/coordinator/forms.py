@@ -23,7 +23,7 @@ from torekes.web.problems import N_
 from torekes.web.refusals import refusals_as_pages
 from torekes.web.roles import PROJECT_ACTORS
 from torekes.web.session import PageContext
-from torekes.web.writes import Operation, write_once
+from torekes.web.writes import Confirmation, Operation, write_once
 
 Typed = Annotated[str, Form(max_length=1000)]
 LongText = Annotated[str, Form(max_length=10_000)]
@@ -66,9 +66,11 @@ def create_once(
     key: str,
     body: BaseModel,
     operation: Operation[Made],
+    confirmation: Confirmation | None = None,
 ) -> int:
     """Create what the form asks (``body``: the form as the API's request) once per form key, and
-    answer the id of what was made: the first one's, for the same form sent again."""
+    answer the id of what was made: the first one's, for the same form sent again. With a
+    ``confirmation`` of an amount above its currency's limit, only once the form confirms it."""
     made = write_once(
         page,
         actor,
@@ -76,6 +78,7 @@ def create_once(
         body.model_dump(mode="json"),
         operation,
         lambda view: (200, {"id": view.id}),
+        confirmation,
     )
     return int(made["id"])
 
@@ -91,9 +94,11 @@ def validated(model: type[M], values: dict[str, Any]) -> M:
 
 
 def refused(page: PageContext, error: errors.TorekesError) -> Response:
-    """A refusal of the form: what to fix in the field it names, else the refusal in plain words."""
+    """A refusal of the form: what to fix in the field it names, else the refusal in plain words
+    (a number or an amount read wrongly says exactly what is wrong with it)."""
     field = error.extra.get("field")
-    if isinstance(error, errors.InvalidInput) and field in FIELD_WORDS:
+    said_by_field = (errors.InvalidInput.code, errors.AmountRequired.code)
+    if error.code in said_by_field and field in FIELD_WORDS:
         return page.refuse(FIELD_WORDS[field])
     return page.problem(error)
 

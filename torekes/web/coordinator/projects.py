@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from torekes.api.schemas import ActivityIn
 from torekes.domain import errors
 from torekes.domain.access import Principal
-from torekes.domain.earning import RewardKind
+from torekes.domain.earning import HOURS_QUANTUM, MAX_HOURS_PER_CLAIM, RewardKind
 from torekes.domain.reporting import MAX_MONTHS, Month
 from torekes.earning import activities, projects
 from torekes.earning.activities import ActivityCommand
@@ -22,6 +22,7 @@ from torekes.earning.read_models import ProjectView
 from torekes.kit import clock
 from torekes.reporting import reports
 from torekes.reporting.reports import ProjectReport
+from torekes.web.confirming import ask_to_confirm
 from torekes.web.coordinator.forms import (
     LongText,
     Typed,
@@ -37,6 +38,7 @@ from torekes.web.forms import hours as parse_hours
 from torekes.web.forms import minor_units
 from torekes.web.roles import PROJECT_READERS
 from torekes.web.session import CurrentPage, PageContext
+from torekes.web.writes import Confirmation, Unconfirmed
 
 router = APIRouter(include_in_schema=False)
 
@@ -99,18 +101,23 @@ def create_activity(
     period: Typed = "",
     valid_from: Typed = "",
     valid_until: Typed = "",
+    confirm: Typed = "",
 ) -> Response:
+    """Add the activity; a reward above the currency's ``confirm_above`` is asked to be
+    confirmed first."""
     with project_form(page) as actor:
         project = projects.get_project(page.db, actor, project_id)
+        currency = page.currency_of(project.currency)
         per_hour = reward_kind == RewardKind.PER_HOUR.value
+        reward = minor_units(reward_amount, currency, page.lang, field="reward_amount")
         body = validated(
             ActivityIn,
             {
                 "title": title,
                 "description": description.strip(),
                 "reward_kind": reward_kind,
-                "reward_amount": _reward(reward_amount, page.decimals_of(project.currency)),
-                "max_hours": _max_hours(max_hours) if per_hour else None,
+                "reward_amount": reward,
+                "max_hours": _max_hours(max_hours, page.lang) if per_hour else None,
                 "capacity": whole(capacity, "capacity"),
                 "per_member_limit": whole(per_member_limit, "per_member_limit"),
                 "period_limit": whole(period_limit, "period_limit"),
@@ -121,28 +128,45 @@ def create_activity(
             },
         )
         command = ActivityCommand(**body.model_dump())
-        made = create_once(
-            page,
-            actor,
-            key,
-            body,
-            lambda ctx: activities.create_activity(ctx, project_id, command),
-        )
+        try:
+            made = create_once(
+                page,
+                actor,
+                key,
+                body,
+                lambda ctx: activities.create_activity(ctx, project_id, command),
+                Confirmation(reward, currency.confirm_above, confirm),
+            )
+        except Unconfirmed as unconfirmed:
+            typed = {
+                "key": key,
+                "title": title,
+                "description": description,
+                "reward_kind": reward_kind,
+                "reward_amount": reward_amount,
+                "max_hours": max_hours,
+                "requires_approval": requires_approval,
+                "capacity": capacity,
+                "per_member_limit": per_member_limit,
+                "period_limit": period_limit,
+                "period": period,
+                "valid_from": valid_from,
+                "valid_until": valid_until,
+            }
+            action, back = f"/projects/{project_id}/activities", f"/projects/{project_id}"
+            return ask_to_confirm(page, unconfirmed, currency.code, action, typed, back)
     return page.redirect(f"/activities/{made}")
 
 
-def _reward(typed: str, decimals: int) -> int:
-    try:
-        return minor_units(typed, decimals)
-    except errors.InvalidInput:
-        raise errors.InvalidInput(field="reward_amount") from None
-
-
-def _max_hours(typed: str) -> Decimal:
-    try:
-        found = parse_hours(typed)
-    except errors.InvalidInput:
-        found = None
+def _max_hours(typed: str, lang: str) -> Decimal:
+    """The most hours per claim: typed as the language writes them, within what a claim may."""
+    found = parse_hours(typed, lang, field="max_hours")
     if found is None:
         raise errors.InvalidInput(field="max_hours")
+    if not 0 < found <= MAX_HOURS_PER_CLAIM:
+        raise errors.HoursOutOfRange(
+            field="max_hours",
+            min_hours=str(HOURS_QUANTUM),
+            max_hours=str(MAX_HOURS_PER_CLAIM),
+        )
     return found

@@ -52,7 +52,7 @@ def claim(
     actor = page.require(back=f"/c/{code}")
     with page.explaining():
         guard_of(page.request, page.db).claim_code(code)
-        command = ClaimCommand(code, parse_hours(hours))
+        command = ClaimCommand(code, parse_hours(hours, page.lang))
         made = write_once_as_api(
             page,
             actor,

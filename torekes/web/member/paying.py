@@ -64,8 +64,9 @@ def pay(
     with page.explaining():
         guard_of(page.request, page.db).payment_request(code)
         request = payment_requests.open_request(page.db, actor, code)
-        decimals = page.decimals_of(request.currency)
-        typed = None if request.amount is not None else minor_units(amount, decimals)
+        currency = page.currency_of(request.currency)
+        decimals = currency.decimals
+        typed = None if request.amount is not None else minor_units(amount, currency, page.lang)
         receipt = write_once_as_api(
             page,
             actor,

@@ -19,6 +19,7 @@ from torekes.domain.access import Principal
 from torekes.ledger.read_models import AccountView
 from torekes.spending import cards
 from torekes.spending.cards import ChargeCommand
+from torekes.web.confirming import ask_to_confirm
 from torekes.web.fields import FormId, Key
 from torekes.web.forms import minor_units
 from torekes.web.problems import N_
@@ -26,8 +27,11 @@ from torekes.web.session import CurrentPage, PageContext
 from torekes.web.shop.forms import COUNTER_PROBLEM, Memo, Typed, at_the_counter
 from torekes.web.shop.keepers import own_shop, shops_form
 from torekes.web.writes import (
+    Confirmation,
     Outcome,
+    Unconfirmed,
     as_api,
+    check_confirmed,
     committing_once,
     first_outcome,
     form_fingerprint,
@@ -61,13 +65,18 @@ class SentCharge:
     card: str
     amount: str
     memo: str
+    confirm: str = ""
+
+    def typed(self) -> dict[str, str]:
+        """The card form's fields as typed, for the page that asks to confirm the amount."""
+        return {"shop": str(self.shop), "card": self.card, "amount": self.amount, "memo": self.memo}
 
 
 def sent_charge(
-    shop: FormId, card: CardText = "", amount: Typed = "", memo: Memo = ""
+    shop: FormId, card: CardText = "", amount: Typed = "", memo: Memo = "", confirm: Typed = ""
 ) -> SentCharge:
     """The card form's fields, which both of its steps read."""
-    return SentCharge(shop, card, amount, memo)
+    return SentCharge(shop, card, amount, memo, confirm)
 
 
 SentChargeForm = Annotated[SentCharge, Depends(sent_charge)]
@@ -83,6 +92,8 @@ class ChargeForm:
     minor: int
     memo: str
     decimals: int
+    # The amount above which the card form asks to confirm it, and the amount it confirmed.
+    confirmation: Confirmation
 
     def fingerprint(self, pin: str) -> str:
         """The payment asked for with this PIN: the same form sent again with the same PIN is a
@@ -111,6 +122,10 @@ def pin_form(page: CurrentPage, sent: SentChargeForm) -> Response:
     looked up only with the PIN, where every unknown card counts against the shop."""
     with at_the_counter(page, CARD_FORM, CARD_WORDS) as actor:
         form = _asked(page, actor, sent)
+        try:
+            check_confirmed(form.confirmation, None)
+        except Unconfirmed as unconfirmed:
+            return _ask_to_confirm(page, unconfirmed, form, sent)
     return _pin_page(page, form, new_key())
 
 
@@ -122,6 +137,8 @@ def charge(page: CurrentPage, sent: SentChargeForm, pin: Pin = "", key: Key = ""
         form = _asked(page, actor, sent)
         try:
             stored = _charge_once(page, actor, form, pin, key)
+        except Unconfirmed as unconfirmed:  # a PIN page drawn without the confirmed amount
+            return _ask_to_confirm(page, unconfirmed, form, sent)
         except errors.WrongPin as error:
             left = int(error.extra.get("tries_left", 0))
             if left:
@@ -134,12 +151,21 @@ def charge(page: CurrentPage, sent: SentChargeForm, pin: Pin = "", key: Key = ""
 def _asked(page: PageContext, actor: Principal, sent: SentCharge) -> ChargeForm:
     """The payment the card form asked for, as the keeper's shop, its amount and the card."""
     shop = own_shop(page, actor, sent.shop)
-    decimals = page.decimals_of(shop.currency)
-    minor = minor_units(sent.amount, decimals)
+    currency = page.currency_of(shop.currency)
+    minor = minor_units(sent.amount, currency, page.lang)
     card = sent.card.strip()
     if not card:
         raise errors.CardNotFound()
-    return ChargeForm(shop, card, sent.amount.strip(), minor, sent.memo.strip(), decimals)
+    confirmation = Confirmation(minor, currency.confirm_above, sent.confirm)
+    amount, memo = sent.amount.strip(), sent.memo.strip()
+    return ChargeForm(shop, card, amount, minor, memo, currency.decimals, confirmation)
+
+
+def _ask_to_confirm(
+    page: PageContext, unconfirmed: Unconfirmed, form: ChargeForm, sent: SentCharge
+) -> Response:
+    """The card form's amount, asked to be confirmed before the device goes to the member."""
+    return ask_to_confirm(page, unconfirmed, form.shop.currency, CARD_FORM, sent.typed(), CARD_FORM)
 
 
 def _charge_once(
@@ -147,6 +173,7 @@ def _charge_once(
 ) -> Outcome:
     fingerprint = form.fingerprint(pin)
     stored = first_outcome(page, actor, key, fingerprint)
+    check_confirmed(form.confirmation, stored)
     if stored is not None:  # a second tap: the first outcome, without trying the PIN again
         return stored
     command = ChargeCommand(form.shop.id, form.card, pin, form.minor, form.memo)

@@ -89,8 +89,9 @@ def refund(
     reason = reason.strip()
     with at_the_counter(page, "/shop", REFUND_WORDS) as actor:
         payment = payments.receipt(page.db, actor, transaction_id)
-        decimals = page.decimals_of(payment.currency)
-        typed = minor_units(amount, decimals) if amount.strip() else None
+        currency = page.currency_of(payment.currency)
+        decimals = currency.decimals
+        typed = minor_units(amount, currency, page.lang) if amount.strip() else None
         done = write_once_as_api(
             page,
             actor,

@@ -103,8 +103,9 @@ def request_redemption(
     memo = memo.strip()
     with at_the_counter(page, REDEEM_FORM, REDEEM_WORDS) as actor:
         shop = own_shop(page, actor, account)
-        decimals = page.decimals_of(shop.currency)
-        typed = minor_units(amount, decimals)
+        currency = page.currency_of(shop.currency)
+        decimals = currency.decimals
+        typed = minor_units(amount, currency, page.lang)
         done = write_once_as_api(
             page,
             actor,

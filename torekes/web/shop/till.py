@@ -17,13 +17,14 @@ from torekes.domain import errors
 from torekes.ledger import accounts
 from torekes.spending import payment_requests
 from torekes.spending.payment_requests import MAX_WAIT_SECONDS, RequestCommand
+from torekes.web.confirming import ask_to_confirm
 from torekes.web.fields import Code, FormId, Key
 from torekes.web.forms import minor_units
 from torekes.web.roles import SHOP_KEEPERS
 from torekes.web.session import CurrentPage
 from torekes.web.shop.forms import Memo, Typed
 from torekes.web.shop.keepers import shops_form
-from torekes.web.writes import run_once
+from torekes.web.writes import Confirmation, Unconfirmed, run_once
 
 router = APIRouter(include_in_schema=False)
 
@@ -41,22 +42,30 @@ def ask(
     amount: Typed = "",
     memo: Memo = "",
     key: Key = "",
+    confirm: Typed = "",
 ) -> Response:
     """Ask for the amount and show its QR; the form sent again shows the same request's QR
-    instead of asking twice. The outcome kept for a repeat is the request's id, never its code."""
+    instead of asking twice. The outcome kept for a repeat is the request's id, never its code.
+    An amount above the currency's ``confirm_above`` is asked to be confirmed first."""
     actor = page.require(back="/till")
     with page.explaining():
         account = accounts.get_account(page.db, actor, shop)
-        decimals = page.decimals_of(account.currency)
-        command = RequestCommand(shop, amount=minor_units(amount, decimals), memo=memo.strip())
-        made = run_once(
-            page,
-            actor,
-            key,
-            {"shop": shop, "amount": command.amount, "memo": command.memo},
-            lambda ctx: payment_requests.create_request(ctx, page.settings, command),
-            lambda view: (201, {"id": view.id}),
-        )
+        currency = page.currency_of(account.currency)
+        minor = minor_units(amount, currency, page.lang)
+        command = RequestCommand(shop, amount=minor, memo=memo.strip())
+        try:
+            made = run_once(
+                page,
+                actor,
+                key,
+                {"shop": shop, "amount": command.amount, "memo": command.memo},
+                lambda ctx: payment_requests.create_request(ctx, page.settings, command),
+                lambda view: (201, {"id": view.id}),
+                Confirmation(minor, currency.confirm_above, confirm),
+            )
+        except Unconfirmed as unconfirmed:
+            typed = {"shop": str(shop), "amount": amount, "memo": memo, "key": key}
+            return ask_to_confirm(page, unconfirmed, currency.code, "/till", typed, "/till")
         request = payment_requests.get_request_by_id(
             page.db, page.settings, actor, int(made.body["id"])
         )
