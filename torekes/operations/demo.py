@@ -19,10 +19,10 @@ from decimal import Decimal
 from torekes.db.engine import Database
 from torekes.domain.access import Principal, Role
 from torekes.domain.accounts import AccountKind
+from torekes.domain.cards import CardStatus
 from torekes.domain.earning import CodeKind, RewardKind
 from torekes.domain.periods import LimitPeriod
 from torekes.domain.spending import RequestKind
-from torekes.domain.cards import CardStatus
 from torekes.earning import activities, claim_codes, claims, projects
 from torekes.identity import users
 from torekes.identity.queries import count_users, user_by_username
