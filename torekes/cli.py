@@ -1,5 +1,9 @@
 """The ``torekes`` command line: serve, migrate, demo, create-admin, verify (with signed
-checkpoints), check-checkpoint, backup and restore (SQLite), openapi."""
+checkpoints), check-checkpoint, backup and restore (SQLite), openapi.
+
+Every command that uses the database names it in one line on stderr (password hidden, an SQLite
+file by its full path); only ``migrate`` creates one: the others stop with one line and exit
+code 2 on a database that is missing or not migrated (``torekes.db.presence``)."""
 
 from __future__ import annotations
 
@@ -111,15 +115,14 @@ def serve(
 ) -> None:
     """Serve the API (and Swagger UI at /docs where TOREKES_API_DOCS allows) with uvicorn. With
     several workers, their request metrics are gathered through PROMETHEUS_MULTIPROC_DIR (a fresh
-    directory unless set). Logs go to stderr as TOREKES_LOG_FORMAT and TOREKES_LOG_LEVEL say."""
+    directory unless set). Logs go to stderr as TOREKES_LOG_FORMAT and TOREKES_LOG_LEVEL say,
+    starting with the database it serves and, with the demo loaded outside production, the
+    demo's card and a claim link to try."""
     settings = load_settings()  # refuse to start on invalid settings before forking workers
+    _usable(settings.database_url)
     configure_logging(settings, access_log)
     started = logging.getLogger("torekes.start")
     started.info("Database: %s", presence.shown(settings.database_url))
-    problem = presence.unusable(settings.database_url)
-    if problem is not None:
-        started.error(problem)
-        raise typer.Exit(2)
     with _database(settings, quiet=True) as database:
         _say_demo(started, demo.present(database, settings))
     with exposition.worker_metrics(workers):
