@@ -19,17 +19,16 @@ from fastapi import APIRouter, Form, Query
 from fastapi.responses import Response
 
 from torekes.api.code_guard import guard_of
-from torekes.api.errors import status_of
 from torekes.api.schemas import ClaimOut
 from torekes.domain import errors
-from torekes.domain.access import Role
+from torekes.domain.access import Principal, Role
 from torekes.domain.earning import RewardKind
 from torekes.earning import claims
 from torekes.earning.claims import ClaimCommand
 from torekes.ledger import accounts
 from torekes.web.fields import Code, Key
 from torekes.web.forms import hours as parse_hours
-from torekes.web.problems import N_, plain_words
+from torekes.web.problems import N_
 from torekes.web.session import CurrentPage, PageContext
 from torekes.web.writes import new_key, write_once_as_api
 
@@ -37,34 +36,27 @@ router = APIRouter(include_in_schema=False)
 
 
 TYPED_CODE_PAGE = "/c"
-SHORT_CODE_LENGTH = 40  # twelve characters with dashes and spaces fit; a pasted full code too
+# Twelve characters with dashes and spaces fit, and a full code pasted from a link too.
+MAX_TYPED_LENGTH = 40
+NO_SUCH_CODE = N_("No code has these characters. Check them against the sheet and try again.")
 
 
 @router.get(TYPED_CODE_PAGE)
 def typed_code(
     page: CurrentPage,
-    code: Annotated[str, Query(max_length=SHORT_CODE_LENGTH)] = "",
+    code: Annotated[str, Query(max_length=MAX_TYPED_LENGTH)] = "",
 ) -> Response:
     """A form for the short code printed under a QR; a code that names one leads to its claim
-    page, any other is refused (and counted against the client, as on ``/c/{code}``)."""
+    page, any other is refused on the form, keeping what was typed (and counted against the
+    client, as on ``/c/{code}``)."""
     page.require(Role.MEMBER, back=TYPED_CODE_PAGE)
     typed = " ".join(code.split())
     if not typed:
         return page.render("member/typed_code.html", typed="")
-    try:
+    words = {errors.CodeNotFound.code: NO_SUCH_CODE}
+    with page.explaining(words, "member/typed_code.html", typed=typed):
         guard_of(page.request, page.db).claim_code(typed)
-    except (errors.CodeNotFound, errors.RateLimited) as error:
-        message = NO_SUCH_CODE if isinstance(error, errors.CodeNotFound) else plain_words(error)
-        response = page.render(
-            "member/typed_code.html", status_of(error), typed=typed, message=message
-        )
-        if isinstance(error, errors.RateLimited):
-            response.headers["Retry-After"] = str(error.retry_after)
-        return response
     return page.redirect(f"/c/{quote(typed, safe='')}")
-
-
-NO_SUCH_CODE = N_("No code has these characters. Check them against the sheet and try again.")
 
 
 @router.get("/c/{code}")
@@ -75,7 +67,7 @@ def claim_page(page: CurrentPage, code: Code) -> Response:
         try:
             activity = claims.preview(page.db, actor, code)
         except errors.CodeAlreadyUsed:
-            return _claimed_before(page, code)
+            return _claimed_before(page, actor, code)
     return page.render(
         "member/claim.html",
         code=code,
@@ -110,10 +102,9 @@ def claim(
     return page.render("member/claimed.html", 201, claim=made, activity=activity, wallet=wallet)
 
 
-def _claimed_before(page: PageContext, code: str) -> Response:
+def _claimed_before(page: PageContext, actor: Principal, code: str) -> Response:
     """A used single-use code: the member's own claim with it, or the refusal when it was
     someone else's."""
-    actor = page.require()
     made = claims.own_claim_with_code(page.db, actor, code)
     if made is None:
         raise errors.CodeAlreadyUsed()
