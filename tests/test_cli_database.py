@@ -166,3 +166,42 @@ def test_a_database_without_the_demo_prints_no_demo(elsewhere: Path) -> None:
         assert demo.present(database, Settings(database_url=url, secret_key=SECRET)) is None
     finally:
         database.dispose()
+
+
+def test_the_demos_bank_file_downloads_from_the_example_account_in_development(
+    elsewhere: Path,
+) -> None:
+    env = _plain_env()
+    assert invoke(["migrate"], env).exit_code == 0
+    assert invoke(["demo"], env).exit_code == 0
+    url = f"sqlite:///{elsewhere / 'torekes.db'}"
+    development = Settings(database_url=url, secret_key=SECRET)
+    with TestClient(create_app(development)) as api:
+        token = api.post(
+            "/api/v1/auth/token",
+            data={"username": "admin", "password": demo.demo_password("admin")},
+        ).json()["access_token"]
+        admin = {"Authorization": f"Bearer {token}"}
+        waiting = api.get("/api/v1/redemptions", params={"status": "requested"}, headers=admin)
+        [redemption] = waiting.json()["items"]
+        approved = api.post(f"/api/v1/redemptions/{redemption['id']}/approve", headers=admin)
+        assert approved.status_code == 200, approved.text
+        settlement = api.post("/api/v1/settlements", json={"currency": "TRK"}, headers=admin)
+        assert settlement.status_code == 201, settlement.text
+        bank_file = api.get(
+            f"/api/v1/settlements/{settlement.json()['id']}/pain.001.xml", headers=admin
+        )
+    assert bank_file.status_code == 200, bank_file.text
+    assert "<IBAN>BE62510007547061</IBAN>" in bank_file.text
+
+
+def test_only_development_without_a_payout_account_pays_from_the_example_one() -> None:
+    assert Settings(secret_key=SECRET).payout_iban == "BE62510007547061"
+    # Naming either, even empty, turns the example off.
+    assert Settings(secret_key=SECRET, payout_iban="").payout_name == ""
+    production = Settings(
+        secret_key=SECRET,
+        environment=Environment.PRODUCTION,
+        public_base_url="https://torekes.example",
+    )
+    assert (production.payout_name, production.payout_iban) == ("", "")
