@@ -69,12 +69,14 @@ def database_url(template_url: str, tmp_path: Path) -> Iterator[str]:
 
 def settings_for(database_url: str, **overrides: Any) -> Settings:
     """The tests' installation on ``database_url``, with a module's own ``overrides`` (a
-    four-eyes threshold, say)."""
+    four-eyes threshold, say). It names no paying account (so no example one either) unless a
+    test gives one."""
+    values: dict[str, Any] = {"payout_name": "", **overrides}
     return Settings(
         database_url=database_url,
         secret_key="test-secret-key-that-is-long-enough-0123456789",
         login_max_failures=5,
-        **overrides,
+        **values,
     )
 
 

@@ -56,8 +56,9 @@ def invoke(runner: CliRunner, args: list[str], env: dict[str, str]) -> Result:
 
 
 def ok(result: Result) -> str:
+    """What a command that succeeded printed (stderr names the database it used)."""
     assert result.exit_code == 0, (result.output, result.exception)
-    return result.output
+    return result.stdout
 
 
 def test_migrate_is_idempotent(runner: CliRunner, env: dict[str, str], database_url: str) -> None:
@@ -108,7 +109,7 @@ def test_demo_loads_prints_logins_and_verifies(
     assert report["problem_count"] == 0
     [trk] = report["currencies"]
     assert trk["currency"] == "TRK"
-    # One issuance, six approved garden claims, three square cleanings, three welcome bonuses,
+    # One issuance, six approved garden claims, three repair café helpers, three welcome bonuses,
     # fourteen purchases, and one redemption paid (another one waits).
     assert trk["transactions"] == 29
     assert trk["issued"] == 20_000
@@ -226,7 +227,7 @@ def test_verify_exits_nonzero_on_a_broken_ledger(
     assert result.exit_code == 1, (result.output, result.exception)
     assert "BROKEN" in result.output
     assert "Ledger intact." not in result.output
-    report = json.loads(invoke(runner, ["verify", "--json"], env).output)
+    report = json.loads(invoke(runner, ["verify", "--json"], env).stdout)
     assert report["ok"] is False
     assert report["problem_count"] >= 1
 

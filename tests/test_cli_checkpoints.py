@@ -66,8 +66,9 @@ def invoke(runner: CliRunner, args: list[str], env: dict[str, str]) -> Result:
 
 
 def ok(result: Result) -> str:
+    """What a command that succeeded printed (stderr names the database it used)."""
     assert result.exit_code == 0, (result.output, result.exception)
-    return result.output
+    return result.stdout
 
 
 def write_checkpoint(runner: CliRunner, env: dict[str, str], tmp_path: Path) -> Path:

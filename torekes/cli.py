@@ -1,9 +1,14 @@
 """The ``torekes`` command line: serve, migrate, demo, create-admin, verify (with signed
-checkpoints), check-checkpoint, backup and restore (SQLite), openapi."""
+checkpoints), check-checkpoint, backup and restore (SQLite), openapi.
+
+Every command that uses the database names it in one line on stderr (password hidden, an SQLite
+file by its full path); only ``migrate`` creates one: the others stop with one line and exit
+code 2 on a database that is missing or not migrated (``torekes.db.presence``)."""
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,13 +20,14 @@ import uvicorn
 from torekes.api.schemas import CheckpointCheckOut, SignedCheckpointOut, VerifyOut
 from torekes.app import create_app
 from torekes.audit import checkpoints, verification
+from torekes.db import presence
 from torekes.db.engine import Database
 from torekes.db.migrate import upgrade_to_head
 from torekes.domain.access import Principal, Role
 from torekes.domain.errors import TorekesError
 from torekes.identity import users
 from torekes.kit.unit_of_work import write
-from torekes.logs.config import logging_config
+from torekes.logs.config import configure_logging, logging_config
 from torekes.observability import exposition
 from torekes.operations import backup, demo, retention
 from torekes.settings import Environment, Settings, load_settings
@@ -34,9 +40,46 @@ app = typer.Typer(
 OPERATOR = Principal(user_id=0, username="operator", role=Role.ADMIN)
 
 
+def _say_demo(log: logging.Logger, loaded: demo.DemoToTry | None) -> None:
+    """With the demo community loaded (never in production), how to try it."""
+    if loaded is None:
+        return
+    log.info(
+        "Demo: %s pays by member card, number %s, PIN %s (sign in at /login/card)",
+        loaded.card_holder,
+        loaded.card_number,
+        loaded.card_pin,
+    )
+    log.info("Demo: a claim link every member can use today: %s", loaded.claim_url)
+
+
+def _using(url: str) -> None:
+    """Say which database this command uses, on stderr (the output stays the command's own)."""
+    typer.echo(f"Database: {presence.shown(url)}", err=True)
+
+
+def _usable(url: str) -> None:
+    """Stop with one line and exit code 2 unless the database is there and migrated: no
+    command but ``migrate`` creates one."""
+    problem = presence.unusable(url)
+    if problem is not None:
+        typer.echo(problem, err=True)
+        raise typer.Exit(2)
+
+
 @contextmanager
-def _database(settings: Settings | None = None) -> Iterator[Database]:
-    database = Database((settings or load_settings()).database_url)
+def _database(
+    settings: Settings | None = None, *, create: bool = False, quiet: bool = False
+) -> Iterator[Database]:
+    """The database the settings name, said on stderr (unless ``quiet``: checked already); one
+    that is missing or not migrated stops the command, unless it is to be ``create``d (by
+    ``migrate``)."""
+    url = (settings or load_settings()).database_url
+    if not quiet:
+        _using(url)
+    if not (create or quiet):
+        _usable(url)
+    database = Database(url)
     try:
         yield database
     finally:
@@ -56,7 +99,7 @@ def _refusals_exit() -> Iterator[None]:
 @app.command()
 def migrate() -> None:
     """Bring the database's schema to the newest migration."""
-    with _database() as database:
+    with _database(create=True) as database:
         upgrade_to_head(database.write_engine)
     typer.echo("Database migrated.")
 
@@ -72,8 +115,16 @@ def serve(
 ) -> None:
     """Serve the API (and Swagger UI at /docs where TOREKES_API_DOCS allows) with uvicorn. With
     several workers, their request metrics are gathered through PROMETHEUS_MULTIPROC_DIR (a fresh
-    directory unless set). Logs go to stderr as TOREKES_LOG_FORMAT and TOREKES_LOG_LEVEL say."""
+    directory unless set). Logs go to stderr as TOREKES_LOG_FORMAT and TOREKES_LOG_LEVEL say,
+    starting with the database it serves and, with the demo loaded outside production, the
+    demo's card and a claim link to try."""
     settings = load_settings()  # refuse to start on invalid settings before forking workers
+    _usable(settings.database_url)
+    configure_logging(settings, access_log)
+    started = logging.getLogger("torekes.start")
+    started.info("Database: %s", presence.shown(settings.database_url))
+    with _database(settings, quiet=True) as database:
+        _say_demo(started, demo.present(database, settings))
     with exposition.worker_metrics(workers):
         uvicorn.run(
             "torekes.app:create_app",
@@ -219,6 +270,7 @@ def write_backup(
     """Copy the SQLite database while the service runs (one consistent moment, checked);
     on PostgreSQL, use pg_dump."""
     settings = load_settings()
+    _using(settings.database_url)
     with _refusals_exit():
         snapshot = backup.backup(settings.database_url, path, force=force)
     typer.echo(f"Backup written to {path}: integrity ok, schema revision {snapshot.revision}.")
@@ -232,6 +284,7 @@ def restore_backup(
     """Replace the SQLite database with a checked backup (stop the service first); the database
     replaced is kept beside it as <name>.before-restore-<time>."""
     settings = load_settings()
+    _using(settings.database_url)
     with _refusals_exit():
         restored = backup.restore(settings.database_url, path)
     if restored.migrated_from is not None:

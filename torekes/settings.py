@@ -32,6 +32,10 @@ from torekes.domain.redemption import normalise_iban
 DEFAULT_SECRET_KEY = "development-secret-change-me"  # noqa: S105 - refused in production below
 MIN_SECRET_LENGTH = 32
 MIN_SECRET_BITS = 128
+# The paying account of a development install that names none, so that the demo's bank file
+# downloads; an example IBAN that pays nobody. Production never gets it.
+EXAMPLE_PAYOUT_NAME = "Torekes demo (example account)"
+EXAMPLE_PAYOUT_IBAN = "BE62510007547061"
 
 
 class Environment(StrEnum):
@@ -185,6 +189,16 @@ class Settings(BaseSettings):
                 "TOREKES_PUBLIC_BASE_URL must be https in production "
                 "(set TOREKES_ALLOW_HTTP=true only for a lab without TLS)"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _example_payout_in_development(self) -> Self:
+        """In development, with neither the payout name nor the IBAN given, the example account
+        pays: the demo's bank file downloads. Giving either (even empty) turns this off."""
+        given = {"payout_name", "payout_iban"} & self.model_fields_set
+        if self.environment is Environment.DEVELOPMENT and not given:
+            self.payout_name = EXAMPLE_PAYOUT_NAME
+            self.payout_iban = EXAMPLE_PAYOUT_IBAN
         return self
 
     @model_validator(mode="after")

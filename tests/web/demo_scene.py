@@ -112,6 +112,7 @@ def build(db: Database, settings: Settings) -> Scene:
         "settlement_id": str(settlement.id),
         "request_id": "1",  # the CSRF check refuses before any request is looked up
         "code": standing.code,
+        "shop_id": str(standing.shop_account_id),
         "claim_code": community.claim_url.rsplit("/c/", 1)[1],
     }
     return Scene(settings, db, params)

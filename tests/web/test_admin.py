@@ -142,6 +142,8 @@ def test_an_admin_sees_the_dashboard_with_circulation_and_charts(
         "redeemed": "0",
         "in_circulation": "1,000",
         "euro_liability": "€ 100.00",
+        # Members' and shops' 700 tokens at EUR 0.10; the budget's 300 are owed to no one.
+        "euro_owed": "€ 70.00",
     }
     assert "Issued = in circulation + redeemed: holds." in page.text
     assert page.text.count('<figure class="admin-chart"') == 4

@@ -72,9 +72,10 @@ def test_a_volunteer_claims_a_fixed_reward_and_sees_the_new_balance(
     assert "Dank je wel" in done.text
     assert "<strong>25 TRK</strong>" in done.text
     assert _balance(ledger, volunteer[1].id) == 25
+    # Back on the code's page: the member's own claim, not a refusal.
     again = phone.get(f"/c/{code}")
-    assert again.status_code == 409
-    assert "al gebruikt" in again.text
+    assert again.status_code == 200
+    assert "Al door jou geclaimd" in again.text
     # The same form again (a double tap, a reload) shows the first claim and pays nothing.
     twice = phone.post(f"/c/{code}", data=hidden_fields(page.text))
     assert twice.status_code == 201, twice.text

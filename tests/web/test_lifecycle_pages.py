@@ -94,7 +94,7 @@ def events(world: World, action: str) -> int:
 
 
 def signed_in_still(client: TestClient) -> bool:
-    return client.get("/", follow_redirects=False).status_code == 200
+    return client.get("/wallet", follow_redirects=False).status_code == 200
 
 
 def test_the_administrator_deactivates_and_reactivates_a_member_once_per_form(

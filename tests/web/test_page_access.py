@@ -36,11 +36,13 @@ ADMINISTERING = {
     "/admin/cards/{card_id}/print",
 }
 # Anyone signed in holding a payment QR's code may see what it asks and whether it is paid (the
-# code is the secret); the wallet is everyone's home page.
-SIGNED_IN = {"/", "/account", "/p/{code}", "/till/{code}/status"}
+# code is the secret); everyone has a wallet of their own. ``/`` is a member's wallet, and leads
+# every other role on to its own work (``LANDINGS``).
+SIGNED_IN = {"/wallet", "/account", "/p/{code}", "/till/{code}/status"}
 MAY_OPEN = {
-    "fatima": SIGNED_IN | {"/c/{code}"},
-    "bakker": SIGNED_IN | {"/till", "/till/{code}", "/shop", "/shop/card", "/shop/redeem"},
+    "fatima": SIGNED_IN | {"/", "/c", "/c/{code}"},
+    "bakker": SIGNED_IN
+    | {"/till", "/till/{code}", "/till/poster/{shop_id}", "/shop", "/shop/card", "/shop/redeem"},
     "coord": SIGNED_IN | COORDINATING | {"/sheets/{batch_id}"},
     "admin": SIGNED_IN | COORDINATING | {"/sheets/{batch_id}"} | ADMINISTERING,
     # Auditors read everything but the codes, which are bearer claims on tokens, and act on
@@ -60,6 +62,9 @@ def _get_pages() -> list[str]:
     return [path for method, path in page_routes() if method == "GET" and path not in ANYONE]
 
 
+LANDINGS = {"bakker": "/till", "coord": "/projects", "admin": "/admin", "auditor": "/admin"}
+
+
 def test_every_page_is_in_the_access_table() -> None:
     known = set().union(*MAY_OPEN.values())
     assert set(_get_pages()) == known
@@ -72,6 +77,9 @@ def test_each_role_opens_its_pages_and_is_refused_the_others(scene: Scene, usern
         for template in _get_pages():
             response = browser.get(scene.path(template), follow_redirects=False)
             expected = 200 if template in MAY_OPEN[username] else 403
+            if template == "/" and username in LANDINGS:
+                expected = 303
+                assert response.headers["location"] == LANDINGS[username]
             if response.status_code != expected:
                 wrong.append((template, response.status_code, expected))
             if expected == 403 and template != "/till/{code}/status":

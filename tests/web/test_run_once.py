@@ -22,9 +22,12 @@ from torekes.approvals import four_eyes
 from torekes.db import models as m
 from torekes.db.engine import Database
 from torekes.domain.access import Principal, Role
+from torekes.domain.accounts import AccountKind
 from torekes.earning import claim_codes
 from torekes.identity.users import UserCommand, add_user
 from torekes.kit.unit_of_work import WriteContext, write
+from torekes.ledger import accounts
+from torekes.ledger.accounts import AccountCommand
 from torekes.ledger.journal import IssuanceCommand
 from torekes.operations import demo
 from torekes.redemption import redemptions
@@ -87,6 +90,7 @@ def _first_claim(page: str) -> dict[str, Any]:
 WALKS: dict[str, Walk] = {
     "/p/{code}": Walk("fatima", "/p/{code}", {"amount": "1"}),
     "/till": Walk("bakker", "/till", {"amount": "1"}),
+    "/till/poster/{shop_id}": Walk("bakker", "/till/poster/{bare_shop_id}"),
     "/shop/payments/{transaction_id}/refund": Walk("bakker", "/shop", {"amount": "1"}),
     "/shop/redeem": Walk("bakker", "/shop/redeem", {"amount": "1"}),
     "/shop/redeem/payout": Walk(
@@ -184,12 +188,16 @@ def scene(db: Database, settings: Settings) -> Scene:
     write(db, bakker, lambda ctx: redemptions.request(ctx, shop_id, 10, "first"))
     write(db, bakker, lambda ctx: redemptions.request(ctx, shop_id, 10, "second"))
     _file_two_issuances(db)
+    admin = Principal(people["admin"].id, "admin", Role.ADMIN)
+    second_shop = AccountCommand("TRK", AccountKind.SHOP, "Second counter", people["bakker"].id)
+    bare = write(db, admin, lambda ctx: accounts.open_account(ctx, second_shop))
     with db.write_session() as session:
         session.execute(update(m.MemberCard).values(pin_failures=5))
         session.commit()
     params = {
         **found.params,
         "shop_id": str(shop.id),
+        "bare_shop_id": str(bare.id),  # a shop without a QR poster yet
         "card_number": cards.number_of(found.settings, card),
         "card_holder_id": str(people[demo.CARD_HOLDER].id),
         "jonas_id": str(people["jonas"].id),

@@ -111,6 +111,15 @@ def preview(db: Database, actor: Principal, code: str, claimable: bool = True) -
         )
 
 
+def own_claim_with_code(db: Database, actor: Principal, code: str) -> ClaimView | None:
+    """The actor's latest claim made with this code (the full code or its short code), if any:
+    a member back on a code they used sees their claim, not a refusal."""
+    access.require_role(actor, Role.MEMBER)
+    with db.read_session() as session:
+        row = queries.latest_claim_with_code(session, find_code(session, code).id, actor.user_id)
+        return None if row is None else claim_view(row)
+
+
 def claim(ctx: WriteContext, settings: Settings, command: ClaimCommand) -> ClaimView:
     access.require_role(ctx.actor, Role.MEMBER)
     session = ctx.session

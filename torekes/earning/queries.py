@@ -70,6 +70,17 @@ def codes_of_batch(session: Session, batch_id: int) -> list[ClaimCode]:
     return list(session.scalars(statement))
 
 
+def latest_claim_with_code(session: Session, code_id: int, member_id: int) -> Claim | None:
+    """The member's latest claim made with the code."""
+    statement = (
+        select(Claim)
+        .where(Claim.code_id == code_id, Claim.member_id == member_id)
+        .order_by(Claim.id.desc())
+        .limit(1)
+    )
+    return session.scalars(statement).one_or_none()
+
+
 def member_claims_since(
     session: Session, activity_id: int, member_id: int, since: datetime | None
 ) -> int:

@@ -1,7 +1,12 @@
-"""A demo community for a first look: currency TRK, a community garden project with two
+"""A demo community for a first look: currency TRK, a community garden project with three
 activities and their codes, claims (some awaiting approval), members, two shops with a standing
 QR each, payments by QR and by member card, a refund, and a few dozen transactions, with a printed
-list of logins and the demo card's number and PIN (development only)."""
+list of logins and the demo card's number and PIN (development only).
+
+The square's poster code is left unclaimed, so that every demo member can claim it with the
+printed link on the day the data is loaded (its limit is once a day); the members' fixed rewards
+in the demo's history are for the repair café. ``present`` finds the demo community again in a
+database that holds it, for ``torekes serve`` to print the card and the link."""
 
 from __future__ import annotations
 
@@ -14,18 +19,19 @@ from decimal import Decimal
 from torekes.db.engine import Database
 from torekes.domain.access import Principal, Role
 from torekes.domain.accounts import AccountKind
+from torekes.domain.cards import CardStatus
 from torekes.domain.earning import CodeKind, RewardKind
 from torekes.domain.periods import LimitPeriod
 from torekes.domain.spending import RequestKind
 from torekes.earning import activities, claim_codes, claims, projects
 from torekes.identity import users
-from torekes.identity.queries import count_users
-from torekes.kit import clock
+from torekes.identity.queries import count_users, user_by_username
+from torekes.kit import clock, security
 from torekes.kit.unit_of_work import WriteContext
 from torekes.ledger import accounts, currencies, journal
 from torekes.ledger.read_models import AccountView
 from torekes.redemption import payouts, redemptions
-from torekes.settings import Settings
+from torekes.settings import Environment, Settings
 from torekes.spending import cards, payment_requests, payments
 from torekes.spending.read_models import CardView
 
@@ -47,6 +53,11 @@ class DemoCommunity:
     card_pin: str
     claim_url: str  # the square's poster code: any member may claim it once a day
 
+
+# Whom the demo acts as when it reads itself back (``present``): the system, reading everything.
+READER = Principal(user_id=0, username="demo", role=Role.ADMIN)
+GARDEN = "Community garden"
+SQUARE = "Clean the square"
 
 # Elif has no smartphone: she pays with a member card.
 CARD_HOLDER = "elif"
@@ -111,7 +122,7 @@ def load(
         }
         shops = [open_account(AccountKind.SHOP, people[u].display_name, u) for u in SHOPS]
         garden = projects.create_project(
-            admin, projects.ProjectCommand("Community garden", "TRK", [people["coord"].id])
+            admin, projects.ProjectCommand(GARDEN, "TRK", [people["coord"].id])
         )
         journal.issue(
             admin, journal.IssuanceCommand(garden.budget_account_id, 20_000, "Garden 2026")
@@ -134,8 +145,9 @@ def load(
 def _earning(
     acting: Callable[[str], WriteContext], settings: Settings, project_id: int, rng: random.Random
 ) -> str:
-    """Garden work paid per hour after approval, and a square cleaned with a poster code (whose
-    URL is returned, for a newcomer to try claiming)."""
+    """Garden work paid per hour after approval, a square to clean with a poster code (whose URL
+    is returned, for a newcomer to try claiming: no member has claimed it yet today), and a
+    repair café each member has already helped at."""
     coordinator = acting("coord")
     weeding = activities.create_activity(
         coordinator,
@@ -153,12 +165,24 @@ def _earning(
         coordinator,
         project_id,
         activities.ActivityCommand(
-            title="Clean the square",
+            title=SQUARE,
             description="Litter picking on the square, Saturday mornings.",
             reward_kind=RewardKind.FIXED,
             reward_amount=50,
             period_limit=1,
             period=LimitPeriod.DAY,
+        ),
+    )
+    repairs = activities.create_activity(
+        coordinator,
+        project_id,
+        activities.ActivityCommand(
+            title="Repair café",
+            description="Mending bikes, clothes and lamps with neighbours.",
+            reward_kind=RewardKind.FIXED,
+            reward_amount=50,
+            period_limit=1,
+            period=LimitPeriod.WEEK,
         ),
     )
     sheet = claim_codes.create_batch(
@@ -179,8 +203,16 @@ def _earning(
         pending.append(claims.claim(acting(rng.choice(MEMBERS)), settings, command))
     for waiting in pending[:6]:
         claims.approve(coordinator, waiting.id)
+    helped = claim_codes.create_batch(
+        coordinator,
+        settings,
+        repairs.id,
+        claim_codes.BatchCommand(
+            CodeKind.MULTI, max_uses=50, expires_at=clock.now() + timedelta(days=60)
+        ),
+    )
     for member in MEMBERS:
-        claims.claim(acting(member), settings, claims.ClaimCommand(poster.codes[0].code))
+        claims.claim(acting(member), settings, claims.ClaimCommand(helped.codes[0].code))
     return poster.codes[0].url
 
 
@@ -231,3 +263,48 @@ def _redemptions(acting: Callable[[str], WriteContext], shops: list[AccountView]
     redemptions.approve(admin, first.id)
     redemptions.pay(admin, first.id, "Demo transfer 1")
     redemptions.request(acting(SHOPS[1]), shops[1].id, 10, "Takings of the month")
+
+
+@dataclass(frozen=True, slots=True)
+class DemoToTry:
+    """What a newcomer needs to try the demo that is loaded: the card to pay with, the link to
+    claim with."""
+
+    card_holder: str
+    card_number: str
+    card_pin: str
+    claim_url: str
+
+
+def present(db: Database, settings: Settings) -> DemoToTry | None:
+    """The demo's card and claim link when this database holds the demo community and the
+    install is not in production; ``None`` otherwise. The demo is recognised by its card holder
+    signing in with the demo's published password, which no real member has."""
+    if settings.environment is Environment.PRODUCTION:
+        return None
+    with db.read_session() as session:
+        holder = user_by_username(session, CARD_HOLDER)
+        if holder is None or not holder.is_active:
+            return None
+        holder_id, password_hash = holder.id, holder.password_hash
+    if not security.verify_password(password_hash, demo_password(CARD_HOLDER)):
+        return None
+    found = cards.list_cards(db, settings, READER, holder_id, CardStatus.ACTIVE, None, 1).items
+    claim_url = _square_poster_url(db, settings)
+    if not found or claim_url is None:
+        return None
+    return DemoToTry(CARD_HOLDER, found[0].number, DEMO_CARD_PIN, claim_url)
+
+
+def _square_poster_url(db: Database, settings: Settings) -> str | None:
+    for project in projects.list_projects(db, READER):
+        if project.name != GARDEN:
+            continue
+        for activity in activities.list_activities(db, READER, project.id):
+            if activity.title != SQUARE:
+                continue
+            for batch in claim_codes.list_batches(db, READER, activity.id):
+                codes = claim_codes.get_batch(db, settings, READER, batch.id).codes
+                if codes:
+                    return codes[0].url
+    return None

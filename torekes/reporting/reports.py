@@ -4,7 +4,9 @@
   budgets, in member wallets, in shops and partners, pending redemption, redeemed, and the euro
   liability of every token not yet redeemed. Approved redemptions count at the euro amount fixed
   when they were approved; every other token at the rate in force at that moment. Pending
-  redemption is part of what shops and partners hold (it is held on their accounts).
+  redemption is part of what shops and partners hold (it is held on their accounts). What is
+  owed outside (``euro_owed_cents``) counts only the tokens members, shops and partners hold:
+  tokens in project budgets are the organisation's own and owed to no one.
 - **Per project per month**: the budget at the start, funded (credits other than reversals),
   tokens paid to volunteers (reward entries), other movements (reversals, transfers out), the
   budget left at the end, and from the paid claims: claims, hours, unique volunteers and those
@@ -52,6 +54,11 @@ SYSTEM_KINDS = frozenset({AccountKind.ISSUANCE, AccountKind.REDEMPTION})
 # --- circulation ---------------------------------------------------------------------------------
 
 
+# The accounts whose tokens are owed to someone outside the organisation: they can be spent at
+# or redeemed by shops and partners. Budgets are the organisation's own.
+HELD_OUTSIDE = (AccountKind.MEMBER, AccountKind.SHOP, AccountKind.PARTNER)
+
+
 @dataclass(frozen=True, slots=True)
 class CirculationReport:
     currency: str
@@ -70,6 +77,8 @@ class CirculationReport:
     approved_unpaid: int
     approved_unpaid_euro_cents: int
     euro_liability_cents: int
+    held_outside: int
+    euro_owed_cents: int
 
     @property
     def identity_holds(self) -> bool:
@@ -102,6 +111,8 @@ def circulation(
         in_circulation = sum(total for kind, total in totals.items() if kind not in SYSTEM_KINDS)
         rate = rates.rate_at(session, currency, moment)
         unapproved_cents = euro_cents(in_circulation - approved, currency.decimals, rate)
+        outside = sum(totals[kind] for kind in HELD_OUTSIDE)
+        owed_cents = euro_cents(outside - approved, currency.decimals, rate)
         return CirculationReport(
             currency=currency.code,
             decimals=currency.decimals,
@@ -119,6 +130,8 @@ def circulation(
             approved_unpaid=approved,
             approved_unpaid_euro_cents=approved_cents,
             euro_liability_cents=approved_cents + unapproved_cents,
+            held_outside=outside,
+            euro_owed_cents=approved_cents + owed_cents,
         )
 
 

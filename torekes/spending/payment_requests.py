@@ -191,6 +191,17 @@ def get_request_by_id(
         return request_view(session, settings, request)
 
 
+def standing_request(
+    db: Database, settings: Settings, actor: Principal, shop_account_id: int
+) -> PaymentRequestView | None:
+    """The shop's standing QR (the poster it prints), the newest open one; ``None`` if it has
+    none."""
+    with db.read_session() as session:
+        shop = shop_for_reading(session, actor, shop_account_id)
+        found = queries.open_standing_request(session, shop.id)
+        return None if found is None else request_view(session, settings, found)
+
+
 def list_requests(
     db: Database,
     settings: Settings,

@@ -31,6 +31,21 @@ def request_by_digest(
     return session.scalars(locked(statement) if for_update else statement).one_or_none()
 
 
+def open_standing_request(session: Session, shop_account_id: int) -> PaymentRequest | None:
+    """The shop's newest standing QR that is still open (a standing QR does not expire)."""
+    statement = (
+        select(PaymentRequest)
+        .where(
+            PaymentRequest.shop_account_id == shop_account_id,
+            PaymentRequest.kind == "standing",
+            PaymentRequest.status == "open",
+        )
+        .order_by(PaymentRequest.id.desc())
+        .limit(1)
+    )
+    return session.scalars(statement).one_or_none()
+
+
 def list_requests(
     session: Session,
     shop_account_ids: Sequence[int] | None,

@@ -2,6 +2,10 @@
 they are: ``page.require(*PROJECT_READERS)`` opens a page, ``who.role in PROJECT_ACTORS`` decides
 whether it shows its forms.
 
+Each role lands on its own work after signing in and on ``/`` (``landing``): a member on the
+wallet, a shopkeeper at the till, a coordinator on the projects, an administrator and an auditor
+on the dashboard. Everyone's own wallet stays at ``/wallet``.
+
 Members' pages need only a signed-in person (their services check whose account it is). Auditors
 read everything an administrator reads and a coordinator's pages too, and change nothing.
 """
@@ -21,3 +25,18 @@ PROJECT_ACTORS = (Role.ADMIN, Role.COORDINATOR)
 
 # The shop's pages (the till, payments and refunds, card payments, redeeming).
 SHOP_KEEPERS = (Role.SHOPKEEPER,)
+
+# Where each role lands after signing in and on ``/``; members are shown their wallet there.
+WALLET = "/wallet"
+LANDINGS = {
+    Role.MEMBER: "/",
+    Role.SHOPKEEPER: "/till",
+    Role.COORDINATOR: "/projects",
+    Role.ADMIN: "/admin",
+    Role.AUDITOR: "/admin",
+}
+
+
+def landing(role: Role) -> str:
+    """The page a person of this role lands on."""
+    return LANDINGS[role]

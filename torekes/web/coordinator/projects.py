@@ -69,6 +69,7 @@ def project_page(page: CurrentPage, project_id: PathId) -> Response:
         summaries=summaries,
         this_month=report.months[-1],
         total=report.total,
+        first_month=report.months[0].month,
         waiting=sum(summary.claims_pending for summary in summaries.values()),
     )
 

@@ -1,6 +1,7 @@
 """A member's home and the way in: signing in with a username and password or with a member
-card's number and PIN, signing out, the language switch, and the wallet (``/``). Every signed-in
-person uses them, whatever their role."""
+card's number and PIN, signing out, the language switch, the landing page (``/``: a member's
+wallet, another role's own work, see ``roles.landing``) and everyone's wallet (``/wallet``).
+Every signed-in person uses them, whatever their role."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from torekes.ledger.accounts import AccountQuery
 from torekes.spending import card_sign_in, cards
 from torekes.spending.read_models import CardView
 from torekes.web import i18n
+from torekes.web.roles import WALLET, landing
 from torekes.web.session import (
     LANGUAGE_COOKIE_AGE,
     SESSION_COOKIE,
@@ -146,9 +148,26 @@ def choose_language(page: CurrentPage, code: str, next_path: NextPath = None) ->
 
 
 @router.get("/")
-def wallet(page: CurrentPage) -> Response:
-    """Each of the person's accounts: the balance in large type and the latest entries."""
+def home(page: CurrentPage) -> Response:
+    """Where each role lands: a member's wallet, another role's own work (``next=`` after
+    signing in still wins: it leads past this page)."""
     actor = page.require(back="/")
+    target = landing(actor.role)
+    if target != "/":
+        return page.redirect(target)
+    return _wallet(page)
+
+
+@router.get(WALLET)
+def wallet(page: CurrentPage) -> Response:
+    """The signed-in person's own wallet, whatever their role."""
+    page.require(back=WALLET)
+    return _wallet(page)
+
+
+def _wallet(page: PageContext) -> Response:
+    """Each of the person's accounts: the balance in large type and the latest entries."""
+    actor = page.require()
     own = accounts.list_accounts(page.db, actor, AccountQuery(owner_id=actor.user_id)).items
     wallets = [
         (

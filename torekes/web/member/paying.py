@@ -3,7 +3,8 @@ receipt with the new balance; every refusal explained in plain words.
 
 The form carries a one-time key made when the page was drawn, and the payment runs once per key
 (``write_once_as_api``): a double tap or a reload on a standing QR, where every payment is a new
-one, shows the first receipt again instead of paying twice."""
+one, shows the first receipt again instead of paying twice. Back on the page of a request that is
+now paid, its payer sees "Paid" with the receipt, not a refusal."""
 
 from __future__ import annotations
 
@@ -14,13 +15,15 @@ from fastapi.responses import Response
 
 from torekes.api.code_guard import guard_of
 from torekes.api.schemas import ReceiptOut
+from torekes.domain import errors
+from torekes.domain.access import Principal
 from torekes.domain.spending import RequestKind, RequestStatus
-from torekes.spending import payment_requests
+from torekes.spending import payment_requests, payments
 from torekes.spending.payment_requests import PayCommand
 from torekes.web.fields import Code, Key
 from torekes.web.forms import minor_units
 from torekes.web.problems import N_
-from torekes.web.session import CurrentPage
+from torekes.web.session import CurrentPage, PageContext
 from torekes.web.writes import new_key, write_once_as_api
 
 router = APIRouter(include_in_schema=False)
@@ -42,6 +45,9 @@ def payment_page(page: CurrentPage, code: Code) -> Response:
         guard_of(page.request, page.db).payment_request(code)
         request = payment_requests.open_request(page.db, actor, code)
     if request.status != RequestStatus.OPEN.value:
+        paid = _paid_by(page, actor, code)
+        if paid is not None:
+            return paid
         return page.refuse(NOT_OPEN[request.status], 409)
     return page.render(
         "member/pay.html",
@@ -67,12 +73,30 @@ def pay(
         currency = page.currency_of(request.currency)
         decimals = currency.decimals
         typed = None if request.amount is not None else minor_units(amount, currency, page.lang)
-        receipt = write_once_as_api(
-            page,
-            actor,
-            key,
-            {"code": code, "amount": typed},
-            lambda ctx: payment_requests.pay(ctx, page.settings, code, PayCommand(typed)),
-            ReceiptOut,
-        )
+        try:
+            receipt = write_once_as_api(
+                page,
+                actor,
+                key,
+                {"code": code, "amount": typed},
+                lambda ctx: payment_requests.pay(ctx, page.settings, code, PayCommand(typed)),
+                ReceiptOut,
+            )
+        except errors.PaymentRequestPaid:
+            paid = _paid_by(page, actor, code)
+            if paid is None:
+                raise
+            return paid
     return page.render("member/receipt.html", 201, receipt=receipt, decimals=decimals)
+
+
+def _paid_by(page: PageContext, actor: Principal, code: str) -> Response | None:
+    """The receipt of a paid request, for the one who paid it (and whoever may read it: the
+    shop, auditors); ``None`` for anyone else, who is told it is paid."""
+    request = payment_requests.open_request(page.db, actor, code)
+    if request.status != RequestStatus.PAID.value or request.transaction_id is None:
+        return None
+    receipt = payments.receipt(page.db, actor, request.transaction_id)
+    return page.render(
+        "member/receipt.html", receipt=receipt, decimals=page.decimals_of(receipt.currency)
+    )

@@ -1,6 +1,10 @@
 """The shop's till: type an amount, show its QR full screen, and see it turn into "paid" the
 moment the member pays, without reloading (a small script long-polls ``/till/{code}/status``;
-without scripts, reloading the page shows the same)."""
+without scripts, reloading the page shows the same).
+
+Each shop also has a standing QR, the poster it prints for the counter (``/till/poster/{shop}``:
+a big QR, the shop's name and how to pay, in the page's language); a shop without one makes it
+there with one button."""
 
 from __future__ import annotations
 
@@ -14,17 +18,18 @@ from torekes.api.code_guard import guard_of
 from torekes.api.errors import status_of
 from torekes.documents import qr
 from torekes.domain import errors
+from torekes.domain.spending import RequestKind
 from torekes.ledger import accounts
 from torekes.spending import payment_requests
 from torekes.spending.payment_requests import MAX_WAIT_SECONDS, RequestCommand
 from torekes.web.confirming import ask_to_confirm
-from torekes.web.fields import Code, FormId, Key
+from torekes.web.fields import Code, FormId, Key, PathId
 from torekes.web.forms import minor_units
 from torekes.web.roles import SHOP_KEEPERS
 from torekes.web.session import CurrentPage
 from torekes.web.shop.forms import Memo, Typed
-from torekes.web.shop.keepers import shops_form
-from torekes.web.writes import Confirmation, Unconfirmed, run_once
+from torekes.web.shop.keepers import own_shop, shops_form
+from torekes.web.writes import Confirmation, Unconfirmed, new_key, redirect_once, run_once
 
 router = APIRouter(include_in_schema=False)
 
@@ -86,6 +91,39 @@ def show(page: CurrentPage, code: Code) -> Response:
         decimals=page.decimals_of(request.currency),
         qr_svg=qr.inline_svg(request.url),
     )
+
+
+@router.get("/till/poster/{shop_id}")
+def poster(page: CurrentPage, shop_id: PathId) -> Response:
+    """The shop's standing QR as a poster to print; or the button that makes one."""
+    actor = page.require(*SHOP_KEEPERS)
+    with page.explaining():
+        shop = own_shop(page, actor, shop_id)
+        standing = payment_requests.standing_request(page.db, page.settings, actor, shop.id)
+    return page.render(
+        "shop/poster.html",
+        shop=shop,
+        request=standing,
+        qr_svg=None if standing is None else qr.inline_svg(standing.url),
+        key=new_key(),
+    )
+
+
+@router.post("/till/poster/{shop_id}")
+def make_poster(page: CurrentPage, shop_id: PathId, key: Key = "") -> Response:
+    """Make the shop's standing QR; the form sent again shows the same one."""
+    actor = page.require(*SHOP_KEEPERS, back=f"/till/poster/{shop_id}")
+    command = RequestCommand(shop_id, RequestKind.STANDING)
+    with page.explaining():
+        own_shop(page, actor, shop_id)
+        return redirect_once(
+            page,
+            actor,
+            key,
+            {"shop": shop_id},
+            lambda ctx: payment_requests.create_request(ctx, page.settings, command),
+            f"/till/poster/{shop_id}",
+        )
 
 
 @router.get("/till/{code}/status")
