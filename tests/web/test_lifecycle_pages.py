@@ -213,7 +213,7 @@ def test_a_member_changes_their_password_on_the_account_page(
             repeat_password=NEW_PASSWORD,
         )
         assert wrong.status_code == 403
-        assert "Uw huidige wachtwoord klopt niet." in wrong.text
+        assert "Je huidige wachtwoord klopt niet." in wrong.text
         different = send(
             member,
             "/account",
@@ -328,5 +328,5 @@ def test_another_administrators_password_and_deactivation_lead_to_the_filed_requ
     assert NEW_PASSWORD not in queue
     with signed_in(world.settings, "tweede-beheer") as subject:
         seen = subject.get("/admin/approvals", headers=NL).text
-        assert seen.count("Dit gaat over u: een andere beheerder keurt het goed.") == 2
+        assert seen.count("Dit gaat over jou: een andere beheerder keurt het goed.") == 2
         assert "/approve" not in seen
