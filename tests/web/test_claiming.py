@@ -4,6 +4,8 @@ refusal is a page in plain words that changed nothing."""
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -114,10 +116,14 @@ def test_per_hour_asks_the_hours_and_pays_them(
     page = phone.get(f"/c/{code}")
     assert '<label for="hours">' in page.text
     assert "per uur" in page.text
-    for typed, expected in (("", "hoeveel uur"), ("abc", "kan niet"), ("9", "kan niet")):
+    assert "Hoogstens 4 uur" in page.text
+    for typed, expected in (("", "hoeveel uur"), ("abc", "hoogstens 4."), ("9", "hoogstens 4.")):
         refused = phone.post(f"/c/{code}", data={**hidden_fields(page.text), "hours": typed})
         assert refused.status_code == 422, typed
         assert expected in refused.text
+        # The claim's page again, with what was typed and the range next to the field.
+        assert re.search(f'name="hours"[^>]* value="{typed}"', refused.text)
+        assert re.search(r'id="hours-problem">[^<]*hoogstens 4', refused.text)
     assert _balance(ledger, volunteer[1].id) == 0
     done = phone.post(f"/c/{code}", data={**hidden_fields(page.text), "hours": "1,5"})
     assert done.status_code == 201, done.text

@@ -17,11 +17,11 @@ from torekes.domain import errors
 from torekes.ledger import accounts
 from torekes.spending import payment_requests
 from torekes.spending.payment_requests import MAX_WAIT_SECONDS, RequestCommand
-from torekes.web.fields import Code, FormId, Key
+from torekes.web.fields import Code, FormId, Key, Memo, TypedAmount
+from torekes.web.form_pages import drawn_on
 from torekes.web.forms import minor_units
 from torekes.web.roles import SHOP_KEEPERS
 from torekes.web.session import CurrentPage
-from torekes.web.shop.forms import Memo, Typed
 from torekes.web.shop.keepers import shops_form
 from torekes.web.writes import run_once
 
@@ -35,10 +35,11 @@ def till(page: CurrentPage) -> Response:
 
 
 @router.post("/till")
+@drawn_on(lambda page, _path: till(page))
 def ask(
     page: CurrentPage,
     shop: FormId,
-    amount: Typed = "",
+    amount: TypedAmount = "",
     memo: Memo = "",
     key: Key = "",
 ) -> Response:
