@@ -5,7 +5,6 @@ refusal is a page in plain words that changed nothing."""
 from __future__ import annotations
 
 import re
-
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
