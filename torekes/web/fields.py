@@ -13,21 +13,21 @@ from typing import Annotated, Any
 
 from fastapi import Form, Path
 
-from torekes.api.schemas import MAX_ID
-from torekes.api.schemas.earning import MAX_DESCRIPTION, MAX_SHEET_CODES, MAX_TITLE
+from torekes.api.schemas import MAX_DESCRIPTION, MAX_ID, MAX_SHEET_CODES, MAX_TITLE
 from torekes.domain.cards import MAX_PIN_DIGITS, MIN_PIN_DIGITS
+from torekes.domain.entries import MAX_MEMO_LENGTH as MAX_REASON
 from torekes.domain.users import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from torekes.identity.auth import MAX_USERNAME_LENGTH
 from torekes.spending.cards import MAX_CARD_INPUT_LENGTH
+from torekes.spending.payment_requests import MAX_MEMO_LENGTH as MAX_MEMO
 
 # How long a typed value may be, by what it is.
 MAX_TYPED_AMOUNT = 30  # "1.000,50" with room for spaces; the amount reader says what is wrong
 MAX_TYPED_HOURS = 10
 MAX_TYPED_WHOLE = 12  # a count or limit typed on a coordinator's form
-MAX_MEMO = 200
-MAX_REASON = 500
 MAX_IBAN = 42
 MAX_PAYOUT_NAME = 70
+MAX_BANK_REFERENCE = 140  # what a SEPA transfer's remittance carries
 MAX_NAME = 200  # a person's name, a username as typed on the administrator's form
 MAX_CARD_NUMBER = 40
 MAX_TYPED_PIN = 20  # longer than any PIN, so a PIN with spaces is still read and judged
@@ -69,6 +69,7 @@ FIELD_KINDS: dict[str, dict[str, Any]] = {
     "name": {"maxlength": MAX_NAME, **_OFF},
     "iban": {"maxlength": MAX_IBAN, "autocapitalize": "characters", "spellcheck": "false", **_OFF},
     "payout_name": {"maxlength": MAX_PAYOUT_NAME, **_OFF},
+    "bank_reference": {"maxlength": MAX_BANK_REFERENCE, **_OFF},
     "username": {
         "maxlength": MAX_USERNAME_LENGTH,
         "autocomplete": "username",
@@ -95,5 +96,13 @@ FIELD_KINDS: dict[str, dict[str, Any]] = {
         "autocomplete": "new-password",
     },
     "pin": {**_PIN, "minlength": MIN_PIN_DIGITS, "maxlength": MAX_PIN_DIGITS},
+    # A PIN the member chose, typed at the desk where it may be seen (never drawn again).
+    "desk_pin": {
+        "inputmode": "numeric",
+        "pattern": "[0-9]*",
+        "minlength": MIN_PIN_DIGITS,
+        "maxlength": MAX_PIN_DIGITS,
+        **_OFF,
+    },
     "moment": {"type": "datetime-local"},
 }

@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from torekes.api.schemas import ActivityIn
 from torekes.domain import errors
 from torekes.domain.access import Principal
-from torekes.domain.earning import RewardKind
+from torekes.domain.earning import MAX_HOURS_PER_CLAIM, RewardKind
 from torekes.domain.reporting import MAX_MONTHS, Month
 from torekes.earning import activities, projects
 from torekes.earning.activities import ActivityCommand
@@ -33,6 +33,7 @@ from torekes.web.coordinator.forms import (
 )
 from torekes.web.coordinator.rendering import render
 from torekes.web.fields import Key, PathId
+from torekes.web.form_pages import drawn_on
 from torekes.web.forms import hours as parse_hours
 from torekes.web.forms import minor_units
 from torekes.web.roles import PROJECT_READERS
@@ -68,6 +69,7 @@ def project_page(page: CurrentPage, project_id: PathId) -> Response:
         this_month=report.months[-1],
         total=report.total,
         waiting=sum(summary.claims_pending for summary in summaries.values()),
+        most_hours=MAX_HOURS_PER_CLAIM,
     )
 
 
@@ -83,6 +85,7 @@ def _report(page: PageContext, actor: Principal, project: ProjectView) -> Projec
 
 
 @router.post("/projects/{project_id}/activities")
+@drawn_on(lambda page, path: project_page(page, int(path["project_id"])))
 def create_activity(
     page: CurrentPage,
     project_id: PathId,
