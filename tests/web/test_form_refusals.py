@@ -6,7 +6,8 @@ and every other value typed still in its field (but never a password or PIN)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as member
 from html import escape
 
 import pytest
@@ -39,7 +40,7 @@ class Bad:
     field: str
     value: str
     message: str
-    params: dict[str, str] = field(default_factory=dict)
+    params: dict[str, str] = member(default_factory=dict)
     secrets: tuple[str, ...] = ()
     checked: tuple[str, ...] = ()  # choices and boxes that must come back chosen
 
