@@ -15,7 +15,8 @@ signed out.
 The page is also where every audience's pages say no: ``require`` (sign in first, or the wrong
 role), ``problem`` (a refusal of the services, in plain words and with the API's status code;
 ``explaining`` answers every refusal met inside it so) and ``refuse`` (a form filled in wrongly),
-each a page in the person's language. ``require`` and ``explaining`` raise their page as a
+each a page in the person's language; a refused form is its own page drawn again, with what was
+typed (``form_pages``). ``require`` and ``explaining`` raise their page as a
 ``PageRefusal``, which the application sends instead of the route's own answer.
 """
 
