@@ -169,3 +169,16 @@ def test_the_api_and_the_tills_script_keep_their_json(scene: Scene) -> None:
         assert answer.status_code in {401, 404, 422}
     wrong = browser.post("/api/v1/auth/me", headers={"Accept-Language": "nl"})
     assert wrong.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_form_too_large_to_send_is_a_413_page(scene: Scene, lang: str) -> None:
+    browser = scene.browser("bakker")
+    token = csrf_of(browser.get("/till").text)
+    answer = browser.post(
+        "/till",
+        data={"csrf_token": token, "memo": "m" * (2 * 1024 * 1024)},
+        headers={"Accept-Language": lang},
+    )
+    said = {"nl": "Wat dit formulier verstuurde is te groot.", "en": "What this form sent is too"}
+    _is_page(answer, lang, 413, said[lang])

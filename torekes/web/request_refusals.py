@@ -35,6 +35,7 @@ NOT_A_PAGE = N_("This page does not exist. Check the address, or start again fro
 WRONG_WAY = N_(
     "This page cannot be opened this way: it takes a form. Go back to the form and send it again."
 )
+TOO_LARGE = N_("What this form sent is too large. Send less, and try again.")
 BAD_ADDRESS = N_("This address is not valid. Start again from the page you came from.")
 # What a form field that breaks its limits is told, by the kind of validation error.
 FIELD_WORDS: dict[str, str] = {
@@ -117,7 +118,9 @@ def _invalid_page(request: Request, error: RequestValidationError) -> Response:
 
 def _http_error_page(request: Request, error: StarletteHTTPException) -> Response:
     page = _page(request)
-    message = {404: NOT_A_PAGE, 405: WRONG_WAY}.get(error.status_code, SOMETHING_WRONG)
+    message = {404: NOT_A_PAGE, 405: WRONG_WAY, 413: TOO_LARGE}.get(
+        error.status_code, SOMETHING_WRONG
+    )
     response = page.refuse(message, error.status_code, again=False)
     for name, value in (error.headers or {}).items():
         response.headers[name] = value
