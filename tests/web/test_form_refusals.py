@@ -15,13 +15,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.web.conftest import form_fields
-from tests.web.demo_scene import Scene, build
+from tests.web.demo_scene import Scene, _flattened, build
+from torekes.app import build_app
 from torekes.db import models as m
 from torekes.db.engine import Database
 from torekes.domain.access import Principal, Role
 from torekes.earning import claim_codes
 from torekes.settings import Settings
 from torekes.web import i18n
+from torekes.web.form_pages import form_page
 
 LANGUAGES = ("nl", "en")
 CONTROL = re.compile(r'<(input|select|textarea)\b[^>]*\bname="([^"]+)"')
@@ -304,3 +306,22 @@ def _drawn_again(text: str, status: int, kind: str, lang: str, bad: Bad) -> None
         assert chosen in text, (chosen, text)
     for secret in bad.secrets:
         assert secret not in text
+
+
+# Page routes taking a POST whose refusals are the plain refusal page, each with its reason.
+PLAIN_REFUSALS = {
+    "/logout": "a button with nothing typed, and nothing to refuse",
+    "/admin/audit/checkpoint": "a button with nothing typed; drawing the audit page again would "
+    "record a verification",
+}
+
+
+def test_every_form_names_the_page_it_is_drawn_on() -> None:
+    """A new page route that takes a form is drawn again when refused, or says why not here."""
+    posts = {
+        route.path: route.endpoint
+        for route in _flattened(build_app().router.routes)
+        if "POST" in (route.methods or ()) and route.endpoint.__module__.startswith("torekes.web.")
+    }
+    unnamed = {path for path, endpoint in posts.items() if form_page(endpoint) is None}
+    assert unnamed == set(PLAIN_REFUSALS)
