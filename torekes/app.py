@@ -43,6 +43,7 @@ from torekes.settings import Settings, load_settings
 from torekes.web import admin, coordinator, shop
 from torekes.web.member import account, claiming, home, paying
 from torekes.web.refusals import install_page_refusals
+from torekes.web.request_refusals import install_request_refusals
 from torekes.web.shop import till
 
 API_PREFIX = "/api/v1"
@@ -124,6 +125,7 @@ def build_app() -> FastAPI:
     app.include_router(coordinator.router)
     app.include_router(admin.router)
     install_page_refusals(app)
+    install_request_refusals(app)
     app.mount("/static", StaticFiles(packages=[("torekes.web", "static")]), name="static")
     return app
 

@@ -51,7 +51,7 @@ def test_a_coordinator_makes_and_prints_a_sheet_of_claim_codes(
     expect(phone).to_have_url(re.compile(re.escape(live_server.url("/activities/")) + r"\d+$"))
     expect(phone.get_by_role("heading", level=1)).to_have_text(title)
 
-    phone.get_by_label(say("How many codes (1 to 500)")).fill(str(CODES))
+    phone.get_by_label(say("How many codes (1 to %(most)s)") % {"most": 500}).fill(str(CODES))
     phone.get_by_label(say("Once (one code per volunteer)")).check()
     shoot(phone, "activity")
     phone.get_by_role("button", name=say("Create the sheet")).click()

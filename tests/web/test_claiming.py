@@ -4,6 +4,7 @@ refusal is a page in plain words that changed nothing."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -115,6 +116,7 @@ def test_per_hour_asks_the_hours_and_pays_them(
     page = phone.get(f"/c/{code}")
     assert '<label for="hours">' in page.text
     assert "per uur" in page.text
+    assert "Hoogstens 4 uur" in page.text
     for typed, expected in (
         ("", "hoeveel uur"),
         ("abc", "Typ alleen cijfers, zoals 1,5."),
@@ -126,6 +128,9 @@ def test_per_hour_asks_the_hours_and_pays_them(
         refused = phone.post(f"/c/{code}", data={**hidden_fields(page.text), "hours": typed})
         assert refused.status_code == 422, typed
         assert expected in refused.text
+        # The claim's page again, with what was typed and the range next to the field.
+        assert re.search(f'name="hours"[^>]* value="{typed}"', refused.text)
+        assert re.search(f'id="hours-problem">[^<]*{re.escape(expected)}', refused.text)
     assert _balance(ledger, volunteer[1].id) == 0
     done = phone.post(f"/c/{code}", data={**hidden_fields(page.text), "hours": "1,5"})
     assert done.status_code == 201, done.text

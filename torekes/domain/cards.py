@@ -15,7 +15,9 @@ from enum import StrEnum
 from torekes.domain import errors
 
 MAX_PIN_FAILURES = 5
-PIN_PATTERN = re.compile(r"[0-9]{4,6}")
+MIN_PIN_DIGITS = 4
+MAX_PIN_DIGITS = 6
+PIN_PATTERN = re.compile(f"[0-9]{{{MIN_PIN_DIGITS},{MAX_PIN_DIGITS}}}")
 CARD_NUMBER_DIGITS = 10
 _SEPARATORS = re.compile(r"[\s\-.]")
 

@@ -156,6 +156,18 @@ PLAIN_WORDS: dict[str, str] = {
     "user_inactive": N_("This card's member is deactivated. Ask at the neighbourhood counter."),
     "wrong_password": N_("Your password now is not right."),
 }
+# The form field a refusal is about, where a code always means the same one on every page (other
+# refusals name their field themselves, ``InvalidInput(field=...)``).
+CODE_FIELDS: dict[str, str] = {
+    "hours_required": "hours",
+    "hours_out_of_range": "hours",
+    "amount_required": "amount",
+    "invalid_amount": "amount",
+    "invalid_iban": "iban",
+    "invalid_username": "username",
+    "wrong_password": "current_password",
+    "wrong_pin": "current_pin",
+}
 SOMETHING_WRONG = N_("That did not work. Try again, or ask at the neighbourhood counter.")
 
 
@@ -211,3 +223,9 @@ def _has_values(message: str, error: errors.TorekesError) -> bool:
     except (KeyError, ValueError, TypeError):
         return False
     return True
+
+
+def field_of(error: errors.TorekesError) -> str | None:
+    """The form field the refusal is about, if it is about one."""
+    named = error.extra.get("field")
+    return named if isinstance(named, str) else CODE_FIELDS.get(error.code)

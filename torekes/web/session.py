@@ -15,7 +15,8 @@ signed out.
 The page is also where every audience's pages say no: ``require`` (sign in first, or the wrong
 role), ``problem`` (a refusal of the services, in plain words and with the API's status code;
 ``explaining`` answers every refusal met inside it so) and ``refuse`` (a form filled in wrongly),
-each a page in the person's language. ``require`` and ``explaining`` raise their page as a
+each a page in the person's language; a refused form is its own page drawn again, with what was
+typed (``form_pages``). ``require`` and ``explaining`` raise their page as a
 ``PageRefusal``, which the application sends instead of the route's own answer.
 """
 
@@ -41,7 +42,8 @@ from torekes.ledger import currencies
 from torekes.ledger.read_models import CurrencyView
 from torekes.settings import Settings
 from torekes.web import csrf, i18n
-from torekes.web.problems import message_values, plain_words
+from torekes.web.form_pages import Refusal, form_page, typed_values
+from torekes.web.problems import field_of, message_values, plain_words
 from torekes.web.refusals import PageRefusal, refusals_as_pages
 from torekes.web.templating import environment, format_moment
 
@@ -65,6 +67,9 @@ class PageContext:
     session_cookie: str | None = None
     pre_session: str | None = None
     cookies: dict[str, tuple[str, int | None, str]] = field(default_factory=dict)
+    # The form a POST sent, and the refusal of it the page is drawn again with (``refuse``).
+    sent: FormData | None = None
+    refusal: Refusal | None = None
     _currencies: dict[str, CurrencyView] | None = None
 
     @property
@@ -116,37 +121,85 @@ class PageContext:
         self,
         words: Mapping[str, str] | None = None,
         template: str = PROBLEM_PAGE,
+        params: Mapping[str, Any] | None = None,
         **values: Any,
     ) -> AbstractContextManager[None]:
         """Inside, a refusal of the services is answered with ``problem``'s page (with these
-        ``words``, ``template`` and ``values``) instead of the route's own."""
-        return refusals_as_pages(lambda error: self.problem(error, words, template, **values))
+        ``words`` and their ``params``, ``template`` and ``values``) instead of the route's
+        own."""
+        return refusals_as_pages(
+            lambda error: self.problem(error, words, template, params, **values)
+        )
 
     def problem(
         self,
         error: errors.TorekesError,
         words: Mapping[str, str] | None = None,
         template: str = PROBLEM_PAGE,
+        params: Mapping[str, Any] | None = None,
         **values: Any,
     ) -> Response:
         """A refusal of the services as a page in plain words, with the status code the API
-        gives it; ``words`` are a page's own words for some codes, said instead of the usual."""
+        gives it; ``words`` are a page's own words for some codes, said instead of the usual.
+        A refusal of a form draws the form's page again (see ``refuse``), unless it is about
+        the person, not the form (signed out, throttled, a code that names nothing)."""
         message = (words or {}).get(error.code) or plain_words(error)
-        named = message_values(error, self.lang)
-        response = self.refuse(message, status_of(error), template, message_values=named, **values)
+        response = self.refuse(
+            message,
+            status_of(error),
+            template,
+            field=field_of(error),
+            params={**message_values(error, self.lang), **(params or {})},
+            again=_about_the_form(error),
+            **values,
+        )
         if isinstance(error, errors.RateLimited):
             response.headers["Retry-After"] = str(error.retry_after)
         return response
 
     def refuse(
-        self, message: str, status_code: int = 422, template: str = PROBLEM_PAGE, **values: Any
+        self,
+        message: str,
+        status_code: int = 422,
+        template: str = PROBLEM_PAGE,
+        *,
+        field: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        again: bool = True,
+        **values: Any,
     ) -> Response:
         """A page that says no in plain words (``message``: a gettext message, translated when
-        shown), such as a form filled in wrongly, before any service is asked."""
-        return self.render(template, status_code, message=message, **values)
+        shown with ``params``), such as a form filled in wrongly. When the refused route takes
+        a form that names its page (``form_pages.drawn_on``), that page is drawn again with what
+        was typed and the message next to ``field``; otherwise ``template`` says it."""
+        refusal = Refusal(message, status_code, field, params or {})
+        if again:
+            drawn = self._drawn_again(refusal)
+            if drawn is not None:
+                return drawn
+        return self.render(template, status_code, message=message, refusal=refusal, **values)
+
+    def _drawn_again(self, refusal: Refusal) -> Response | None:
+        """The page of the refused form, drawn again with ``refusal``; None when the route
+        takes no form, or its page cannot be drawn (then the plain refusal page says it)."""
+        draw = form_page(self.request.scope.get("endpoint"))
+        if draw is None or self.refusal is not None:
+            return None
+        self.refusal = refusal
+        try:
+            response = draw(self, self.request.path_params)
+        except PageRefusal as instead:  # sign in first, or the page itself is refused
+            return instead.response
+        except errors.TorekesError:
+            self.refusal = None
+            return None
+        if response.status_code < 400:
+            response.status_code = refusal.status
+        return response
 
     def render(self, template: str, status_code: int = 200, **values: Any) -> Response:
         page = environment(self.lang).get_template(template)
+        values = {"typed": typed_values(self.sent), "refusal": self.refusal, **values}
         html = page.render(
             user=self.principal,
             csrf_token=self.csrf_token,
@@ -259,7 +312,9 @@ def page_context(
         session_cookie=session_cookie,
         pre_session=request.cookies.get(cookie_name(settings, csrf.PRE_SESSION_COOKIE)) or None,
     )
+    request.state.page = page  # for the refusals of the request's fields (``request_refusals``)
     if form is not None:
+        page.sent = form
         _csrf_checked(page, form)
     if session_cookie and token is None:  # expired or revoked: signed out
         page.keep(SESSION_COOKIE, "", None)
@@ -272,6 +327,16 @@ def page_context(
 
 
 CurrentPage = Annotated[PageContext, Depends(page_context)]
+
+
+def _about_the_form(error: errors.TorekesError) -> bool:
+    """Whether a refusal is about what the form asked, so that the form is drawn again: not
+    when the person must sign in, wait, or reload, nor for a code or address that names nothing
+    (drawing its page again would look the code up once more)."""
+    if isinstance(error, errors.NotFound):
+        return "field" in error.extra
+    about_the_person = (errors.Unauthenticated, errors.RateLimited, errors.CsrfFailed)
+    return not isinstance(error, (*about_the_person, errors.RoleNotAllowed))
 
 
 def safe_next(target: str | None) -> str:

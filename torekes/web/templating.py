@@ -13,6 +13,7 @@ from babel.numbers import format_decimal
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from torekes.web import i18n
+from torekes.web.fields import FIELD_KINDS
 from torekes.web.writes import new_key
 
 
@@ -29,6 +30,7 @@ def environment(code: str) -> Environment:
     env.globals["language"] = i18n.language(code)
     env.globals["languages"] = [i18n.language(other) for other in i18n.LANGUAGES]
     env.globals["new_key"] = new_key
+    env.globals["field_kinds"] = FIELD_KINDS
     env.filters["amount"] = lambda minor, decimals: format_amount(minor, decimals, code)
     return env
 

@@ -31,6 +31,9 @@ from .common import (
     ShortMemo,
 )
 from .earning import (
+    MAX_DESCRIPTION,
+    MAX_SHEET_CODES,
+    MAX_TITLE,
     ActivityIn,
     ActivityOut,
     ActivitySummaryOut,
@@ -129,8 +132,11 @@ from .spending import (
 )
 
 __all__ = [
+    "MAX_DESCRIPTION",
     "MAX_ID",
     "MAX_SEQ",
+    "MAX_SHEET_CODES",
+    "MAX_TITLE",
     "AccountIn",
     "AccountOut",
     "AccountStatementOut",

@@ -20,12 +20,17 @@ from torekes.domain.periods import LimitPeriod
 
 from .common import Amount, CurrencyCode, Id, Memo, Moment, Name, Request, Response, printable
 
+MAX_TITLE = 200
+MAX_DESCRIPTION = 4000
+MAX_SHEET_CODES = 500
 Title = Annotated[
     str,
-    StringConstraints(min_length=1, max_length=200, strip_whitespace=True),
+    StringConstraints(min_length=1, max_length=MAX_TITLE, strip_whitespace=True),
     AfterValidator(printable),
 ]
-Description = Annotated[str, StringConstraints(max_length=4000), AfterValidator(printable)]
+Description = Annotated[
+    str, StringConstraints(max_length=MAX_DESCRIPTION), AfterValidator(printable)
+]
 Count = Annotated[StrictInt, Field(ge=1, le=1_000_000)]
 Hours = Annotated[Decimal, Field(gt=0, le=MAX_HOURS_PER_CLAIM, max_digits=6, decimal_places=2)]
 
@@ -102,7 +107,7 @@ class ActivitySummaryOut(Response):
 
 class BatchIn(Request):
     kind: CodeKind
-    count: Annotated[StrictInt, Field(ge=1, le=500)] = 1
+    count: Annotated[StrictInt, Field(ge=1, le=MAX_SHEET_CODES)] = 1
     max_uses: Annotated[StrictInt, Field(ge=1, le=100_000)] = 1
     expires_at: Moment | None = None
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from torekes.approvals import four_eyes
@@ -18,7 +18,8 @@ from torekes.reporting import reports
 from torekes.web.admin.approvals import filed_or
 from torekes.web.admin.forms import write_and_redirect
 from torekes.web.admin.rendering import render
-from torekes.web.fields import Iban, Key, PathId
+from torekes.web.fields import Iban, Key, PathId, PayoutName
+from torekes.web.form_pages import drawn_on
 from torekes.web.problems import N_
 from torekes.web.roles import ADMIN_READERS
 from torekes.web.session import CurrentPage
@@ -88,11 +89,12 @@ def statement_download(page: CurrentPage, account_id: PathId) -> Response:
 
 
 @router.post("/admin/accounts/{account_id}/payout")
+@drawn_on(lambda page, path: account_page(page, int(path["account_id"])))
 def set_payout(
     page: CurrentPage,
     account_id: PathId,
     iban: Iban = "",
-    payout_name: Annotated[str, Form(max_length=70)] = "",
+    payout_name: PayoutName = "",
     key: Key = "",
 ) -> Response:
     """Where a shop's or partner's redeemed tokens are paid: IBAN and name (with four eyes on,
@@ -106,4 +108,5 @@ def set_payout(
         lambda ctx: four_eyes.set_payout_details(ctx, account_id, iban, name, above),
         filed_or(f"/admin/accounts/{account_id}"),
         refusal=None if name else N_("Type the name the bank pays to."),
+        field="payout_name",
     )

@@ -17,6 +17,7 @@ from torekes.identity import users
 from torekes.web.admin.forms import Reason, write_and_redirect
 from torekes.web.admin.rendering import render
 from torekes.web.fields import Key, PathId
+from torekes.web.form_pages import drawn_on
 from torekes.web.roles import ADMIN_READERS
 from torekes.web.session import CurrentPage
 
@@ -63,6 +64,7 @@ def approval_list(page: CurrentPage) -> Response:
 
 
 @router.post(HOME + "/{request_id}/approve")
+@drawn_on(lambda page, _path: approval_list(page))
 def approve(page: CurrentPage, request_id: PathId, reason: Reason = "", key: Key = "") -> Response:
     """Do what the request asks, as the second administrator."""
     return write_and_redirect(
@@ -75,6 +77,7 @@ def approve(page: CurrentPage, request_id: PathId, reason: Reason = "", key: Key
 
 
 @router.post(HOME + "/{request_id}/reject")
+@drawn_on(lambda page, _path: approval_list(page))
 def reject(page: CurrentPage, request_id: PathId, reason: Reason = "", key: Key = "") -> Response:
     """Refuse the request, or withdraw one's own: nothing is done."""
     return write_and_redirect(

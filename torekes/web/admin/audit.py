@@ -40,6 +40,8 @@ def audit_status(page: CurrentPage) -> Response:
     )
 
 
+# Its refusals are the plain refusal page, not the audit page drawn again: that page records a
+# verification each time it is drawn, and this form has nothing typed to keep.
 @router.post("/admin/audit/checkpoint")
 def sign_checkpoint(page: CurrentPage, key: Key = "") -> Response:
     """Verify, and when the ledger is intact, sign its chain heads and download the result; the

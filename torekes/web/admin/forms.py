@@ -8,18 +8,18 @@ page that shows the result."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
-from fastapi import Form
 from fastapi.responses import Response
 
+from torekes.web.fields import Reason as ReasonField
 from torekes.web.roles import ADMIN_ACTORS
 from torekes.web.session import PageContext
 from torekes.web.writes import Operation, redirect_once
 
 T = TypeVar("T")
 
-Reason = Annotated[str, Form(max_length=500)]
+Reason = ReasonField
 
 
 def write_and_redirect(
@@ -29,12 +29,13 @@ def write_and_redirect(
     operation: Operation[T],
     then: str | Callable[[T], str],
     refusal: str | None = None,
+    field: str | None = None,
 ) -> Response:
     """A form's write as an administrator, once per ``key`` (``asked``: what the form asks),
     then a redirect to ``then`` (or to the address it makes of the result). ``refusal``: what to
-    fix in a form filled in wrongly, said on a page before any service is asked."""
+    fix in a form filled in wrongly (in its ``field``), said before any service is asked."""
     who = page.require(*ADMIN_ACTORS)
     if refusal is not None:
-        return page.refuse(refusal)
+        return page.refuse(refusal, field=field)
     with page.explaining():
         return redirect_once(page, who, key, asked, operation, then)

@@ -13,9 +13,7 @@ queue.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Form
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from torekes.approvals import four_eyes
@@ -26,15 +24,16 @@ from torekes.spending import card_pins, cards
 from torekes.spending.card_pins import NewPin
 from torekes.web.admin.approvals import filed_or
 from torekes.web.admin.forms import write_and_redirect
+from torekes.web.admin.people import card_list
 from torekes.web.admin.rendering import render
-from torekes.web.fields import Key, PathId
+from torekes.web.fields import Key, PathId, Secret
+from torekes.web.form_pages import drawn_on
 from torekes.web.roles import ADMIN_ACTORS, ADMIN_READERS
 from torekes.web.session import CurrentPage
 from torekes.web.writes import new_key
 
 router = APIRouter(include_in_schema=False)
 
-Secret = Annotated[str, Form(max_length=1024)]
 CARDS_OF_A_USER = 20
 DONE = {"deactivated", "reactivated", "password"}
 
@@ -64,6 +63,7 @@ def user_page(page: CurrentPage, user_id: PathId, done: str | None = None) -> Re
 
 
 @router.post("/admin/users/{user_id}/deactivate")
+@drawn_on(lambda page, path: user_page(page, int(path["user_id"])))
 def deactivate(page: CurrentPage, user_id: PathId, key: Key = "") -> Response:
     """Deactivate the user: their tokens are revoked, sign-in and card payments refused."""
     return write_and_redirect(
@@ -76,6 +76,7 @@ def deactivate(page: CurrentPage, user_id: PathId, key: Key = "") -> Response:
 
 
 @router.post("/admin/users/{user_id}/reactivate")
+@drawn_on(lambda page, path: user_page(page, int(path["user_id"])))
 def reactivate(page: CurrentPage, user_id: PathId, key: Key = "") -> Response:
     """Let a deactivated user sign in again."""
     return write_and_redirect(
@@ -88,6 +89,7 @@ def reactivate(page: CurrentPage, user_id: PathId, key: Key = "") -> Response:
 
 
 @router.post("/admin/users/{user_id}/password")
+@drawn_on(lambda page, path: user_page(page, int(path["user_id"])))
 def set_password(
     page: CurrentPage, user_id: PathId, password: Secret = "", key: Key = ""
 ) -> Response:
@@ -107,6 +109,7 @@ def set_password(
 
 
 @router.post("/admin/cards/{card_id}/reset-pin")
+@drawn_on(lambda page, _path: card_list(page))
 def reset_pin(page: CurrentPage, card_id: PathId, pin: Secret = "", key: Key = "") -> Response:
     """Give the card the new PIN its member chose; its wrong PINs and lock are cleared."""
     page.require(*ADMIN_ACTORS)

@@ -21,7 +21,8 @@ from torekes.spending import cards
 from torekes.web.admin.approvals import filed_or
 from torekes.web.admin.forms import Reason, write_and_redirect
 from torekes.web.admin.rendering import render
-from torekes.web.fields import Key, PathId
+from torekes.web.fields import MAX_NAME, Key, PathId, Secret
+from torekes.web.form_pages import drawn_on
 from torekes.web.problems import N_
 from torekes.web.roles import ADMIN_ACTORS, ADMIN_READERS
 from torekes.web.session import CurrentPage
@@ -33,7 +34,7 @@ PAGE_SIZE = 50
 PIN_DIGITS = 6
 Cursor = Annotated[str | None, Query(max_length=20)]
 OptionalId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
-Field = Annotated[str, Form(max_length=200)]
+Field = Annotated[str, Form(max_length=MAX_NAME)]
 
 
 @router.get("/admin/users")
@@ -54,20 +55,21 @@ def user_list(page: CurrentPage, cursor: Cursor = None, created: OptionalId = No
 
 
 @router.post("/admin/users")
+@drawn_on(lambda page, _path: user_list(page))
 def create_user(
     page: CurrentPage,
     username: Field = "",
     display_name: Field = "",
     role: Field = "",
-    password: Field = "",
+    password: Secret = "",
     key: Key = "",
 ) -> Response:
     if role not in {member.value for member in Role}:
-        refusal = N_("Choose a role from the list.")
+        refusal, field = N_("Choose a role from the list."), "role"
     elif not display_name.strip():
-        refusal = N_("Type the person's name.")
+        refusal, field = N_("Type the person's name."), "display_name"
     else:
-        refusal = None
+        refusal, field = None, None
     return write_and_redirect(
         page,
         key,
@@ -77,6 +79,7 @@ def create_user(
         ),
         lambda made: filed_or(f"/admin/users?created={made.id}")(made),
         refusal,
+        field,
     )
 
 
@@ -103,6 +106,7 @@ def card_list(
 
 
 @router.post("/admin/cards")
+@drawn_on(lambda page, _path: card_list(page))
 def issue_card(
     page: CurrentPage,
     member_id: Annotated[str, Form(max_length=20)] = "",
@@ -115,7 +119,7 @@ def issue_card(
     who = page.require(*ADMIN_ACTORS)
     number = member_id.strip()
     if not (number.isascii() and number.isdigit()) or not 1 <= int(number) <= MAX_ID:
-        return page.refuse(N_("Type the member's number (see Users)."))
+        return page.refuse(N_("Type the member's number (see Users)."), field="member_id")
     chosen = pin.strip() or "".join(secrets.choice("0123456789") for _ in range(PIN_DIGITS))
     with page.explaining():
         # What is kept for a repeat names the card, never its PIN or code.
@@ -137,6 +141,7 @@ def issue_card(
 
 
 @router.post("/admin/cards/{card_id}/block")
+@drawn_on(lambda page, _path: card_list(page))
 def block_card(page: CurrentPage, card_id: PathId, reason: Reason = "", key: Key = "") -> Response:
     """Block a card for good: its code and number stop working; the balance stays."""
     return write_and_redirect(
@@ -149,6 +154,7 @@ def block_card(page: CurrentPage, card_id: PathId, reason: Reason = "", key: Key
 
 
 @router.post("/admin/cards/{card_id}/unlock")
+@drawn_on(lambda page, _path: card_list(page))
 def unlock_card(page: CurrentPage, card_id: PathId, key: Key = "") -> Response:
     """Unlock a card locked after five wrong PINs."""
     return write_and_redirect(

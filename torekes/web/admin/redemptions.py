@@ -20,7 +20,8 @@ from torekes.redemption.redemptions import RedemptionQuery
 from torekes.web.admin.approvals import filed_or
 from torekes.web.admin.forms import Reason, write_and_redirect
 from torekes.web.admin.rendering import render
-from torekes.web.fields import Key, PathId
+from torekes.web.fields import MAX_BANK_REFERENCE, Key, PathId
+from torekes.web.form_pages import drawn_on
 from torekes.web.problems import N_
 from torekes.web.roles import ADMIN_READERS
 from torekes.web.session import CurrentPage, PageContext
@@ -52,6 +53,7 @@ def redemption_list(page: CurrentPage) -> Response:
 
 
 @router.post(HOME + "/{redemption_id}/approve")
+@drawn_on(lambda page, _path: redemption_list(page))
 def approve(page: CurrentPage, redemption_id: PathId, key: Key = "") -> Response:
     """Approve at the euro rate in force now; above the four-eyes threshold, file it for a
     second administrator and show it in the approvals queue."""
@@ -66,6 +68,7 @@ def approve(page: CurrentPage, redemption_id: PathId, key: Key = "") -> Response
 
 
 @router.post(HOME + "/{redemption_id}/reject")
+@drawn_on(lambda page, _path: redemption_list(page))
 def reject(
     page: CurrentPage, redemption_id: PathId, reason: Reason = "", key: Key = ""
 ) -> Response:
@@ -80,6 +83,7 @@ def reject(
 
 
 @router.post("/admin/settlements")
+@drawn_on(lambda page, _path: redemption_list(page))
 def settle(
     page: CurrentPage,
     currency: Annotated[str, Form(max_length=12)] = "",
@@ -95,6 +99,7 @@ def settle(
         lambda ctx: four_eyes.create_settlement(ctx, currency, above),
         lambda made: filed_or(f"{HOME}#settlement-{made.id}")(made),
         refusal=None if currency else N_("Choose a currency."),
+        field="currency",
     )
 
 
@@ -121,10 +126,11 @@ def settlement_pain_001(page: CurrentPage, settlement_id: PathId) -> Response:
 
 
 @router.post("/admin/settlements/{settlement_id}/pay")
+@drawn_on(lambda page, _path: redemption_list(page))
 def pay_settlement(
     page: CurrentPage,
     settlement_id: PathId,
-    payout_reference: Annotated[str, Form(max_length=140)] = "",
+    payout_reference: Annotated[str, Form(max_length=MAX_BANK_REFERENCE)] = "",
     key: Key = "",
 ) -> Response:
     """Mark the whole settlement paid, once the bank has paid it (above the four-eyes
@@ -138,6 +144,7 @@ def pay_settlement(
         lambda ctx: four_eyes.pay_settlement(ctx, settlement_id, reference, above),
         filed_or(f"{HOME}#settlement-{settlement_id}"),
         refusal=None if reference else N_("Type the bank's reference of the transfer."),
+        field="payout_reference",
     )
 
 

@@ -13,6 +13,7 @@ from torekes.earning import activities, claim_codes, projects
 from torekes.earning.read_models import ActivityView, ProjectView
 from torekes.web.coordinator.rendering import render
 from torekes.web.fields import Key, PathId
+from torekes.web.form_pages import drawn_on
 from torekes.web.roles import PROJECT_ACTORS, PROJECT_READERS
 from torekes.web.session import CurrentPage, PageContext
 from torekes.web.writes import redirect_once
@@ -77,6 +78,9 @@ def _status_route(action: str) -> None:
             )
 
     change.__name__ = f"{action}_activity_page"
+    # Closing is asked on a page of its own; pausing and resuming from the activity's page.
+    draw = confirm_close if action == "close" else activity_page
+    drawn_on(lambda page, path: draw(page, int(path["activity_id"])))(change)
     router.add_api_route(f"/activities/{{activity_id}}/{action}", change, methods=["POST"])
 
 

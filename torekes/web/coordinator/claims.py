@@ -15,12 +15,16 @@ from torekes.earning import claim_queue, projects
 from torekes.web.coordinator.forms import Typed, project_form, validated, whole
 from torekes.web.coordinator.rendering import render
 from torekes.web.fields import Key, PathId
+from torekes.web.form_pages import drawn_on
 from torekes.web.problems import PLAIN_WORDS, SOMETHING_WRONG
 from torekes.web.roles import PROJECT_READERS
 from torekes.web.session import CurrentPage
 from torekes.web.writes import write_once
 
 router = APIRouter(include_in_schema=False)
+
+# The form's name for the body's field: each selected claim is a box named "claim".
+CLAIMS = {"claim_ids": "claim"}
 
 
 @router.get("/projects/{project_id}/claims")
@@ -33,6 +37,7 @@ def waiting_claims(page: CurrentPage, project_id: PathId) -> Response:
 
 
 @router.post("/projects/{project_id}/claims")
+@drawn_on(lambda page, path: waiting_claims(page, int(path["project_id"])))
 def decide_claims(
     page: CurrentPage,
     project_id: PathId,
@@ -46,8 +51,8 @@ def decide_claims(
         project = projects.get_project(page.db, actor, project_id)
         if decision not in claim_queue.DECISIONS:
             raise errors.InvalidInput(field="decision")
-        ids = [whole(typed, "claim_ids") for typed in claim or []]
-        body = validated(BulkDecisionIn, {"claim_ids": ids, "reason": reason.strip()})
+        ids = [whole(typed, "claim") for typed in claim or []]
+        body = validated(BulkDecisionIn, {"claim_ids": ids, "reason": reason.strip()}, CLAIMS)
         known = {c.id: c for c in claim_queue.waiting(page.db, actor, project_id)}
         outcomes = write_once(
             page,

@@ -6,7 +6,7 @@ API's own request model), a refusal that names the field to fix in plain words
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from functools import partial
@@ -54,7 +54,7 @@ FIELD_WORDS: dict[str, str] = {
     "kind": N_("Choose codes that can be used once or several times."),
     "count": N_("A sheet holds 1 to 500 codes."),
     "max_uses": N_("Type how often each code may be used: a whole number of at least 1."),
-    "claim_ids": N_("Select at least one claim (at most 500)."),
+    "claim": N_("Select at least one claim (at most 500)."),
     "reason": N_("The reason is too long or holds characters that cannot be shown."),
     "decision": N_("Choose to approve or to reject."),
 }
@@ -83,14 +83,15 @@ def create_once(
     return int(made["id"])
 
 
-def validated(model: type[M], values: dict[str, Any]) -> M:
-    """The form as the API's request body, checked by the same rules; a refusal names its field."""
+def validated(model: type[M], values: dict[str, Any], fields: Mapping[str, str] | None = None) -> M:
+    """The form as the API's request body, checked by the same rules; a refusal names its form
+    field (the body's field, or the form's name for it in ``fields``)."""
     try:
         return model.model_validate(values)
     except ValidationError as invalid:
         first = invalid.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else ""
-        raise errors.InvalidInput(first["msg"], field=field) from None
+        raise errors.InvalidInput(first["msg"], field=(fields or {}).get(field, field)) from None
 
 
 def refused(page: PageContext, error: errors.TorekesError) -> Response:
@@ -99,7 +100,7 @@ def refused(page: PageContext, error: errors.TorekesError) -> Response:
     field = error.extra.get("field")
     said_by_field = (errors.InvalidInput.code, errors.AmountRequired.code)
     if error.code in said_by_field and field in FIELD_WORDS:
-        return page.refuse(FIELD_WORDS[field])
+        return page.refuse(FIELD_WORDS[field], field=field)
     return page.problem(error)
 
 

@@ -34,6 +34,7 @@ from torekes.web.coordinator.forms import (
 )
 from torekes.web.coordinator.rendering import render
 from torekes.web.fields import Key, PathId
+from torekes.web.form_pages import drawn_on
 from torekes.web.forms import hours as parse_hours
 from torekes.web.forms import minor_units
 from torekes.web.roles import PROJECT_READERS
@@ -71,6 +72,7 @@ def project_page(page: CurrentPage, project_id: PathId) -> Response:
         total=report.total,
         first_month=report.months[0].month,
         waiting=sum(summary.claims_pending for summary in summaries.values()),
+        most_hours=MAX_HOURS_PER_CLAIM,
     )
 
 
@@ -86,6 +88,7 @@ def _report(page: PageContext, actor: Principal, project: ProjectView) -> Projec
 
 
 @router.post("/projects/{project_id}/activities")
+@drawn_on(lambda page, path: project_page(page, int(path["project_id"])))
 def create_activity(
     page: CurrentPage,
     project_id: PathId,

@@ -11,10 +11,11 @@ from torekes.api.schemas import BatchIn
 from torekes.documents.sheets import sheet_cells
 from torekes.earning import activities, claim_codes
 from torekes.earning.claim_codes import BatchCommand
-from torekes.web.coordinator.activities import activity_and_project
+from torekes.web.coordinator.activities import activity_and_project, activity_page
 from torekes.web.coordinator.forms import Typed, create_once, moment, project_form, validated, whole
 from torekes.web.coordinator.rendering import render
 from torekes.web.fields import Key, PathId
+from torekes.web.form_pages import drawn_on
 from torekes.web.roles import PROJECT_ACTORS
 from torekes.web.session import CurrentPage
 
@@ -22,6 +23,7 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.post("/activities/{activity_id}/sheets")
+@drawn_on(lambda page, path: activity_page(page, int(path["activity_id"])))
 def create_sheet(
     page: CurrentPage,
     activity_id: PathId,

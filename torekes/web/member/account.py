@@ -12,9 +12,9 @@ the form asked is kept only as a digest keyed with the secret key.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from torekes.api.client import client_address
@@ -22,7 +22,8 @@ from torekes.domain.access import Role
 from torekes.domain.cards import CardStatus
 from torekes.identity import lifecycle
 from torekes.spending import card_pins, cards
-from torekes.web.fields import FormId, Key
+from torekes.web.fields import FormId, Key, Secret
+from torekes.web.form_pages import drawn_on
 from torekes.web.problems import N_
 from torekes.web.session import CurrentPage, PageContext
 from torekes.web.writes import (
@@ -36,7 +37,6 @@ from torekes.web.writes import (
 router = APIRouter(include_in_schema=False)
 
 T = TypeVar("T")
-Secret = Annotated[str, Form(max_length=1024)]
 ACCOUNT_PAGE = "/account"
 DONE = {"password", "pin"}
 ACCOUNT_PROBLEM = "member/account_problem.html"
@@ -63,6 +63,7 @@ def account_page(page: CurrentPage, done: str | None = None) -> Response:
 
 
 @router.post(f"{ACCOUNT_PAGE}/password")
+@drawn_on(lambda page, _path: account_page(page))
 def change_password(
     page: CurrentPage,
     current_password: Secret = "",
@@ -72,7 +73,7 @@ def change_password(
 ) -> Response:
     who = page.require(back=ACCOUNT_PAGE)
     if new_password != repeat_password:
-        return page.refuse(NOT_THE_SAME, 422, ACCOUNT_PROBLEM)
+        return page.refuse(NOT_THE_SAME, 422, ACCOUNT_PROBLEM, field="repeat_password")
     assert page.token is not None  # a signed-in page has its token
     token = page.token
     with page.explaining(None, ACCOUNT_PROBLEM):
@@ -97,6 +98,7 @@ def change_password(
 
 
 @router.post(f"{ACCOUNT_PAGE}/pin")
+@drawn_on(lambda page, _path: account_page(page))
 def change_pin(
     page: CurrentPage,
     card: FormId,
@@ -107,7 +109,7 @@ def change_pin(
 ) -> Response:
     who = page.require(back=ACCOUNT_PAGE)
     if new_pin.strip() != repeat_pin.strip():
-        return page.refuse(NOT_THE_SAME, 422, ACCOUNT_PROBLEM)
+        return page.refuse(NOT_THE_SAME, 422, ACCOUNT_PROBLEM, field="repeat_pin")
     with page.explaining(None, ACCOUNT_PROBLEM):
         _once(
             page,

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
+from babel.numbers import format_decimal
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import Response
 
@@ -22,18 +23,18 @@ from torekes.api.code_guard import guard_of
 from torekes.api.schemas import ClaimOut
 from torekes.domain import errors
 from torekes.domain.access import Principal, Role
-from torekes.domain.earning import RewardKind
+from torekes.domain.earning import MAX_HOURS_PER_CLAIM, RewardKind
 from torekes.earning import claims
-from torekes.earning.claims import ClaimCommand
+from torekes.earning.claims import ClaimCommand, ClaimPreview
 from torekes.ledger import accounts
-from torekes.web.fields import Code, Key
+from torekes.web.fields import MAX_TYPED_HOURS, Code, Key
+from torekes.web.form_pages import drawn_on
 from torekes.web.forms import hours as parse_hours
 from torekes.web.problems import N_
 from torekes.web.session import CurrentPage, PageContext
 from torekes.web.writes import new_key, write_once_as_api
 
 router = APIRouter(include_in_schema=False)
-
 
 TYPED_CODE_PAGE = "/c"
 # Twelve characters with dashes and spaces fit, and a full code pasted from a link too.
@@ -73,15 +74,23 @@ def claim_page(page: CurrentPage, code: Code) -> Response:
         code=code,
         activity=activity,
         per_hour=activity.reward_kind == RewardKind.PER_HOUR.value,
+        most_hours=_most_hours(page, activity),
         key=new_key(),
     )
 
 
+def _most_hours(page: PageContext, activity: ClaimPreview) -> str:
+    """The most hours a claim of the activity may say, as the page's language writes them."""
+    most = activity.max_hours or MAX_HOURS_PER_CLAIM
+    return format_decimal(most, locale=page.lang)
+
+
 @router.post("/c/{code}")
+@drawn_on(lambda page, path: claim_page(page, path["code"]))
 def claim(
     page: CurrentPage,
     code: Code,
-    hours: Annotated[str, Form(max_length=10)] = "",
+    hours: Annotated[str, Form(max_length=MAX_TYPED_HOURS)] = "",
     key: Key = "",
 ) -> Response:
     actor = page.require(back=f"/c/{code}")

@@ -5,7 +5,7 @@ Every signed-in person uses them, whatever their role."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import Response
@@ -22,6 +22,8 @@ from torekes.ledger.accounts import AccountQuery
 from torekes.spending import card_sign_in, cards
 from torekes.spending.read_models import CardView
 from torekes.web import i18n
+from torekes.web.fields import MAX_CARD_NUMBER, MAX_NAME, MAX_TYPED_PIN, Secret
+from torekes.web.form_pages import drawn_on
 from torekes.web.roles import WALLET, landing
 from torekes.web.session import (
     LANGUAGE_COOKIE_AGE,
@@ -34,7 +36,7 @@ from torekes.web.session import (
 router = APIRouter(include_in_schema=False)
 
 RECENT_ENTRIES = 10
-Text = Annotated[str, Form(max_length=200)]
+Text = Annotated[str, Form(max_length=MAX_NAME)]
 NextPath = Annotated[str | None, Query(alias="next", max_length=500)]
 FormNextPath = Annotated[str, Form(alias="next", max_length=500)]
 # Why signing in with a card failed, by the refusal's code, as the form says it: a wrong number
@@ -48,10 +50,11 @@ def login_form(page: CurrentPage, next_path: NextPath = None) -> Response:
 
 
 @router.post("/login")
+@drawn_on(lambda page, _path: login_form(page, _sent_next(page)))
 def login(
     page: CurrentPage,
     username: Text,
-    password: Text,
+    password: Secret,
     next_path: FormNextPath = "/",
 ) -> Response:
     try:
@@ -60,9 +63,7 @@ def login(
         )
     except (errors.InvalidCredentials, errors.RateLimited) as error:
         failed = "wait" if isinstance(error, errors.RateLimited) else "wrong"
-        return _sign_in_again(
-            page, "member/login.html", error, next_path, failed, username=username
-        )
+        return _sign_in_again(page, "member/login.html", error, next_path, failed)
     return _signed_in(
         page, issued.access_token, next_path, page.settings.token_lifetime_days * 86400
     )
@@ -75,10 +76,11 @@ def card_login_form(page: CurrentPage, next_path: NextPath = None) -> Response:
 
 
 @router.post("/login/card")
+@drawn_on(lambda page, _path: card_login_form(page, _sent_next(page)))
 def card_login(
     page: CurrentPage,
-    number: Annotated[str, Form(max_length=40)],
-    pin: Annotated[str, Form(max_length=20)],
+    number: Annotated[str, Form(max_length=MAX_CARD_NUMBER)],
+    pin: Annotated[str, Form(max_length=MAX_TYPED_PIN)],
     next_path: FormNextPath = "/",
 ) -> Response:
     try:
@@ -89,11 +91,15 @@ def card_login(
         failed = CARD_FAILURES.get(error.code)
         if failed is None:
             return page.problem(error)
-        return _sign_in_again(
-            page, "member/login_card.html", error, next_path, failed, number=number
-        )
+        return _sign_in_again(page, "member/login_card.html", error, next_path, failed)
     # At a shared counter: a short session whose cookie ends with the browser.
     return _signed_in(page, issued.access_token, next_path, None)
+
+
+def _sent_next(page: PageContext) -> str | None:
+    """Where a sign-in form sent was to lead, for drawing it again."""
+    sent = page.sent.get("next") if page.sent is not None else None
+    return sent if isinstance(sent, str) else None
 
 
 def _sign_in_form(page: PageContext, template: str, next_path: str | None) -> Response:
@@ -109,12 +115,11 @@ def _sign_in_again(
     error: errors.TorekesError,
     next_path: str,
     failed: str,
-    **typed: Any,
 ) -> Response:
     """The way to sign in once more, with the refusal's status, saying why it failed (``failed``)
     and keeping what was typed (but never the password or PIN)."""
     response = page.render(
-        template, status_of(error), next_path=safe_next(next_path), failed=failed, **typed
+        template, status_of(error), next_path=safe_next(next_path), failed=failed
     )
     if isinstance(error, errors.RateLimited):
         response.headers["Retry-After"] = str(error.retry_after)

@@ -8,9 +8,7 @@ now paid, its payer sees "Paid" with the receipt, not a refusal."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Form
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from torekes.api.code_guard import guard_of
@@ -20,7 +18,8 @@ from torekes.domain.access import Principal
 from torekes.domain.spending import RequestKind, RequestStatus
 from torekes.spending import payment_requests, payments
 from torekes.spending.payment_requests import PayCommand
-from torekes.web.fields import Code, Key
+from torekes.web.fields import Code, Key, TypedAmount
+from torekes.web.form_pages import drawn_on
 from torekes.web.forms import minor_units
 from torekes.web.problems import N_
 from torekes.web.session import CurrentPage, PageContext
@@ -60,10 +59,11 @@ def payment_page(page: CurrentPage, code: Code) -> Response:
 
 
 @router.post("/p/{code}")
+@drawn_on(lambda page, path: payment_page(page, path["code"]))
 def pay(
     page: CurrentPage,
     code: Code,
-    amount: Annotated[str, Form(max_length=30)] = "",
+    amount: TypedAmount = "",
     key: Key = "",
 ) -> Response:
     actor = page.require(back=f"/p/{code}")

@@ -20,11 +20,12 @@ from torekes.ledger.read_models import AccountView
 from torekes.spending import cards
 from torekes.spending.cards import ChargeCommand
 from torekes.web.confirming import ask_to_confirm
-from torekes.web.fields import FormId, Key
+from torekes.web.fields import FormId, Key, Memo, TypedAmount
+from torekes.web.form_pages import drawn_on
 from torekes.web.forms import minor_units
 from torekes.web.problems import N_
 from torekes.web.session import CurrentPage, PageContext
-from torekes.web.shop.forms import COUNTER_PROBLEM, Memo, Typed, at_the_counter
+from torekes.web.shop.forms import COUNTER_PROBLEM, at_the_counter
 from torekes.web.shop.keepers import own_shop, shops_form
 from torekes.web.writes import (
     Confirmation,
@@ -73,7 +74,11 @@ class SentCharge:
 
 
 def sent_charge(
-    shop: FormId, card: CardText = "", amount: Typed = "", memo: Memo = "", confirm: Typed = ""
+    shop: FormId,
+    card: CardText = "",
+    amount: TypedAmount = "",
+    memo: Memo = "",
+    confirm: TypedAmount = "",
 ) -> SentCharge:
     """The card form's fields, which both of its steps read."""
     return SentCharge(shop, card, amount, memo, confirm)
@@ -117,6 +122,7 @@ def card_form(page: CurrentPage) -> Response:
 
 
 @router.post(CARD_FORM)
+@drawn_on(lambda page, _path: card_form(page))
 def pin_form(page: CurrentPage, sent: SentChargeForm) -> Response:
     """The second step: the device goes to the member, who types the PIN. The card itself is
     looked up only with the PIN, where every unknown card counts against the shop."""
@@ -130,6 +136,7 @@ def pin_form(page: CurrentPage, sent: SentChargeForm) -> Response:
 
 
 @router.post("/shop/card/pay")
+@drawn_on(lambda page, _path: card_form(page))
 def charge(page: CurrentPage, sent: SentChargeForm, pin: Pin = "", key: Key = "") -> Response:
     """Charge the card with the PIN typed, as ``POST /card-payments`` does; a retry with the same
     key shows the first receipt without trying the PIN again."""

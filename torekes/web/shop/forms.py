@@ -1,4 +1,4 @@
-"""What the shopkeeper's forms send, with their limits, and the counter's page that says no
+"""How the shopkeeper's forms say no: the counter's page (``COUNTER_PROBLEM``)
 (``COUNTER_PROBLEM``, drawn by ``page.problem`` or ``page.refuse`` with ``back``, the form to go
 back to): each page passes its own words for the refusals it says differently at the counter (the
 wallet that falls short is the card member's, not the reader's), the rest are the plain words.
@@ -8,16 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Annotated
-
-from fastapi import Form
 
 from torekes.domain.access import Principal
 from torekes.web.roles import SHOP_KEEPERS
 from torekes.web.session import PageContext
-
-Typed = Annotated[str, Form(max_length=30)]
-Memo = Annotated[str, Form(max_length=200)]
 
 # The counter's page that says no; it takes ``back``, the form to go back to.
 COUNTER_PROBLEM = "shop/problem.html"

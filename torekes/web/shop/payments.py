@@ -21,12 +21,13 @@ from torekes.ledger.read_models import AccountView
 from torekes.spending import payments
 from torekes.spending.payments import PaymentQuery
 from torekes.spending.read_models import ReceiptView
-from torekes.web.fields import Key, PathId
+from torekes.web.fields import Key, Memo, PathId, TypedAmount
+from torekes.web.form_pages import drawn_on
 from torekes.web.forms import minor_units
 from torekes.web.problems import N_
 from torekes.web.roles import SHOP_KEEPERS
 from torekes.web.session import CurrentPage, PageContext
-from torekes.web.shop.forms import Memo, Typed, at_the_counter
+from torekes.web.shop.forms import at_the_counter
 from torekes.web.shop.keepers import shops
 from torekes.web.writes import write_once_as_api
 
@@ -78,11 +79,12 @@ def payments_today(page: CurrentPage) -> Response:
 
 
 @router.post("/shop/payments/{transaction_id}/refund")
+@drawn_on(lambda page, _path: payments_today(page))
 def refund(
     page: CurrentPage,
     transaction_id: PathId,
     key: Key = "",
-    amount: Typed = "",
+    amount: TypedAmount = "",
     reason: Memo = "",
 ) -> Response:
     """Give back all that is left of a payment, or the amount typed, as the API's refund does."""

@@ -21,12 +21,13 @@ from torekes.ledger.read_models import AccountView
 from torekes.redemption import payouts, redemptions
 from torekes.redemption.read_models import RedemptionView
 from torekes.redemption.redemptions import RedemptionQuery
-from torekes.web.fields import FormId, Iban, Key
+from torekes.web.fields import MAX_NAME, MAX_PAYOUT_NAME, FormId, Iban, Key, Memo, TypedAmount
+from torekes.web.form_pages import drawn_on
 from torekes.web.forms import minor_units
 from torekes.web.problems import N_
 from torekes.web.roles import SHOP_KEEPERS
 from torekes.web.session import CurrentPage
-from torekes.web.shop.forms import COUNTER_PROBLEM, Memo, Typed, at_the_counter
+from torekes.web.shop.forms import COUNTER_PROBLEM, at_the_counter
 from torekes.web.shop.keepers import own_shop, shops
 from torekes.web.writes import redirect_once, write_once_as_api
 
@@ -34,7 +35,6 @@ router = APIRouter(include_in_schema=False)
 
 REDEEM_FORM = "/shop/redeem"
 RECENT_REDEMPTIONS = 50
-MAX_PAYOUT_NAME = 70
 
 STATES = {
     "requested": N_("Requested"),
@@ -92,11 +92,12 @@ def redeem_page(page: CurrentPage) -> Response:
 
 
 @router.post("/shop/redeem")
+@drawn_on(lambda page, _path: redeem_page(page))
 def request_redemption(
     page: CurrentPage,
     account: FormId,
     key: Key = "",
-    amount: Typed = "",
+    amount: TypedAmount = "",
     memo: Memo = "",
 ) -> Response:
     """Ask to redeem an amount, as ``POST /redemptions`` does; it is held at once."""
@@ -118,18 +119,21 @@ def request_redemption(
 
 
 @router.post("/shop/redeem/payout")
+@drawn_on(lambda page, _path: redeem_page(page))
 def set_payout(
     page: CurrentPage,
     account: FormId,
     iban: Iban = "",
-    payout_name: Annotated[str, Form(max_length=200)] = "",
+    payout_name: Annotated[str, Form(max_length=MAX_NAME)] = "",
     key: Key = "",
 ) -> Response:
     """Set the IBAN and the name the shop's euros are paid to, as ``PUT /accounts/{id}/payout``."""
     name = payout_name.strip()
     with at_the_counter(page, REDEEM_FORM) as actor:
         if not name or len(name) > MAX_PAYOUT_NAME or "\x00" in name:
-            return page.refuse(NAME_REQUIRED, 422, COUNTER_PROBLEM, back=REDEEM_FORM)
+            return page.refuse(
+                NAME_REQUIRED, 422, COUNTER_PROBLEM, field="payout_name", back=REDEEM_FORM
+            )
         return redirect_once(
             page,
             actor,

@@ -23,11 +23,11 @@ from torekes.ledger import accounts
 from torekes.spending import payment_requests
 from torekes.spending.payment_requests import MAX_WAIT_SECONDS, RequestCommand
 from torekes.web.confirming import ask_to_confirm
-from torekes.web.fields import Code, FormId, Key, PathId
+from torekes.web.fields import Code, FormId, Key, Memo, PathId, TypedAmount
+from torekes.web.form_pages import drawn_on
 from torekes.web.forms import minor_units
 from torekes.web.roles import SHOP_KEEPERS
 from torekes.web.session import CurrentPage
-from torekes.web.shop.forms import Memo, Typed
 from torekes.web.shop.keepers import own_shop, shops_form
 from torekes.web.writes import Confirmation, Unconfirmed, new_key, redirect_once, run_once
 
@@ -41,13 +41,14 @@ def till(page: CurrentPage) -> Response:
 
 
 @router.post("/till")
+@drawn_on(lambda page, _path: till(page))
 def ask(
     page: CurrentPage,
     shop: FormId,
-    amount: Typed = "",
+    amount: TypedAmount = "",
     memo: Memo = "",
     key: Key = "",
-    confirm: Typed = "",
+    confirm: TypedAmount = "",
 ) -> Response:
     """Ask for the amount and show its QR; the form sent again shows the same request's QR
     instead of asking twice. The outcome kept for a repeat is the request's id, never its code.
