@@ -315,13 +315,13 @@ def test_the_project_page_shows_the_budget_the_hours_and_the_activities(
     page = browser.get(f"/projects/{scene.garden.id}", headers=ENGLISH)
     assert page.status_code == 200
     text = re.sub(r"\s+", " ", page.text)
-    assert '<dd class="funded">1,000 TRK</dd>' in text
+    assert '<dd class="funded">1.000 TRK</dd>' in text
     assert '<dd class="paid">30 TRK</dd>' in text
     assert '<dd class="left">970 TRK</dd>' in text
     assert '<dd class="held">25 TRK</dd>' in text
     assert '<dd class="available">945 TRK</dd>' in text
-    assert '<th scope="row">This month</th> <td>1.5</td> <td>30</td> <td>1</td> <td>1</td>' in text
-    assert '<th scope="row">In total</th> <td>1.5</td> <td>30</td> <td>1</td> <td>1</td>' in text
+    assert '<th scope="row">This month</th> <td>1,5</td> <td>30</td> <td>1</td> <td>1</td>' in text
+    assert '<th scope="row">In total</th> <td>1,5</td> <td>30</td> <td>1</td> <td>1</td>' in text
     assert "Claims waiting for approval: 1" in text
     assert "20 TRK per hour, at most 3 hours" in text
     assert "25 TRK per claim" in text

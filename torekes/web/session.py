@@ -139,14 +139,19 @@ class PageContext:
         shown), such as a form filled in wrongly, before any service is asked."""
         return self.render(template, status_code, message=message, **values)
 
-    def render(self, template: str, status_code: int = 200, **values: Any) -> Response:
+    def render(
+        self, template: str, status_code: int = 200, here: str | None = None, **values: Any
+    ) -> Response:
+        """The page ``template`` in the person's language; ``here`` is where switching the
+        language comes back to when it is not this request's page (a form's answer that has an
+        address of its own, such as a receipt)."""
         page = environment(self.lang).get_template(template)
         html = page.render(
             user=self.principal,
             csrf_token=self.csrf_token,
             moment=lambda when: format_moment(when, self.lang, self.settings.timezone),
             path=self.request.url.path,
-            here=self._here(),
+            here=here or self._here(),
             **values,
         )
         return self.finish(HTMLResponse(html, status_code))

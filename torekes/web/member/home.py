@@ -1,6 +1,5 @@
-"""A member's home and the way in: signing in with a username and password or with a member
-card's number and PIN, signing out, the language switch, and the wallet (``/``). Every signed-in
-person uses them, whatever their role."""
+"""The way in: signing in with a username and password or with a member card's number and PIN,
+signing out, and the language switch. Every signed-in person uses them, whatever their role."""
 
 from __future__ import annotations
 
@@ -11,15 +10,9 @@ from fastapi.responses import Response
 
 from torekes.api.client import client_address
 from torekes.api.errors import status_of
-from torekes.documents import qr
 from torekes.domain import errors
-from torekes.domain.access import Role
-from torekes.domain.cards import CardStatus
 from torekes.identity import auth
-from torekes.ledger import accounts
-from torekes.ledger.accounts import AccountQuery
-from torekes.spending import card_sign_in, cards
-from torekes.spending.read_models import CardView
+from torekes.spending import card_sign_in
 from torekes.web import i18n
 from torekes.web.session import (
     LANGUAGE_COOKIE_AGE,
@@ -31,7 +24,6 @@ from torekes.web.session import (
 
 router = APIRouter(include_in_schema=False)
 
-RECENT_ENTRIES = 10
 Text = Annotated[str, Form(max_length=200)]
 NextPath = Annotated[str | None, Query(alias="next", max_length=500)]
 FormNextPath = Annotated[str, Form(alias="next", max_length=500)]
@@ -143,36 +135,3 @@ def choose_language(page: CurrentPage, code: str, next_path: NextPath = None) ->
     if code in i18n.LANGUAGES:
         page.keep(i18n.LANGUAGE_COOKIE, code, LANGUAGE_COOKIE_AGE)
     return page.redirect(safe_next(next_path))
-
-
-@router.get("/")
-def wallet(page: CurrentPage) -> Response:
-    """Each of the person's accounts: the balance in large type and the latest entries."""
-    actor = page.require(back="/")
-    own = accounts.list_accounts(page.db, actor, AccountQuery(owner_id=actor.user_id)).items
-    wallets = [
-        (
-            account,
-            page.decimals_of(account.currency),
-            accounts.statement(page.db, actor, account.id, None, RECENT_ENTRIES).items,
-        )
-        for account in own
-    ]
-    card = _active_card(page)
-    return page.render(
-        "member/wallet.html",
-        wallets=wallets,
-        card=card,
-        card_svg=None if card is None else qr.inline_svg(card.url),
-    )
-
-
-def _active_card(page: PageContext) -> CardView | None:
-    """A member's card, whose QR a shop can scan from the phone as from the printed card."""
-    actor = page.principal
-    if actor is None or actor.role is not Role.MEMBER:
-        return None
-    found = cards.list_cards(
-        page.db, page.settings, actor, actor.user_id, CardStatus.ACTIVE, None, 1
-    )
-    return found.items[0] if found.items else None

@@ -15,10 +15,12 @@ from fastapi.responses import Response
 from torekes.api.code_guard import guard_of
 from torekes.api.schemas import ReceiptOut
 from torekes.domain.spending import RequestKind, RequestStatus
+from torekes.reporting import wallets
 from torekes.spending import payment_requests
 from torekes.spending.payment_requests import PayCommand
 from torekes.web.fields import Code, Key
 from torekes.web.forms import minor_units
+from torekes.web.member.wallet import render_receipt
 from torekes.web.problems import N_
 from torekes.web.session import CurrentPage
 from torekes.web.writes import new_key, write_once_as_api
@@ -74,4 +76,6 @@ def pay(
             lambda ctx: payment_requests.pay(ctx, page.settings, code, PayCommand(typed)),
             ReceiptOut,
         )
-    return page.render("member/receipt.html", 201, receipt=receipt, decimals=decimals)
+    with page.explaining():
+        shown = wallets.receipt(page.db, actor, receipt.transaction_id)
+    return render_receipt(page, shown, 201)

@@ -21,6 +21,7 @@ from torekes.ledger.read_models import AccountView
 from torekes.spending import payments
 from torekes.spending.payments import PaymentQuery
 from torekes.spending.read_models import ReceiptView
+from torekes.web import i18n
 from torekes.web.fields import Key, PathId
 from torekes.web.forms import minor_units
 from torekes.web.problems import N_
@@ -116,4 +117,4 @@ def _todays_receipts(page: PageContext, actor: Principal, shop_id: int) -> list[
 
 
 def _clock_time(lang: str, zone: str, when: datetime) -> str:
-    return format_time(when, format="short", tzinfo=ZoneInfo(zone), locale=lang)
+    return format_time(when, format="short", tzinfo=ZoneInfo(zone), locale=i18n.locale_of(lang))

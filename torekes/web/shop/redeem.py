@@ -21,6 +21,7 @@ from torekes.ledger.read_models import AccountView
 from torekes.redemption import payouts, redemptions
 from torekes.redemption.read_models import RedemptionView
 from torekes.redemption.redemptions import RedemptionQuery
+from torekes.web import i18n
 from torekes.web.fields import FormId, Iban, Key
 from torekes.web.forms import minor_units
 from torekes.web.problems import N_
@@ -140,4 +141,4 @@ def set_payout(
 
 
 def _euros(lang: str, cents: int) -> str:
-    return format_currency(Decimal(cents).scaleb(-2), "EUR", locale=lang)
+    return format_currency(Decimal(cents).scaleb(-2), "EUR", locale=i18n.locale_of(lang))
