@@ -4,9 +4,11 @@ signing out, and the language switch. Every signed-in person uses them, whatever
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import parse_qsl, urlencode
 
-from fastapi import APIRouter, Form, Query
+from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import Response
+from starlette.datastructures import FormData
 
 from torekes.api.client import client_address
 from torekes.api.errors import status_of
@@ -20,6 +22,7 @@ from torekes.web.session import (
     CurrentPage,
     PageContext,
     safe_next,
+    sent_form,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -30,6 +33,11 @@ FormNextPath = Annotated[str, Form(alias="next", max_length=500)]
 # Why signing in with a card failed, by the refusal's code, as the form says it: a wrong number
 # and a wrong PIN are one refusal, so that the page tells a stranger nothing about the card.
 CARD_FAILURES = {"invalid_credentials": "wrong", "too_many_attempts": "wait"}
+SentForm = Annotated[FormData | None, Depends(sent_form)]
+# Fields of a form the language switch never carries into an address: what makes the form
+# act once and what proves it came from this site, and anything secret.
+NEVER_KEPT = frozenset({"csrf_token", "key", "next"})
+SECRET_FIELDS = ("password", "pin", "secret", "token")
 
 
 @router.get("/login")
@@ -132,6 +140,42 @@ def logout(
 
 @router.get("/language/{code}")
 def choose_language(page: CurrentPage, code: str, next_path: NextPath = None) -> Response:
+    """The language switch's link: back to the same page, with its query."""
     if code in i18n.LANGUAGES:
         page.keep(i18n.LANGUAGE_COOKIE, code, LANGUAGE_COOKIE_AGE)
     return page.redirect(safe_next(next_path))
+
+
+@router.post("/language/{code}")
+def choose_language_keeping_typed(page: CurrentPage, code: str, form: SentForm) -> Response:
+    """The language switch on a page with a form: its buttons send that form here (``formaction``,
+    no script), and the page comes back in the other language with what was typed in its query,
+    which the page fills in again. Nothing is written, so there is no one-time key; the form's
+    key, CSRF token and anything secret (passwords, PINs) never go into the address."""
+    if code in i18n.LANGUAGES:
+        page.keep(i18n.LANGUAGE_COOKIE, code, LANGUAGE_COOKIE_AGE)
+    fields = form or FormData()
+    back = fields.get("next")
+    return page.redirect(
+        typed_values_kept(safe_next(back if isinstance(back, str) else None), fields)
+    )
+
+
+def typed_values_kept(target: str, form: FormData) -> str:
+    """``target`` with the form's typed values in its query, in place of any it had already."""
+    typed = [
+        (name, value)
+        for name, value in form.multi_items()
+        if isinstance(value, str) and value and not _never_kept(name)
+    ]
+    if not typed:
+        return target
+    path, _, query = target.partition("?")
+    names = {name for name, _value in typed}
+    others = [(n, v) for n, v in parse_qsl(query, keep_blank_values=True) if n not in names]
+    return f"{path}?{urlencode(others + typed)}"
+
+
+def _never_kept(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in NEVER_KEPT or any(secret in lowered for secret in SECRET_FIELDS)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Form, Query
 from fastapi.responses import Response
 
 from torekes.api.code_guard import guard_of
@@ -26,6 +26,7 @@ from torekes.web.session import CurrentPage
 from torekes.web.writes import new_key, write_once_as_api
 
 router = APIRouter(include_in_schema=False)
+TypedAmount = Annotated[str, Query(max_length=30)]
 
 NOT_OPEN = {
     RequestStatus.PAID.value: N_("This payment request has already been paid."),
@@ -37,8 +38,9 @@ NOT_OPEN = {
 
 
 @router.get("/p/{code}")
-def payment_page(page: CurrentPage, code: Code) -> Response:
-    """Whom and how much, and one button; or why it cannot be paid."""
+def payment_page(page: CurrentPage, code: Code, amount: TypedAmount = "") -> Response:
+    """Whom and how much, and one button; or why it cannot be paid. ``amount`` is what was
+    typed before switching the language, filled in again."""
     actor = page.require(back=f"/p/{code}")
     with page.explaining():
         guard_of(page.request, page.db).payment_request(code)
@@ -52,6 +54,7 @@ def payment_page(page: CurrentPage, code: Code) -> Response:
         decimals=page.decimals_of(request.currency),
         standing=request.kind == RequestKind.STANDING.value,
         key=new_key(),
+        typed_amount=amount,
     )
 
 
