@@ -48,7 +48,11 @@ def test_the_catalogue_test_reads_every_template_folder() -> None:
 def test_every_text_of_the_pages_has_its_dutch_translation() -> None:
     texts = _page_texts()
     # One from the pages, one from a printed document, one from the words the system writes.
-    assert {"Sign in", "Found? Bring it to the neighbourhood counter.", "Payment to %(shop)s"} <= texts
+    assert {
+        "Sign in",
+        "Found? Bring it to the neighbourhood counter.",
+        "Payment to %(shop)s",
+    } <= texts
     with i18n.catalogue_file("nl").open("rb") as source:
         catalog = read_po(source)
     translated = {

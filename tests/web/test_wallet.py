@@ -22,7 +22,7 @@ from torekes.domain import errors
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
 from torekes.domain.entries import Posting, TransactionKind, reversal_postings, transfer_postings
-from torekes.domain.spending import PaymentChannel
+from torekes.domain.spending import PaymentChannel, RequestKind
 from torekes.kit.unit_of_work import WriteContext, write
 from torekes.ledger import accounts, journal
 from torekes.ledger.read_models import AccountView
@@ -351,12 +351,16 @@ def test_older_entries_come_a_page_at_a_time(settings: Settings, ledger: Ledger)
         for headers, older in (({}, "Oudere boekingen"), (EN, "Older entries")):
             first = _page(phone, "/", **headers)
             assert first.count('href="/receipts/') == 10
-            assert ">+40<" in first and ">+31<" in first and ">+30<" not in first
+            assert ">+40<" in first
+            assert ">+31<" in first
+            assert ">+30<" not in first
             link = re.search(rf'href="(/history/{wallet.id}\?cursor=\d+)">{older}<', first)
             assert link is not None
             second = _page(phone, link.group(1), **headers)
             assert second.count('href="/receipts/') == 25
-            assert ">+30<" in second and ">+6<" in second and ">+31<" not in second
+            assert ">+30<" in second
+            assert ">+6<" in second
+            assert ">+31<" not in second
             last_link = re.search(r'href="(/history/\d+\?cursor=\d+)"', second)
             assert last_link is not None
             last = _page(phone, last_link.group(1), **headers)
@@ -376,7 +380,8 @@ def test_a_member_sees_their_cards_state_and_last_digits(settings: Settings, sto
     ending = "••• ••• " + card.number[-4:]
     with signed_in(settings, "fatima") as phone:
         active = _page(phone, "/")
-        assert ending in active and card.number not in active
+        assert ending in active
+        assert card.number not in active
         assert '<dd class="card-active">actief</dd>' in active
         assert "<svg" in active
         for _ in range(5):
@@ -401,3 +406,53 @@ def test_a_member_sees_their_cards_state_and_last_digits(settings: Settings, sto
 
 def test_a_member_without_a_card_sees_no_card(phone: TestClient) -> None:
     assert 'aria-labelledby="my-card"' not in _page(phone, "/")
+
+
+def test_switching_the_language_on_the_pay_page_keeps_the_typed_amount(
+    phone: TestClient, story: Story
+) -> None:
+    standing = _as(
+        story.ledger,
+        story.bakker,
+        lambda ctx: payment_requests.create_request(
+            ctx, story.ledger.settings, RequestCommand(story.shop.id, RequestKind.STANDING)
+        ),
+    )
+    path = f"/p/{standing.code}"
+    page = _page(phone, path)
+    assert 'form="pay" formaction="/language/en" formmethod="post"' in page
+    typed = {**hidden_fields(page), "amount": "7,50", "next": path}
+    switched = phone.post("/language/en", data=typed, follow_redirects=False)
+    assert switched.status_code == 303
+    location = switched.headers["location"]
+    assert location == f"{path}?amount=7%2C50"  # neither the form's key nor its CSRF token
+    english = _page(phone, location)
+    assert '<html lang="en"' in english
+    assert 'value="7,50"' in english
+    # The English page pays what was typed, once; its receipt has an address of its own, where
+    # switching back to Dutch leads.
+    paid = phone.post(path, data={**hidden_fields(english), "amount": "7,50"})
+    assert paid.status_code == 201, paid.text
+    assert "Paid" in paid.text
+    receipt = re.search(r'href="/language/nl\?next=(/receipts/\d+)"', paid.text)
+    assert receipt is not None
+    back = phone.get(f"/language/nl?next={receipt.group(1)}")
+    assert back.status_code == 200
+    assert f"Betaling aan {SHOP_NAME}" in back.text
+    assert ">-7,50<" in back.text
+
+
+def test_the_switch_never_carries_secrets_or_leaves_the_site(phone: TestClient) -> None:
+    form = _page(phone, "/account")
+    sent = {
+        **hidden_fields(form),
+        "current_password": "geheim",
+        "new_pin": "1234",
+        "key": "k" * 20,
+        "name": "Fatima",
+        "next": "//elsewhere.example/",
+    }
+    switched = phone.post("/language/en", data=sent, follow_redirects=False)
+    assert switched.headers["location"] == "/?name=Fatima"
+    without = phone.post("/language/en", data={"csrf_token": "0" * 64}, follow_redirects=False)
+    assert without.status_code == 403
