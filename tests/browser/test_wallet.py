@@ -9,7 +9,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser.conftest import ApiAs, Phones, Shoot
-from tests.browser.steps import Say, assert_language, sign_in
+from tests.browser.steps import Say, assert_language, sign_in, words
 from torekes.operations.demo import demo_password
 
 SHOP = "Bakkerij Rabot"
@@ -91,3 +91,36 @@ def test_the_wallet_tells_the_whole_story(
     expect(older.first).to_contain_text("+3")
     expect(older.last).to_contain_text("+1")
     shoot(phone, "older")
+
+
+def test_switching_the_language_keeps_the_typed_amount_and_the_receipt(
+    locale: str, say: Say, phones: Phones, api: ApiAs, shoot: Shoot
+) -> None:
+    bakker = api("bakker")
+    shop = next(a for a in bakker.get("/accounts", kind="shop")["items"] if a["name"] == SHOP)
+    standing = bakker.post("/payment-requests", {"shop_account_id": shop["id"], "kind": "standing"})
+    other = "en" if locale.startswith("nl") else "nl"
+    say_other = words(other)
+    names = {"nl": "Nederlands", "en": "English"}
+
+    phone = phones.open(locale)
+    phone.goto(f"/p/{standing['code']}")
+    sign_in(phone, locale, "jonas")
+    phone.get_by_label(say("Amount in %(currency)s") % {"currency": "TRK"}).fill("3")
+    languages = phone.get_by_role("navigation", name=say("Language"))
+    languages.get_by_role("button", name=names[other], exact=True).click()
+    assert_language(phone, other)
+    amount = phone.get_by_label(say_other("Amount in %(currency)s") % {"currency": "TRK"})
+    expect(amount).to_have_value("3")
+    shoot(phone, "typed-kept")
+
+    phone.get_by_role("button", name=say_other("Pay"), exact=True).click()
+    expect(phone.get_by_role("status")).to_have_text(say_other("Paid"))
+    phone.get_by_role("navigation", name=say_other("Language")).get_by_role(
+        "link", name=names[locale.split("-")[0]], exact=True
+    ).click()
+    expect(phone).to_have_url(re.compile(r"/receipts/\d+$"))
+    assert_language(phone, locale)
+    expect(phone.locator(".receipt-what")).to_have_text(say("Payment to %(shop)s") % {"shop": SHOP})
+    expect(phone.locator(".balance .amount")).to_have_text("-3")
+    shoot(phone, "receipt-switched")
