@@ -41,7 +41,7 @@ from torekes.observability.ledger_figures import LedgerFigures
 from torekes.observability.requests import RequestMetrics
 from torekes.settings import Settings, load_settings
 from torekes.web import admin, coordinator, shop
-from torekes.web.member import account, claiming, home, paying
+from torekes.web.member import account, claiming, home, paying, wallet
 from torekes.web.refusals import install_page_refusals
 from torekes.web.request_refusals import install_request_refusals
 from torekes.web.shop import till
@@ -117,6 +117,7 @@ def build_app() -> FastAPI:
     app.include_router(health.router)
     app.include_router(exposition.router)
     app.include_router(home.router)
+    app.include_router(wallet.router)
     app.include_router(account.router)
     app.include_router(paying.router)
     app.include_router(claiming.router)

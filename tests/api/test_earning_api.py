@@ -563,17 +563,19 @@ def test_the_printable_sheet(client: TestClient, world: World) -> None:
     )
     expires = datetime(2031, 5, 6, 7, 8, tzinfo=UTC)
     batch = new_batch(world.ledger, activity.id, 4, expires_at=expires)
-    response = client.get(f"{API}/code-batches/{batch.id}/sheet", headers=coordinator)
+    response = client.get(
+        f"{API}/code-batches/{batch.id}/sheet", headers={**coordinator, "Accept-Language": "en"}
+    )
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/html")
     sheet = response.text
     assert sheet.count("<svg") == 4
     assert html.escape(title) in sheet
     assert "<b>tea</b>" not in sheet
-    assert "25 TRK per hour" in sheet
+    assert "25 TRK per hour, at most 3 hours" in sheet
     for code in batch.codes:
         assert code.short_code in sheet
-    assert "2031-05-06" in sheet
+    assert "06-05-2031" in sheet
     assert "@page" in sheet
     assert "@media print" in sheet
 

@@ -190,7 +190,10 @@ def test_the_printable_card(client: TestClient, world: World) -> None:
     assert "argon2" not in page
 
     blocked = ok(client.post(f"{API}/cards/{card['id']}/block", headers=world.admin.headers))
-    reprinted = client.get(f"{API}/cards/{blocked['id']}/print", headers=world.admin.headers)
+    reprinted = client.get(
+        f"{API}/cards/{blocked['id']}/print",
+        headers={**world.admin.headers, "Accept-Language": "en"},
+    )
     assert "Blocked" in reprinted.text
 
 

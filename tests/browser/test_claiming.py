@@ -45,5 +45,5 @@ def test_a_volunteer_claims_from_a_qr_link_and_sees_the_new_balance(
     phone.get_by_role("link", name=say("To my wallet"), exact=True).click()
     expect(phone.get_by_role("heading", level=1)).to_have_text(say("My wallet"))
     expect(phone.locator(".wallet .balance .amount").first).to_have_text(str(after))
-    expect(phone.locator(".entries")).to_contain_text(title)
+    expect(phone.locator(".wallet .entries").first).to_contain_text(title)
     shoot(phone)

@@ -248,5 +248,6 @@ def test_the_wallet_shows_the_members_card_qr(browser: TestClient, card: CardVie
     _with_card(browser, card.number, PIN)
     wallet = browser.get("/")
     assert 'aria-labelledby="my-card"' in wallet.text
-    assert card.number in wallet.text
+    assert "••• ••• " + card.number[-4:] in wallet.text
+    assert card.number not in wallet.text
     assert "<svg" in wallet.text

@@ -11,15 +11,28 @@ from fastapi.testclient import TestClient
 
 from tests.apps import app_for
 from tests.web.conftest import BASE
+from torekes.kit import languages
 from torekes.settings import Settings
 from torekes.web import i18n, templating
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _template_folders() -> list[str]:
+    """Every folder of templates in the package (pages and printed documents alike)."""
+    return sorted(
+        str(folder.relative_to(ROOT))
+        for folder in (ROOT / "torekes").rglob("templates")
+        if folder.is_dir()
+    )
+
+
 def _page_texts() -> set[str]:
-    method_map = [("torekes/web/templates/**.html", "jinja2"), ("torekes/web/**.py", "python")]
-    options = {"torekes/web/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+    """Every text marked for translation: in every template folder, and in every Python file
+    of the package (``_``, ``gettext``, ``ngettext`` and ``N_``)."""
+    templates = [f"{folder}/**.html" for folder in _template_folders()]
+    method_map = [(pattern, "jinja2") for pattern in templates] + [("torekes/**.py", "python")]
+    options = {pattern: {"extensions": "jinja2.ext.i18n"} for pattern in templates}
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
         str(ROOT), method_map, options
@@ -28,9 +41,18 @@ def _page_texts() -> set[str]:
     return found
 
 
+def test_the_catalogue_test_reads_every_template_folder() -> None:
+    assert _template_folders() == ["torekes/documents/templates", "torekes/web/templates"]
+
+
 def test_every_text_of_the_pages_has_its_dutch_translation() -> None:
     texts = _page_texts()
-    assert "Sign in" in texts
+    # One from the pages, one from a printed document, one from the words the system writes.
+    assert {
+        "Sign in",
+        "Found? Bring it to the neighbourhood counter.",
+        "Payment to %(shop)s",
+    } <= texts
     with i18n.catalogue_file("nl").open("rb") as source:
         catalog = read_po(source)
     translated = {
@@ -82,7 +104,7 @@ def test_adding_a_catalogue_adds_a_language_and_arabic_reads_right_to_left(
         'msgid "Sign in"\nmsgstr "تسجيل الدخول"\n',
         encoding="utf-8",
     )
-    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    monkeypatch.setattr(languages, "LOCALE_DIR", tmp_path)
     monkeypatch.setattr(i18n, "LANGUAGES", ("nl", "en", "ar"))
     _forget_compiled_catalogues()
     try:

@@ -35,6 +35,10 @@ ADMINISTERING = {
     "/admin/cards",
     "/admin/cards/{card_id}/print",
 }
+# A person's own history and receipts, also open to those who read everything: the scene's
+# ``account_id`` is Jonas's wallet, and its ``transaction_id`` a payment whose payer and shop's
+# keeper open its receipt too (see ``_parties``).
+OWN = {"/history/{account_id}", "/receipts/{transaction_id}"}
 # Anyone signed in holding a payment QR's code may see what it asks and whether it is paid (the
 # code is the secret); everyone has a wallet of their own. ``/`` is a member's wallet, and leads
 # every other role on to its own work (``LANDINGS``).
@@ -44,10 +48,13 @@ MAY_OPEN = {
     "bakker": SIGNED_IN
     | {"/till", "/till/{code}", "/till/poster/{shop_id}", "/shop", "/shop/card", "/shop/redeem"},
     "coord": SIGNED_IN | COORDINATING | {"/sheets/{batch_id}"},
-    "admin": SIGNED_IN | COORDINATING | {"/sheets/{batch_id}"} | ADMINISTERING,
+    "admin": SIGNED_IN | COORDINATING | {"/sheets/{batch_id}"} | ADMINISTERING | OWN,
     # Auditors read everything but the codes, which are bearer claims on tokens, and act on
     # nothing (closing an activity asks first, so its question is not for them either).
-    "auditor": SIGNED_IN | (COORDINATING - {"/activities/{activity_id}/close"}) | ADMINISTERING,
+    "auditor": SIGNED_IN
+    | (COORDINATING - {"/activities/{activity_id}/close"})
+    | ADMINISTERING
+    | OWN,
 }
 # Pages about signing in and the language switch answer everyone with a page or a redirect.
 ANYONE = {"/login", "/login/card", "/language/{code}"}
@@ -65,6 +72,18 @@ def _get_pages() -> list[str]:
 LANDINGS = {"bakker": "/till", "coord": "/projects", "admin": "/admin", "auditor": "/admin"}
 
 
+def _parties(scene: Scene) -> set[str]:
+    """The usernames of the scene's payment's payer and of its shop's keeper."""
+    with scene.db.read_session() as session:
+        payment = session.scalars(
+            select(m.Payment).where(m.Payment.transaction_id == int(scene.params["transaction_id"]))
+        ).one()
+        owners = select(m.Account.owner_id).where(
+            m.Account.id.in_([payment.payer_account_id, payment.shop_account_id])
+        )
+        return set(session.scalars(select(m.User.username).where(m.User.id.in_(owners))))
+
+
 def test_every_page_is_in_the_access_table() -> None:
     known = set().union(*MAY_OPEN.values())
     assert set(_get_pages()) == known
@@ -73,10 +92,13 @@ def test_every_page_is_in_the_access_table() -> None:
 @pytest.mark.parametrize("username", sorted(MAY_OPEN))
 def test_each_role_opens_its_pages_and_is_refused_the_others(scene: Scene, username: str) -> None:
     wrong = []
+    may_open = MAY_OPEN[username] | (
+        {"/receipts/{transaction_id}"} if username in _parties(scene) else set()
+    )
     with scene.browser(username) as browser:
         for template in _get_pages():
             response = browser.get(scene.path(template), follow_redirects=False)
-            expected = 200 if template in MAY_OPEN[username] else 403
+            expected = 200 if template in may_open else 403
             if template == "/" and username in LANDINGS:
                 expected = 303
                 assert response.headers["location"] == LANDINGS[username]

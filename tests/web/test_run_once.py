@@ -39,6 +39,7 @@ EXEMPT = {
     "/login": "signing in writes no ledger, only a session and the failed attempts it counts",
     "/login/card": "signing in with a card writes only a session and the attempts it counts",
     "/logout": "signing out revokes the session, which a repeat finds revoked already",
+    "/language/{code}": "the language switch on a form's page writes nothing, only a cookie",
     "/shop/card": "the card payment's first step only draws the PIN page; the PIN page's form "
     "(/shop/card/pay) pays, once",
 }

@@ -265,9 +265,10 @@ def _pay(
     ctx: WriteContext, project: m.Project, activity: m.Activity, account_id: int, amount: int
 ) -> int:
     postings = transfer_postings(project.budget_account_id, account_id, amount)
-    memo = f"Reward: {activity.title}"
+    # No sentence is stored: the pages write "Reward: <activity>" in the reader's language from
+    # the kind and the activity in the metadata.
     metadata = {"activity_id": activity.id, "project_id": project.id}
-    return post_entry(ctx, postings, TransactionKind.REWARD, memo, metadata).id
+    return post_entry(ctx, postings, TransactionKind.REWARD, "", metadata).id
 
 
 def _lock_in_order(ctx: WriteContext, claim_ids: list[int]) -> None:

@@ -226,7 +226,9 @@ def reverse(
         ctx,
         postings,
         TransactionKind.REVERSAL,
-        memo=f"Reversal of transaction {original.id}: {reason}",
+        # The administrator's reason as they typed it; the reversed transaction is named by
+        # ``reverses_id`` and written out by the pages in the reader's language.
+        memo=reason,
         metadata={"reason": reason, "reversed_seq": original.seq},
         reverses_id=original.id,
     )

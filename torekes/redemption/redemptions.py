@@ -141,7 +141,8 @@ def mark_paid(ctx: WriteContext, row: m.Redemption, payout_reference: str) -> No
         "rate": str(row.rate),
         "payout_reference": payout_reference,
     }
-    memo = f"Redemption {row.id}: EUR {row.euro_cents / 100:.2f}"
+    # The number and the euros are in the metadata, written out in the reader's language.
+    memo = ""
 
     def post() -> int:
         postings = transfer_postings(row.account_id, redemption_account.id, row.amount)

@@ -19,7 +19,8 @@ from torekes.db.locking import lock
 from torekes.db.rows import referenced
 from torekes.domain import access, errors
 from torekes.domain.access import Principal
-from torekes.kit import audit_trail, clock
+from torekes.kit import audit_trail, clock, wording
+from torekes.kit.languages import DEFAULT_LANGUAGE
 from torekes.kit.unit_of_work import WriteContext
 from torekes.ledger.currencies import get_currency_id
 from torekes.redemption import bank_files, queries, redemptions
@@ -168,7 +169,13 @@ def _transfers(session: Session, settlement: m.Settlement) -> list[Transfer]:
                 euro_cents=row.euro_cents,
                 requested_at=row.requested_at,
                 approved_at=row.approved_at,
-                remittance=f"Torekes redemption {row.id}: {row.amount} {currency.code}",
+                # Bank files have no reader's language: the installation's own, Dutch.
+                remittance=wording.redemption_remittance(
+                    row.id,
+                    wording.amount_text(row.amount, currency.decimals, DEFAULT_LANGUAGE),
+                    currency.code,
+                    DEFAULT_LANGUAGE,
+                ),
             )
         )
     return transfers

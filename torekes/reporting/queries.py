@@ -187,3 +187,25 @@ def payee_accounts(
     if account_id is not None:
         statement = statement.where(Account.id == account_id)
     return list(session.scalars(statement))
+
+
+@dataclass(frozen=True, slots=True)
+class PendingClaimRow:
+    claim_id: int
+    account_id: int
+    activity_title: str
+    hours: Decimal | None
+    amount: int
+    created_at: datetime
+
+
+def pending_claims_of(session: Session, member_id: int) -> list[PendingClaimRow]:
+    """A member's claims waiting for a coordinator, newest first, with their activity's title."""
+    statement = (
+        select(Claim.id, Claim.account_id, Activity.title, Claim.hours, Claim.amount)
+        .add_columns(Claim.created_at)
+        .join(Activity, Activity.id == Claim.activity_id)
+        .where(Claim.member_id == member_id, Claim.status == "pending")
+        .order_by(Claim.id.desc())
+    )
+    return [PendingClaimRow(*row) for row in session.execute(statement)]

@@ -107,7 +107,9 @@ def record_payment(ctx: WriteContext, settings: Settings, order: PaymentOrder) -
             else queries.net_spent_since(session, payer.owner_id, currency.id, day_start)
         )
         check_limits(limits, order.amount, spent)
-    memo = order.memo or f"Payment to {shop.name}"
+    # The memo keeps only what a person typed (the request's text); the shop is in the payment
+    # row, and the pages say "Payment to <shop>" in the reader's language.
+    memo = order.memo
     metadata: dict[str, object] = {"channel": order.channel.value}
     if order.payment_request_id is not None:
         metadata["payment_request_id"] = order.payment_request_id
@@ -176,7 +178,8 @@ def refund(ctx: WriteContext, transaction_id: int, amount: int | None, reason: s
     check_refund(payment.amount, payment.refunded_amount, amount)
     original = get_transaction(session, payment.transaction_id)
     assert original is not None
-    memo = f"Refund of payment {original.id} at {shop.name}" + (f": {reason}" if reason else "")
+    # Only the shopkeeper's reason is stored as the memo; the payment is in the metadata.
+    memo = reason
     metadata = {"refund_of": original.id, "refund_of_seq": original.seq}
     postings = transfer_postings(shop.id, payment.payer_account_id, amount)
     transaction = post_entry(ctx, postings, TransactionKind.REFUND, memo, metadata)

@@ -1,7 +1,8 @@
 """Languages of the pages: gettext catalogues read with Babel, and the choice of language.
 
-Catalogues are the ``.po`` files under ``locale/<code>/LC_MESSAGES/messages.po``, compiled in
-memory when first needed, so adding a language is adding its catalogue to ``LANGUAGES``. The
+Catalogues are the ``.po`` files under ``locale/<code>/LC_MESSAGES/messages.po``, read through
+``torekes.kit.languages`` (printed documents and bank files use them too), so adding a language
+is adding its catalogue to ``LANGUAGES`` there. The
 language is the one the person chose (a cookie), else the best match of the browser's
 ``Accept-Language``, else Dutch. Each language knows its writing direction, so Arabic pages are
 laid out right to left.
@@ -9,21 +10,34 @@ laid out right to left.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
-from babel import Locale, negotiate_locale
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import Translations
+from babel import Locale
 
-from torekes.kit.negotiation import choices
+from torekes.kit.languages import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    LOCALE_DIR,
+    catalogue_file,
+    locale_of,
+    negotiated,
+    number_locale,
+    translations,
+)
 
-LOCALE_DIR = Path(__file__).parent / "locale"
-LANGUAGES = ("nl", "en")
-DEFAULT_LANGUAGE = "nl"
+__all__ = [
+    "DEFAULT_LANGUAGE",
+    "LANGUAGES",
+    "LOCALE_DIR",
+    "Language",
+    "catalogue_file",
+    "choose",
+    "language",
+    "locale_of",
+    "number_locale",
+    "translations",
+]
 LANGUAGE_COOKIE = "torekes_lang"
 
 
@@ -40,31 +54,6 @@ def language(code: str) -> Language:
     return Language(code, locale.get_display_name(locale) or code, locale.text_direction)
 
 
-@cache
-def translations(code: str) -> Translations:
-    """The compiled catalogue of a language (an empty one for the source language's texts)."""
-    path = catalogue_file(code)
-    if not path.exists():
-        return Translations()
-    with path.open("rb") as source:
-        catalog = read_po(source, locale=code)
-    compiled = io.BytesIO()
-    write_mo(compiled, catalog)
-    compiled.seek(0)
-    return Translations(compiled)
-
-
-def catalogue_file(code: str) -> Path:
-    return LOCALE_DIR / code / "LC_MESSAGES" / "messages.po"
-
-
 def choose(chosen: str | None, accept_language: str | None) -> str:
     """The page language: the person's choice if we have it, else the browser's best match."""
-    if chosen in LANGUAGES:
-        return chosen
-    preferred = [
-        choice.value.replace("-", "_")
-        for choice in choices(accept_language or "")
-        if choice.quality > 0 and choice.value != "*"
-    ]
-    return negotiate_locale(preferred, list(LANGUAGES)) or DEFAULT_LANGUAGE
+    return negotiated(chosen, accept_language, LANGUAGES)

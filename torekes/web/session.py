@@ -197,7 +197,12 @@ class PageContext:
             response.status_code = refusal.status
         return response
 
-    def render(self, template: str, status_code: int = 200, **values: Any) -> Response:
+    def render(
+        self, template: str, status_code: int = 200, here: str | None = None, **values: Any
+    ) -> Response:
+        """The page ``template`` in the person's language; ``here`` is where switching the
+        language comes back to when it is not this request's page (a form's answer that has an
+        address of its own, such as a receipt)."""
         page = environment(self.lang).get_template(template)
         values = {"typed": typed_values(self.sent), "refusal": self.refusal, **values}
         html = page.render(
@@ -205,7 +210,7 @@ class PageContext:
             csrf_token=self.csrf_token,
             moment=lambda when: format_moment(when, self.lang, self.settings.timezone),
             path=self.request.url.path,
-            here=self._here(),
+            here=here or self._here(),
             **values,
         )
         return self.finish(HTMLResponse(html, status_code))

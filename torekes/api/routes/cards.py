@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from torekes.api.deps import CurrentPrincipal, DbDep, SettingsDep, WriterDep
@@ -31,8 +31,9 @@ from torekes.api.schemas import (
     PinResetIn,
     ReceiptOut,
 )
-from torekes.documents.sheets import render_card
+from torekes.documents.sheets import Reader, render_card
 from torekes.domain.cards import CardStatus
+from torekes.kit.languages import negotiated
 from torekes.spending import card_pins, cards
 from torekes.spending.card_pins import NewPin
 from torekes.spending.cards import ChargeCommand
@@ -77,10 +78,17 @@ def get_card(
     responses={**READ, 200: {"content": {"text/html": {}}, "description": "A printable card"}},
 )
 def print_card(
-    card_id: CardId, actor: CurrentPrincipal, db: DbDep, settings: SettingsDep
+    card_id: CardId,
+    actor: CurrentPrincipal,
+    db: DbDep,
+    settings: SettingsDep,
+    accept_language: Annotated[str | None, Header(max_length=500)] = None,
 ) -> HTMLResponse:
-    """The card at bank-card size: its QR, its number and the member's name; never the PIN."""
-    return HTMLResponse(render_card(cards.get_card(db, settings, actor, card_id)))
+    """The card at bank-card size: its QR, its number and the member's name; never the PIN. In
+    the language of `Accept-Language` (Dutch or English, else Dutch)."""
+    card = cards.get_card(db, settings, actor, card_id)
+    reader = Reader(negotiated(None, accept_language), settings.timezone)
+    return HTMLResponse(render_card(card, reader))
 
 
 @router.get(

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Header
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from torekes.api.deps import CurrentPrincipal, DbDep, SettingsDep, WriterDep
 from torekes.api.images import IMAGE_RESPONSES, ImageFormat, qr_image
 from torekes.api.routes.common import READ, WRITE, ActivityId, BatchId, CodeId
 from torekes.api.schemas import BatchIn, BatchOut, CodeOut
-from torekes.documents.sheets import render_sheet
+from torekes.documents.sheets import Reader, render_sheet
 from torekes.earning import activities, claim_codes, projects
 from torekes.earning.claim_codes import BatchCommand
 from torekes.earning.read_models import BatchView
+from torekes.kit.languages import negotiated
+from torekes.ledger import currencies
 
 router = APIRouter(tags=["claim codes"])
 
@@ -47,14 +51,21 @@ def get_batch(
     responses={**READ, 200: {"content": {"text/html": {}}, "description": "A printable sheet"}},
 )
 def batch_sheet(
-    batch_id: BatchId, actor: CurrentPrincipal, db: DbDep, settings: SettingsDep
+    batch_id: BatchId,
+    actor: CurrentPrincipal,
+    db: DbDep,
+    settings: SettingsDep,
+    accept_language: Annotated[str | None, Header(max_length=500)] = None,
 ) -> HTMLResponse:
     """A printable A4 sheet: per code its QR, the activity, the reward, the expiry and the short
-    code to type instead of scanning."""
+    code to type instead of scanning; in the language of `Accept-Language` (Dutch or English,
+    else Dutch)."""
     batch = claim_codes.get_batch(db, settings, actor, batch_id)
     activity = activities.get_activity(db, actor, batch.activity_id)
     project = projects.get_project(db, actor, activity.project_id)
-    return HTMLResponse(render_sheet(batch, activity, project))
+    decimals = {c.code: c.decimals for c in currencies.list_currencies(db)}[project.currency]
+    reader = Reader(negotiated(None, accept_language), settings.timezone)
+    return HTMLResponse(render_sheet(batch, activity, project, decimals, reader))
 
 
 @router.get(

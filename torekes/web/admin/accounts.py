@@ -14,7 +14,7 @@ from torekes.documents.csv_reports import csv_response, statement_csv
 from torekes.domain.accounts import PAYEE_KINDS, AccountKind
 from torekes.ledger import accounts, currencies
 from torekes.ledger.accounts import AccountQuery
-from torekes.reporting import reports
+from torekes.reporting import descriptions, reports
 from torekes.web.admin.approvals import filed_or
 from torekes.web.admin.forms import write_and_redirect
 from torekes.web.admin.rendering import render
@@ -51,6 +51,7 @@ def account_list(
         "admin/accounts.html",
         who,
         accounts=found.items,
+        namings=descriptions.account_namings(page.db, found.items),
         next_cursor=found.next_cursor,
         kind=kind,
         currency=currency,
@@ -65,12 +66,13 @@ def account_page(page: CurrentPage, account_id: PathId, cursor: Cursor = None) -
     who = page.require(*ADMIN_READERS)
     with page.explaining():
         account = accounts.get_account(page.db, who, account_id)
-        lines = accounts.statement(page.db, who, account_id, cursor, PAGE_SIZE)
+        lines = descriptions.described_statement(page.db, who, account_id, cursor, PAGE_SIZE)
     return render(
         page,
         "admin/account.html",
         who,
         account=account,
+        naming=descriptions.account_namings(page.db, [account])[account.id],
         lines=lines.items,
         next_cursor=lines.next_cursor,
         decimals=page.decimals_of(account.currency),

@@ -20,6 +20,7 @@ from torekes.ledger import currencies
 from torekes.reporting import monthly, reports
 from torekes.reporting.monthly import ActivityMonth
 from torekes.reporting.reports import CirculationReport
+from torekes.web import i18n
 from torekes.web.admin.charts import Bar, bar_chart
 from torekes.web.i18n import translations
 from torekes.web.problems import N_
@@ -89,7 +90,9 @@ def dashboard(page: CurrentPage) -> Response:
         panels.append(
             CurrencyPanel(
                 report,
-                format_decimal(report.euro_rate, format="#,##0.00##", locale=page.lang),
+                format_decimal(
+                    report.euro_rate, format="#,##0.00##", locale=i18n.number_locale(page.lang)
+                ),
                 _charts(page.lang, currency.code, currency.decimals, activity),
             )
         )
@@ -107,7 +110,7 @@ def _charts(lang: str, code: str, decimals: int, months: list[ActivityMonth]) ->
             text = (
                 format_amount(int(value), decimals, lang)
                 if is_amount
-                else format_decimal(value, locale=lang)
+                else format_decimal(value, locale=i18n.number_locale(lang))
             )
             first_day = _first_day(month.month)
             bars.append(Bar(format_date(first_day, "MMM", locale=lang).rstrip("."), value, text))

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from torekes.api.schemas import MAX_ID
 from torekes.approvals import four_eyes
-from torekes.documents.sheets import render_card
+from torekes.documents.sheets import Reader, render_card
 from torekes.domain.access import Role
 from torekes.identity import users
 from torekes.identity.users import UserCommand
@@ -172,4 +172,4 @@ def print_card(page: CurrentPage, card_id: PathId) -> Response:
     who = page.require(*ADMIN_READERS)
     with page.explaining():
         card = cards.get_card(page.db, page.settings, who, card_id)
-    return page.finish(HTMLResponse(render_card(card)))
+    return page.finish(HTMLResponse(render_card(card, Reader(page.lang, page.settings.timezone))))

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from torekes.domain.access import Principal
 from torekes.earning.read_models import ProjectView
+from torekes.web import i18n
 from torekes.web.roles import PROJECT_ACTORS
 from torekes.web.session import PageContext
 
@@ -31,6 +32,6 @@ def render(
         project=project,
         decimals=page.decimals_of(project.currency),
         may_act=actor.role in PROJECT_ACTORS,
-        hours=lambda number: format_decimal(number, locale=page.lang),
+        hours=lambda number: format_decimal(number, locale=i18n.number_locale(page.lang)),
         **values,
     )

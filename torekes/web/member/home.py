@@ -1,47 +1,45 @@
-"""A member's home and the way in: signing in with a username and password or with a member
-card's number and PIN, signing out, the language switch, the landing page (``/``: a member's
-wallet, another role's own work, see ``roles.landing``) and everyone's wallet (``/wallet``).
-Every signed-in person uses them, whatever their role."""
+"""The way in: signing in with a username and password or with a member card's number and PIN,
+signing out, and the language switch. Every signed-in person uses them, whatever their role."""
 
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import parse_qsl, urlencode
 
-from fastapi import APIRouter, Form, Query
+from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import Response
+from starlette.datastructures import FormData
 
 from torekes.api.client import client_address
 from torekes.api.errors import status_of
-from torekes.documents import qr
 from torekes.domain import errors
-from torekes.domain.access import Role
-from torekes.domain.cards import CardStatus
 from torekes.identity import auth
-from torekes.ledger import accounts
-from torekes.ledger.accounts import AccountQuery
-from torekes.spending import card_sign_in, cards
-from torekes.spending.read_models import CardView
+from torekes.spending import card_sign_in
 from torekes.web import i18n
 from torekes.web.fields import MAX_CARD_NUMBER, MAX_NAME, MAX_TYPED_PIN, Secret
 from torekes.web.form_pages import drawn_on
-from torekes.web.roles import WALLET, landing
 from torekes.web.session import (
     LANGUAGE_COOKIE_AGE,
     SESSION_COOKIE,
     CurrentPage,
     PageContext,
     safe_next,
+    sent_form,
 )
 
 router = APIRouter(include_in_schema=False)
 
-RECENT_ENTRIES = 10
 Text = Annotated[str, Form(max_length=MAX_NAME)]
 NextPath = Annotated[str | None, Query(alias="next", max_length=500)]
 FormNextPath = Annotated[str, Form(alias="next", max_length=500)]
 # Why signing in with a card failed, by the refusal's code, as the form says it: a wrong number
 # and a wrong PIN are one refusal, so that the page tells a stranger nothing about the card.
 CARD_FAILURES = {"invalid_credentials": "wrong", "too_many_attempts": "wait"}
+SentForm = Annotated[FormData | None, Depends(sent_form)]
+# Fields of a form the language switch never carries into an address: what makes the form
+# act once and what proves it came from this site, and anything secret.
+NEVER_KEPT = frozenset({"csrf_token", "key", "next"})
+SECRET_FIELDS = ("password", "pin", "secret", "token")
 
 
 @router.get("/login")
@@ -147,56 +145,42 @@ def logout(
 
 @router.get("/language/{code}")
 def choose_language(page: CurrentPage, code: str, next_path: NextPath = None) -> Response:
+    """The language switch's link: back to the same page, with its query."""
     if code in i18n.LANGUAGES:
         page.keep(i18n.LANGUAGE_COOKIE, code, LANGUAGE_COOKIE_AGE)
     return page.redirect(safe_next(next_path))
 
 
-@router.get("/")
-def home(page: CurrentPage) -> Response:
-    """Where each role lands: a member's wallet, another role's own work (``next=`` after
-    signing in still wins: it leads past this page)."""
-    actor = page.require(back="/")
-    target = landing(actor.role)
-    if target != "/":
-        return page.redirect(target)
-    return _wallet(page)
+@router.post("/language/{code}")
+def choose_language_keeping_typed(page: CurrentPage, code: str, form: SentForm) -> Response:
+    """The language switch on a page with a form: its buttons send that form here (``formaction``,
+    no script), and the page comes back in the other language with what was typed in its query,
+    which the page fills in again. Nothing is written, so there is no one-time key; the form's
+    key, CSRF token and anything secret (passwords, PINs) never go into the address."""
+    if code in i18n.LANGUAGES:
+        page.keep(i18n.LANGUAGE_COOKIE, code, LANGUAGE_COOKIE_AGE)
+    fields = form or FormData()
+    back = fields.get("next")
+    return page.redirect(
+        typed_values_kept(safe_next(back if isinstance(back, str) else None), fields)
+    )
 
 
-@router.get(WALLET)
-def wallet(page: CurrentPage) -> Response:
-    """The signed-in person's own wallet, whatever their role."""
-    page.require(back=WALLET)
-    return _wallet(page)
-
-
-def _wallet(page: PageContext) -> Response:
-    """Each of the person's accounts: the balance in large type and the latest entries."""
-    actor = page.require()
-    own = accounts.list_accounts(page.db, actor, AccountQuery(owner_id=actor.user_id)).items
-    wallets = [
-        (
-            account,
-            page.decimals_of(account.currency),
-            accounts.statement(page.db, actor, account.id, None, RECENT_ENTRIES).items,
-        )
-        for account in own
+def typed_values_kept(target: str, form: FormData) -> str:
+    """``target`` with the form's typed values in its query, in place of any it had already."""
+    typed = [
+        (name, value)
+        for name, value in form.multi_items()
+        if isinstance(value, str) and value and not _never_kept(name)
     ]
-    card = _active_card(page)
-    return page.render(
-        "member/wallet.html",
-        wallets=wallets,
-        card=card,
-        card_svg=None if card is None else qr.inline_svg(card.url),
-    )
+    if not typed:
+        return target
+    path, _, query = target.partition("?")
+    names = {name for name, _value in typed}
+    others = [(n, v) for n, v in parse_qsl(query, keep_blank_values=True) if n not in names]
+    return f"{path}?{urlencode(others + typed)}"
 
 
-def _active_card(page: PageContext) -> CardView | None:
-    """A member's card, whose QR a shop can scan from the phone as from the printed card."""
-    actor = page.principal
-    if actor is None or actor.role is not Role.MEMBER:
-        return None
-    found = cards.list_cards(
-        page.db, page.settings, actor, actor.user_id, CardStatus.ACTIVE, None, 1
-    )
-    return found.items[0] if found.items else None
+def _never_kept(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in NEVER_KEPT or any(secret in lowered for secret in SECRET_FIELDS)

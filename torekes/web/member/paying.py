@@ -8,7 +8,9 @@ now paid, its payer sees "Paid" with the receipt, not a refusal."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from torekes.api.code_guard import guard_of
@@ -16,16 +18,20 @@ from torekes.api.schemas import ReceiptOut
 from torekes.domain import errors
 from torekes.domain.access import Principal
 from torekes.domain.spending import RequestKind, RequestStatus
-from torekes.spending import payment_requests, payments
+from torekes.reporting import wallets
+from torekes.spending import payment_requests
 from torekes.spending.payment_requests import PayCommand
-from torekes.web.fields import Code, Key, TypedAmount
+from torekes.web.fields import MAX_TYPED_AMOUNT, Code, Key, TypedAmount
 from torekes.web.form_pages import drawn_on
 from torekes.web.forms import minor_units
+from torekes.web.member.wallet import render_receipt
 from torekes.web.problems import N_
 from torekes.web.session import CurrentPage, PageContext
 from torekes.web.writes import new_key, write_once_as_api
 
 router = APIRouter(include_in_schema=False)
+# What was typed before switching the language, sent back in the address to fill in again.
+TypedInAddress = Annotated[str, Query(max_length=MAX_TYPED_AMOUNT)]
 
 NOT_OPEN = {
     RequestStatus.PAID.value: N_("This payment request has already been paid."),
@@ -37,8 +43,9 @@ NOT_OPEN = {
 
 
 @router.get("/p/{code}")
-def payment_page(page: CurrentPage, code: Code) -> Response:
-    """Whom and how much, and one button; or why it cannot be paid."""
+def payment_page(page: CurrentPage, code: Code, amount: TypedInAddress = "") -> Response:
+    """Whom and how much, and one button; or why it cannot be paid. ``amount`` is what was
+    typed before switching the language, filled in again."""
     actor = page.require(back=f"/p/{code}")
     with page.explaining():
         guard_of(page.request, page.db).payment_request(code)
@@ -55,6 +62,7 @@ def payment_page(page: CurrentPage, code: Code) -> Response:
         decimals=page.decimals_of(request.currency),
         standing=request.kind == RequestKind.STANDING.value,
         key=new_key(),
+        typed_amount=amount,
     )
 
 
@@ -71,7 +79,6 @@ def pay(
         guard_of(page.request, page.db).payment_request(code)
         request = payment_requests.open_request(page.db, actor, code)
         currency = page.currency_of(request.currency)
-        decimals = currency.decimals
         typed = None if request.amount is not None else minor_units(amount, currency, page.lang)
         try:
             receipt = write_once_as_api(
@@ -87,7 +94,9 @@ def pay(
             if paid is None:
                 raise
             return paid
-    return page.render("member/receipt.html", 201, receipt=receipt, decimals=decimals)
+    with page.explaining():
+        shown = wallets.receipt(page.db, actor, receipt.transaction_id)
+    return render_receipt(page, shown, 201)
 
 
 def _paid_by(page: PageContext, actor: Principal, code: str) -> Response | None:
@@ -96,7 +105,4 @@ def _paid_by(page: PageContext, actor: Principal, code: str) -> Response | None:
     request = payment_requests.open_request(page.db, actor, code)
     if request.status != RequestStatus.PAID.value or request.transaction_id is None:
         return None
-    receipt = payments.receipt(page.db, actor, request.transaction_id)
-    return page.render(
-        "member/receipt.html", receipt=receipt, decimals=page.decimals_of(receipt.currency)
-    )
+    return render_receipt(page, wallets.receipt(page.db, actor, request.transaction_id))

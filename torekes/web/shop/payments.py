@@ -21,6 +21,7 @@ from torekes.ledger.read_models import AccountView
 from torekes.spending import payments
 from torekes.spending.payments import PaymentQuery
 from torekes.spending.read_models import ReceiptView
+from torekes.web import i18n
 from torekes.web.fields import Key, Memo, PathId, TypedAmount
 from torekes.web.form_pages import drawn_on
 from torekes.web.forms import minor_units
@@ -119,4 +120,4 @@ def _todays_receipts(page: PageContext, actor: Principal, shop_id: int) -> list[
 
 
 def _clock_time(lang: str, zone: str, when: datetime) -> str:
-    return format_time(when, format="short", tzinfo=ZoneInfo(zone), locale=lang)
+    return format_time(when, format="short", tzinfo=ZoneInfo(zone), locale=i18n.locale_of(lang))

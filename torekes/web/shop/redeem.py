@@ -21,6 +21,7 @@ from torekes.ledger.read_models import AccountView
 from torekes.redemption import payouts, redemptions
 from torekes.redemption.read_models import RedemptionView
 from torekes.redemption.redemptions import RedemptionQuery
+from torekes.web import i18n
 from torekes.web.fields import MAX_NAME, MAX_PAYOUT_NAME, FormId, Iban, Key, Memo, TypedAmount
 from torekes.web.form_pages import drawn_on
 from torekes.web.forms import minor_units
@@ -145,4 +146,4 @@ def set_payout(
 
 
 def _euros(lang: str, cents: int) -> str:
-    return format_currency(Decimal(cents).scaleb(-2), "EUR", locale=lang)
+    return format_currency(Decimal(cents).scaleb(-2), "EUR", locale=i18n.number_locale(lang))
