@@ -133,7 +133,7 @@ def test_an_admin_sees_the_dashboard_with_circulation_and_charts(
     assert '<section class="admin-currency" aria-labelledby="currency-TRK">' in page.text
     figures = dict(re.findall(r'<dd data-figure="(\w+)">([^<]*)</dd>', page.text))
     assert figures == {
-        "issued": "1.000",
+        "issued": "1,000",
         "budgets": "300",
         "member_wallets": "300",
         "shops": "400",
@@ -204,7 +204,7 @@ def test_the_dashboard_counts_payments_and_redemptions_this_month(
     page = admin.get("/admin", headers=EN).text
     figures = dict(re.findall(r'<dd data-figure="(\w+)">([^<]*)</dd>', page))
     assert (figures["pending_redemption"], figures["redeemed"]) == ("150", "200")
-    assert (figures["in_circulation"], figures["issued"]) == ("800", "1.000")
+    assert (figures["in_circulation"], figures["issued"]) == ("800", "1,000")
     assert _this_month(page, "chart-trk-payments") == "120"
     assert _this_month(page, "chart-trk-redeemed") == "200"
     assert _this_month(page, "chart-trk-paid") == "0"

@@ -321,8 +321,8 @@ def test_the_project_page_shows_the_budget_the_hours_and_the_activities(
     assert '<dd class="left" data-figure="970">970 TRK</dd>' in text
     assert '<dd class="held">25 TRK</dd>' in text
     assert '<dd class="available">945 TRK</dd>' in text
-    assert '<th scope="row">This month</th> <td>1,5</td> <td>30</td> <td>1</td> <td>1</td>' in text
-    assert '<th scope="row">In total</th> <td>1,5</td> <td>30</td> <td>1</td> <td>1</td>' in text
+    assert '<th scope="row">This month</th> <td>1.5</td> <td>30</td> <td>1</td> <td>1</td>' in text
+    assert '<th scope="row">In total</th> <td>1.5</td> <td>30</td> <td>1</td> <td>1</td>' in text
     assert "Claims waiting for approval: 1" in text
     assert "20 TRK per hour, at most 3 hours" in text
     assert "25 TRK per claim" in text

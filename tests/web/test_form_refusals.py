@@ -29,6 +29,10 @@ LANGUAGES = ("nl", "en")
 CONTROL = re.compile(r'<(input|select|textarea)\b[^>]*\bname="([^"]+)"')
 
 
+# How the amount reader's refusal of letters shows a number, in each language.
+DIGITS_EXAMPLE = {"nl": "1.250", "en": "1,250"}
+
+
 @dataclass(frozen=True)
 class Bad:
     """A form sent with one bad value: who sends it, from which page, to which action; what
@@ -42,7 +46,8 @@ class Bad:
     field: str
     value: str
     message: str
-    params: dict[str, str] = member(default_factory=dict)
+    # Its values; a number written as each language writes it is a mapping by language.
+    params: dict[str, str | dict[str, str]] = member(default_factory=dict)
     secrets: tuple[str, ...] = ()
     checked: tuple[str, ...] = ()  # choices and boxes that must come back chosen
 
@@ -56,7 +61,14 @@ ACTIVITY = {
 }
 BADS: dict[str, Bad] = {
     "pay, wrong kind": Bad(
-        "fatima", "/p/{code}", "/p/{code}", {}, "amount", "abc", "That amount is not valid."
+        "fatima",
+        "/p/{code}",
+        "/p/{code}",
+        {},
+        "amount",
+        "abc",
+        "Type only digits, like %(example)s.",
+        {"example": DIGITS_EXAMPLE},
     ),
     "pay, missing": Bad(
         "fatima", "/p/{code}", "/p/{code}", {}, "amount", "", "Type the amount to pay."
@@ -78,8 +90,9 @@ BADS: dict[str, Bad] = {
         {},
         "hours",
         "9",
-        "Type a number of hours above 0 and at most %(hours)s.",
-        {"hours": "4"},
+        "Type between %(min_hours)s and %(max_hours)s hours.",
+        # The garden's weeding pays 50 an hour: the fewest hours that earn one token.
+        {"min_hours": {"nl": "0,02", "en": "0.02"}, "max_hours": "4"},
     ),
     "claim, too long": Bad(
         "fatima",
@@ -98,7 +111,8 @@ BADS: dict[str, Bad] = {
         {"memo": "Brood & koffie"},
         "amount",
         "abc",
-        "That amount is not valid.",
+        "Type only digits, like %(example)s.",
+        {"example": DIGITS_EXAMPLE},
     ),
     "till, too long": Bad(
         "bakker",
@@ -126,7 +140,8 @@ BADS: dict[str, Bad] = {
         {"reason": "Te veel aangerekend"},
         "amount",
         "twee",
-        "That amount is not valid.",
+        "Type only digits, like %(example)s.",
+        {"example": DIGITS_EXAMPLE},
     ),
     "redeem, out of range": Bad(
         "bakker",
@@ -135,7 +150,7 @@ BADS: dict[str, Bad] = {
         {"memo": "De maand mei"},
         "amount",
         "-5",
-        "That amount is not valid.",
+        "Type the number without + or -.",
     ),
     "payout details, wrong kind": Bad(
         "bakker",
@@ -153,7 +168,8 @@ BADS: dict[str, Bad] = {
         ACTIVITY,
         "reward_amount",
         "vijf",
-        "Type the reward as a number above zero.",
+        "Type only digits, like %(example)s.",
+        {"example": DIGITS_EXAMPLE},
         checked=('value="per_hour" checked',),
     ),
     "activity, missing": Bad(
@@ -256,9 +272,10 @@ def scene(db: Database, settings: Settings) -> Scene:
 
 
 def _said(lang: str, bad: Bad) -> str:
-    said: str = i18n.translations(lang).gettext(bad.message) % bad.params
+    params = {name: v if isinstance(v, str) else v[lang] for name, v in bad.params.items()}
+    said: str = i18n.translations(lang).gettext(bad.message) % params
     if lang == "nl":
-        assert said != bad.message % bad.params, f"no Dutch for {bad.message!r}"
+        assert said != bad.message % params, f"no Dutch for {bad.message!r}"
     return said
 
 
@@ -313,6 +330,9 @@ PLAIN_REFUSALS = {
     "/logout": "a button with nothing typed, and nothing to refuse",
     "/admin/audit/checkpoint": "a button with nothing typed; drawing the audit page again would "
     "record a verification",
+    "/till/poster/{shop_id}": "a button with nothing typed that makes the shop's standing QR",
+    "/language/{code}": "the language switch writes nothing: it comes back to the page it was "
+    "sent from, with what was typed there",
 }
 
 

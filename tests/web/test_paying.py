@@ -203,6 +203,6 @@ def test_the_english_page(phone: TestClient, ledger: Ledger, shop: Shop) -> None
     phone.get("/language/en")
     page = phone.get(f"/p/{code}")
     assert "Pay " in page.text
-    assert "12,50" in page.text  # English as Belgium writes it (en_BE)
+    assert "12.50" in page.text  # English: a decimal point
     paid = phone.post(f"/p/{code}", data=hidden_fields(page.text))
     assert "Your new balance" in paid.text

@@ -57,7 +57,7 @@ def test_the_sheet_of_codes_prints_in_the_readers_language(
     with TestClient(app_for(settings)) as client:
         dutch = client.get(path, headers=ledger.admin.headers).text
         english = client.get(path, headers={**ledger.admin.headers, "Accept-Language": "en"}).text
-    assert "12,50 TRK per claim · batch" in english
+    assert "12.50 TRK per claim · batch" in english
     assert "Print this page" in english
     assert "reeks 1, 2 codes" in dutch
     assert "Druk deze pagina af" in dutch

@@ -189,11 +189,14 @@ def test_the_wallet_in_english(phone: TestClient, story: Story) -> None:
 def test_a_claim_waiting_for_approval_shows_its_activity_and_amount(
     phone: TestClient, story: Story
 ) -> None:
-    for headers, heading in (({}, "Wacht op goedkeuring"), (EN, "Waiting for approval")):
+    for headers, heading, amount in (
+        ({}, "Wacht op goedkeuring", "12,50 TRK"),
+        (EN, "Waiting for approval", "12.50 TRK"),
+    ):
         page = _page(phone, "/", **headers)
         pending = page[page.index(heading) :]
         assert "Vegen" in pending
-        assert "12,50 TRK" in pending
+        assert amount in pending
         # The paid claim is an entry of the wallet, not waiting.
         assert "Wieden" not in pending
 
@@ -210,7 +213,7 @@ def test_every_line_opens_its_receipt(phone: TestClient, story: Story) -> None:
     assert "Terugbetaald" in paid
     rewarded = _page(phone, f"/receipts/{story.ids['reward']}", **EN)
     assert "Reward: Wieden" in rewarded
-    assert ">+25,00<" in rewarded
+    assert ">+25.00<" in rewarded
     assert re.search(r"<dd>\d{2}-\d{2}-\d{4} \d{2}:\d{2}</dd>", rewarded)
 
 
@@ -233,7 +236,7 @@ def test_no_english_system_sentence_on_a_dutch_page_for_any_kind(
         for kind in ("transfer", "reward", "payment", "refund", "reversal"):
             pages[f"fatima {kind}"] = _page(fatima, f"/receipts/{ids[kind]}")
     with signed_in(settings, "bakker") as bakker:
-        pages["shop wallet"] = _page(bakker, "/")
+        pages["shop wallet"] = _page(bakker, "/wallet")  # a shopkeeper lands on the till
         pages["shop payments"] = _page(bakker, "/shop")
         pages["shop receipt"] = _page(bakker, f"/receipts/{ids['payment']}")
     with signed_in(settings, story.ledger.admin.principal.username) as admin:
@@ -421,17 +424,17 @@ def test_switching_the_language_on_the_pay_page_keeps_the_typed_amount(
     path = f"/p/{standing.code}"
     page = _page(phone, path)
     assert 'form="pay" formaction="/language/en" formmethod="post"' in page
-    typed = {**hidden_fields(page), "amount": "7,50", "next": path}
+    typed = {**hidden_fields(page), "amount": "7.50", "next": path}
     switched = phone.post("/language/en", data=typed, follow_redirects=False)
     assert switched.status_code == 303
     location = switched.headers["location"]
-    assert location == f"{path}?amount=7%2C50"  # neither the form's key nor its CSRF token
+    assert location == f"{path}?amount=7.50"  # neither the form's key nor its CSRF token
     english = _page(phone, location)
     assert '<html lang="en"' in english
-    assert 'value="7,50"' in english
+    assert 'value="7.50"' in english
     # The English page pays what was typed, once; its receipt has an address of its own, where
     # switching back to Dutch leads.
-    paid = phone.post(path, data={**hidden_fields(english), "amount": "7,50"})
+    paid = phone.post(path, data={**hidden_fields(english), "amount": "7.50"})
     assert paid.status_code == 201, paid.text
     assert "Paid" in paid.text
     receipt = re.search(r'href="/language/nl\?next=(/receipts/\d+)"', paid.text)

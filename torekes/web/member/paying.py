@@ -105,4 +105,4 @@ def _paid_by(page: PageContext, actor: Principal, code: str) -> Response | None:
     request = payment_requests.open_request(page.db, actor, code)
     if request.status != RequestStatus.PAID.value or request.transaction_id is None:
         return None
-    return render_receipt(page, wallets.receipt(page.db, actor, request.transaction_id))
+    return render_receipt(page, wallets.receipt(page.db, actor, request.transaction_id), paid=True)

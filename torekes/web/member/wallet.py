@@ -86,13 +86,15 @@ def receipt(page: CurrentPage, transaction_id: PathId) -> Response:
     return render_receipt(page, found)
 
 
-def render_receipt(page: PageContext, found: wallets.Receipt, status_code: int = 200) -> Response:
-    """A receipt, whose page comes back to its own address (``/receipts/{id}``), also when it is
-    the answer to a payment's form (``201``: it then says "Paid")."""
+def render_receipt(
+    page: PageContext, found: wallets.Receipt, status_code: int = 200, paid: bool = False
+) -> Response:
+    """A receipt, whose page comes back to its own address (``/receipts/{id}``); the answer to
+    a payment's form (``201``), or its payer back on the paid request (``paid``), says "Paid"."""
     return page.render(
         "member/receipt.html",
         status_code,
-        status_paid=status_code == 201,
+        status_paid=paid or status_code == 201,
         receipt=found,
         decimals=page.decimals_of(found.transaction.currency),
         here=f"/receipts/{found.transaction.id}",
