@@ -135,7 +135,8 @@ def test_a_card_is_charged_with_its_number_and_the_members_pin(
     assert re.search(r'id="new-balance">\s*<p class="balance"><span class="amount">70', paid.text)
     assert f"••• ••• {counter.card.number[-4:]}" in paid.text
     assert counter.card.number not in paid.text  # a receipt shows only the last four digits
-    assert 'aria-label="Menu"' not in paid.text and "/logout" not in paid.text
+    assert 'aria-label="Menu"' not in paid.text
+    assert "/logout" not in paid.text
     assert counter.shop.name in paid.text  # whom the member paid, but not the shop's balance
     assert "Betaald 30 TRK aan" in paid.text
     assert "Saldo van de winkel" not in paid.text  # nothing of the shop's own
