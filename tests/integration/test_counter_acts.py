@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import text
@@ -42,6 +43,7 @@ from torekes.spending import cards
 from torekes.spending.cards import ChargeCommand
 from torekes.spending.read_models import CardView
 
+T = TypeVar("T")
 PIN = "2468"
 WRONG = "1357"
 UNKNOWN = "000 000 0000"  # a number whose check digit fits, never drawn
@@ -57,7 +59,7 @@ def _card(scene: Scene, member: Member) -> CardView:
     return write(scene.db, admin, lambda ctx: cards.issue_card(ctx, scene.settings, member.id, PIN))
 
 
-def _plain(db: Database, actor: Principal) -> Any:
+def _plain(db: Database, actor: Principal) -> Callable[[Callable[[WriteContext], T]], T]:
     """The commit a use case is handed, without an idempotency key."""
     return lambda operation: write(db, actor, operation)
 
