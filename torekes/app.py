@@ -42,6 +42,7 @@ from torekes.observability.ledger_figures import LedgerFigures
 from torekes.observability.requests import RequestMetrics
 from torekes.settings import Settings, load_settings
 from torekes.web import admin, coordinator, shop
+from torekes.web import counter as counter_pages
 from torekes.web.member import account, claiming, home, paying
 from torekes.web.refusals import install_page_refusals
 from torekes.web.shop import till
@@ -124,6 +125,7 @@ def build_app() -> FastAPI:
     app.include_router(till.router)
     app.include_router(shop.router)
     app.include_router(coordinator.router)
+    app.include_router(counter_pages.router)
     app.include_router(admin.router)
     install_page_refusals(app)
     app.mount("/static", StaticFiles(packages=[("torekes.web", "static")]), name="static")

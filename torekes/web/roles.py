@@ -21,3 +21,7 @@ PROJECT_ACTORS = (Role.ADMIN, Role.COORDINATOR)
 
 # The shop's pages (the till, payments and refunds, card payments, redeeming).
 SHOP_KEEPERS = (Role.SHOPKEEPER,)
+
+# Who shows a member's balance and history with the member's card and PIN: a shopkeeper at the
+# counter, an administrator at the desk (``torekes.counter.acts``).
+MEMBER_SERVERS = (Role.SHOPKEEPER, Role.ADMIN)
