@@ -174,7 +174,7 @@ def test_other_roles_cannot_show_a_members_statement(
 
 
 def test_a_coordinator_records_a_claim_for_a_member_with_their_pin(
-    coordinator: TestClient, ledger: Ledger, scene: Scene
+    coordinator: TestClient, ledger: Ledger, scene: Scene, settings: Settings
 ) -> None:
     activity_page = coordinator.get(f"/activities/{scene.weeding.id}")
     assert f'href="/activities/{scene.weeding.id}/claim-for"' in activity_page.text
@@ -190,6 +190,12 @@ def test_a_coordinator_records_a_claim_for_a_member_with_their_pin(
     assert claim.recorded_by_id is not None
     assert claim.hours is not None
     assert _balance(ledger, scene.wallet.id) == 125
+    with signed_in(settings, "fatima") as member:
+        assert "door Chris voor Fatima" in member.get("/").text  # her wallet says who
+    with signed_in(settings, "root-admin") as admin:
+        audit = admin.get("/admin/audit").text
+        assert "Claim geregistreerd" in audit
+        assert "door Chris voor Fatima" in audit
 
 
 def test_a_claim_for_a_member_is_refused_in_plain_words_past_the_limit(

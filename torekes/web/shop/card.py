@@ -18,11 +18,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form
 from fastapi.responses import Response
+from pydantic import ValidationError
 
 from torekes.api.schemas import ReceiptOut
 from torekes.domain import errors
 from torekes.domain.access import Principal
 from torekes.domain.cards import check_typed_card
+from torekes.domain.entries import TransactionKind
 from torekes.domain.spending import PaymentChannel
 from torekes.ledger.read_models import AccountView
 from torekes.spending import cards
@@ -161,8 +163,13 @@ def slip(page: CurrentPage, key: str) -> Response:
 def _paid(page: PageContext, key: str) -> ReceiptOut:
     """The card payment the signed-in shopkeeper made with the form sent under ``key``."""
     with at_the_counter(page, CARD_FORM) as actor:
-        receipt = ReceiptOut.model_validate(outcome_of(page, actor, key[:MAX_KEY]).body)
-        if receipt.channel != PaymentChannel.CARD:
+        body = outcome_of(page, actor, key[:MAX_KEY]).body
+        try:
+            receipt = ReceiptOut.model_validate(body)
+        except ValidationError:  # the outcome of another of the keeper's forms
+            raise errors.NotFound() from None
+        paid = receipt.kind == TransactionKind.PAYMENT and receipt.channel == PaymentChannel.CARD
+        if not paid or receipt.payer.balance_after is None:
             raise errors.NotFound()
         return receipt
 
