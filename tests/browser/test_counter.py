@@ -15,6 +15,7 @@ from torekes.operations.demo import CARD_HOLDER, DEMO_CARD_PIN
 SHOPKEEPER = "bakker"
 COORDINATOR = "coord"
 CARD_HOLDER_NAME = "Elif"
+PROJECT = "Community garden"
 GARDEN = "Garden work"
 
 
@@ -79,7 +80,8 @@ def test_a_coordinator_records_her_hours_with_her_card_and_pin(
 ) -> None:
     desk = phones.signed_in(locale, "/projects", COORDINATOR)
     assert_language(desk, locale)
-    desk.get_by_role("link", name=GARDEN).first.click()
+    desk.get_by_role("link", name=PROJECT).click()
+    desk.get_by_role("link", name=GARDEN, exact=True).click()
     desk.get_by_role("link", name=say("A claim for a member")).click()
     desk.get_by_label(say("Hours worked"), exact=False).fill("2")
     desk.get_by_label(say("Card number"), exact=True).fill(live_server.card_number)
@@ -105,7 +107,8 @@ def test_a_coordinator_records_an_attendance_list_with_each_lines_outcome(
     shoot: Shoot,
 ) -> None:
     desk = phones.signed_in(locale, "/projects", COORDINATOR)
-    desk.get_by_role("link", name=GARDEN).first.click()
+    desk.get_by_role("link", name=PROJECT).click()
+    desk.get_by_role("link", name=GARDEN, exact=True).click()
     desk.get_by_role("link", name=say("Attendance list")).click()
     expect(desk.get_by_role("heading", level=1)).to_have_text(say("Attendance list"))
     desk.get_by_label(say("Hours worked by each"), exact=False).fill("3")
