@@ -475,7 +475,7 @@ def _charge(own_shop: bool) -> Callable[[World, Role], Call]:
     return build
 
 
-def _statement(world: World, _role: Role) -> Call:
+def _member_statement(world: World, _role: Role) -> Call:
     card = _card(world, _funded_member(world))
     return Call(f"{API}/members/statement", {"json": {"card": card.number, "pin": PIN}})
 
@@ -879,7 +879,7 @@ SPENDING_CASES = [
         "show a member's statement with their card and PIN",
         "POST",
         "/api/v1/members/statement",
-        _statement,
+        _member_statement,
         SHOP_ONLY,
         200,
         ROLE,
