@@ -21,6 +21,7 @@ from torekes.api.routes import (
     cards,
     claim_codes,
     claims,
+    counter,
     currencies,
     health,
     me,
@@ -41,6 +42,7 @@ from torekes.observability.ledger_figures import LedgerFigures
 from torekes.observability.requests import RequestMetrics
 from torekes.settings import Settings, load_settings
 from torekes.web import admin, coordinator, shop
+from torekes.web import counter as counter_pages
 from torekes.web.member import account, claiming, home, paying, wallet
 from torekes.web.refusals import install_page_refusals
 from torekes.web.request_refusals import install_request_refusals
@@ -68,6 +70,7 @@ API_MODULES = (
     projects,
     claim_codes,
     claims,
+    counter,
     payment_requests,
     payments,
     cards,
@@ -124,6 +127,7 @@ def build_app() -> FastAPI:
     app.include_router(till.router)
     app.include_router(shop.router)
     app.include_router(coordinator.router)
+    app.include_router(counter_pages.router)
     app.include_router(admin.router)
     install_page_refusals(app)
     install_request_refusals(app)

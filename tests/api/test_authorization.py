@@ -475,6 +475,23 @@ def _charge(own_shop: bool) -> Callable[[World, Role], Call]:
     return build
 
 
+def _member_statement(world: World, _role: Role) -> Call:
+    card = _card(world, _funded_member(world))
+    return Call(f"{API}/members/statement", {"json": {"card": card.number, "pin": PIN}})
+
+
+def _claim_for_member(world: World, _role: Role) -> Call:
+    card = _card(world, _funded_member(world))
+    body = {"card": card.number, "pin": PIN, "activity_id": world.earning.activity.id}
+    return Call(f"{API}/claims/on-behalf", {"json": body})
+
+
+def _attendance(world: World, _role: Role) -> Call:
+    card = _card(world, _funded_member(world))
+    body = {"cards": [card.number], "activity_id": world.earning.activity.id}
+    return Call(f"{API}/claims/attendance", {"json": body})
+
+
 def _refund(own_shop: bool) -> Callable[[World, Role], Call]:
     def build(world: World, _role: Role) -> Call:
         shop = _world_shop(world) if own_shop else _other_shop(world)
@@ -857,6 +874,38 @@ SPENDING_CASES = [
         DENIED,
         writes=True,
         denied_for=KEEPER_NOT_OWNER,
+    ),
+    Case(
+        "show a member's statement with their card and PIN",
+        "POST",
+        "/api/v1/members/statement",
+        _member_statement,
+        SHOP_ONLY,
+        200,
+        ROLE,
+        writes=True,
+    ),
+    Case(
+        "record a claim for a member with their card and PIN",
+        "POST",
+        "/api/v1/claims/on-behalf",
+        _claim_for_member,
+        PROJECT_WRITERS,
+        201,
+        NOT_COORDINATOR,
+        writes=True,
+        scoped=True,
+    ),
+    Case(
+        "record an attendance list",
+        "POST",
+        "/api/v1/claims/attendance",
+        _attendance,
+        PROJECT_WRITERS,
+        200,
+        NOT_COORDINATOR,
+        writes=True,
+        scoped=True,
     ),
     Case("list own payments", "GET", "/api/v1/payments", _fixed(f"{API}/payments"), ALL),
     Case(

@@ -114,10 +114,25 @@ def test_a_shop_charges_a_card_after_a_wrong_then_the_right_pin(
 
     till.get_by_label(say("PIN"), exact=True).fill(DEMO_CARD_PIN)
     till.get_by_role("button", name=say("Pay"), exact=True).click()
-    expect(till.get_by_role("status")).to_have_text(say("Paid"))
+    # The hand-over view, turned towards the member: her new balance, nothing of the shop's.
+    expect(till.get_by_role("heading", level=1)).to_have_text(say("Your new balance"))
+    expect(till.locator("#new-balance .amount")).to_have_text(str(before - AMOUNT))
+    expect(till.get_by_role("navigation", name=say("Menu"))).to_have_count(0)
     receipt = till.locator(".receipt")
     expect(receipt).to_contain_text(CARD_HOLDER_NAME)
     expect(receipt).to_contain_text(f"••• ••• {live_server.card_number[-4:]}")
-    expect(receipt).to_contain_text(MEMO)
     shoot(till)
     assert holder.available() == before - AMOUNT
+
+    till.get_by_role("link", name=say("Print a slip")).click()
+    slip = till.locator("#slip")
+    expect(slip).to_contain_text(MEMO)
+    expect(till.locator("#slip-balance")).to_contain_text(str(before - AMOUNT))
+    expect(till.locator("#slip-amount")).to_contain_text(str(AMOUNT))
+    expect(till.get_by_role("button", name=say("Print"))).to_be_visible()
+    shoot(till, "slip")
+    till.emulate_media(media="print")
+    expect(till.get_by_role("button", name=say("Print"))).to_be_hidden()
+    width = till.evaluate("document.querySelector('main').getBoundingClientRect().width")
+    assert width <= 72 * 96 / 25.4 + 1, "the slip fits an 80 mm receipt roll"
+    shoot(till, "slip-printed")

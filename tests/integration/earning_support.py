@@ -220,7 +220,7 @@ def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
 class ClaimRow:
     id: int
     activity_id: int
-    code_id: int
+    code_id: int | None
     member_id: int
     account_id: int
     hours: Decimal | None
@@ -245,7 +245,7 @@ def claim_rows(db: Database, activity_id: int | None = None) -> list[ClaimRow]:
         ClaimRow(
             int(r[0]),
             int(r[1]),
-            int(r[2]),
+            None if r[2] is None else int(r[2]),
             int(r[3]),
             int(r[4]),
             None if r[5] is None else Decimal(str(r[5])).quantize(Decimal("0.01")),
@@ -310,7 +310,7 @@ def assert_earning_consistent(db: Database) -> None:
         ).all():
             postings.setdefault(int(tx), {})[int(account)] = int(amount)
     # A used code stays used: every claim, rejected or not, took one use.
-    per_code = Counter(row.code_id for row in rows)
+    per_code = Counter(row.code_id for row in rows if row.code_id is not None)
     for code_id, used in uses.items():
         assert used == per_code.get(code_id, 0), (code_id, used, per_code.get(code_id, 0))
         assert used <= max_uses[code_id]

@@ -391,7 +391,7 @@ def test_naming_cards_that_do_not_exist_counts_against_the_shop(
     assert scene.card_state(card.id) == ("active", 0, False)
 
 
-def test_a_mistyped_card_number_changes_nothing_but_the_shops_count(
+def test_a_mistyped_card_number_is_refused_before_any_pin_is_tried_or_counted(
     scene: SpendingScene, shop: Shop
 ) -> None:
     holder = scene.member()
@@ -399,7 +399,7 @@ def test_a_mistyped_card_number_changes_nothing_but_the_shops_count(
     digits = card.number.replace(" ", "")
     typo = digits[:-1] + str((int(digits[-1]) + 1) % 10)  # the check digit no longer fits
 
-    assert_refused(scene.db, errors.CardNotFound, lambda: scene.charge(shop, typo, PIN), pins=True)
+    assert_refused(scene.db, errors.CardNumberMistyped, lambda: scene.charge(shop, typo, PIN))
 
-    assert scene.attempts(shop=shop) == {"wrong": 1}
+    assert scene.attempts(shop=shop) == {}
     assert scene.attempts(card_id=card.id) == {}

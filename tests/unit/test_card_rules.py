@@ -17,6 +17,7 @@ from torekes.domain.cards import (
     MAX_PIN_FAILURES,
     card_number,
     check_pin_format,
+    check_typed_card,
     format_card_number,
     is_locked,
     luhn_digit,
@@ -209,3 +210,28 @@ def test_a_card_is_locked_exactly_when_no_tries_are_left(failures: int) -> None:
 )
 def test_digits_of_other_scripts_are_not_a_card_number(typed: str) -> None:
     assert normalise_card_number(typed) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(body=bodies, position=st.integers(0, CARD_NUMBER_DIGITS - 1), shift=st.integers(1, 9))
+def test_a_mistyped_number_is_refused_before_any_pin_and_a_right_one_passes(
+    body: int, position: int, shift: int
+) -> None:
+    number = card_number(body)
+    check_typed_card(format_card_number(number))
+    wrong = str((int(number[position]) + shift) % 10)
+    with pytest.raises(errors.CardNumberMistyped):
+        check_typed_card(number[:position] + wrong + number[position + 1 :])
+
+
+@pytest.mark.parametrize("typed", ["123", "123 456 789", "12345678901", "123-456-78"])
+def test_too_few_or_too_many_digits_are_mistyped(typed: str) -> None:
+    with pytest.raises(errors.CardNumberMistyped):
+        check_typed_card(typed)
+
+
+@pytest.mark.parametrize(
+    "typed", ["Ab3dEf_h", "https://torekes.example/k/Ab3dEf", "12ab34", "\uff11" * 10]
+)
+def test_a_qr_code_or_its_url_is_left_to_be_looked_up(typed: str) -> None:
+    check_typed_card(typed)

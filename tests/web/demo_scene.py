@@ -111,6 +111,9 @@ def build(db: Database, settings: Settings) -> Scene:
         "redemption_id": str(waiting),
         "settlement_id": str(settlement.id),
         "request_id": "1",  # the CSRF check refuses before any request is looked up
+        # A form's one-time key under which nobody paid (the hand-over view after a card payment
+        # opens only under the keeper's own; ``tests/web/test_shop.py`` walks a real one).
+        "key": "no-payment-under-this-key",
         "code": standing.code,
         "shop_id": str(standing.shop_account_id),
         "claim_code": community.claim_url.rsplit("/c/", 1)[1],

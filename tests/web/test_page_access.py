@@ -13,12 +13,19 @@ from torekes.db.engine import Database
 from torekes.settings import Settings
 
 # Pages each demo person may open; every other page refuses them.
+ACTING = {
+    "/activities/{activity_id}/close",
+    "/activities/{activity_id}/claim-for",
+    "/activities/{activity_id}/attendance",
+}
 COORDINATING = {
     "/projects",
     "/projects/{project_id}",
     "/projects/{project_id}/claims",
     "/activities/{activity_id}",
     "/activities/{activity_id}/close",
+    "/activities/{activity_id}/claim-for",
+    "/activities/{activity_id}/attendance",
 }
 ADMINISTERING = {
     "/admin",
@@ -46,18 +53,31 @@ SIGNED_IN = {"/wallet", "/account", "/p/{code}", "/till/{code}/status"}
 MAY_OPEN = {
     "fatima": SIGNED_IN | {"/", "/c", "/c/{code}"},
     "bakker": SIGNED_IN
-    | {"/till", "/till/{code}", "/till/poster/{shop_id}", "/shop", "/shop/card", "/shop/redeem"},
+    | {
+        "/till",
+        "/till/{code}",
+        "/till/poster/{shop_id}",
+        "/shop",
+        "/shop/card",
+        "/shop/redeem",
+        "/counter/member",
+    },
     "coord": SIGNED_IN | COORDINATING | {"/sheets/{batch_id}"},
-    "admin": SIGNED_IN | COORDINATING | {"/sheets/{batch_id}"} | ADMINISTERING | OWN,
-    # Auditors read everything but the codes, which are bearer claims on tokens, and act on
-    # nothing (closing an activity asks first, so its question is not for them either).
-    "auditor": SIGNED_IN
-    | (COORDINATING - {"/activities/{activity_id}/close"})
+    "admin": SIGNED_IN
+    | COORDINATING
+    | {"/sheets/{batch_id}", "/counter/member"}
     | ADMINISTERING
     | OWN,
+    # Auditors read everything but the codes, which are bearer claims on tokens, and act on
+    # nothing (closing an activity asks first, acting for a member is acting: their forms are not
+    # for them either).
+    "auditor": SIGNED_IN | (COORDINATING - ACTING) | ADMINISTERING | OWN,
 }
 # Pages about signing in and the language switch answer everyone with a page or a redirect.
 ANYONE = {"/login", "/login/card", "/language/{code}"}
+# A card payment's hand-over view and slip open only under the one-time key of the keeper's own
+# payment form (``tests/web/test_shop.py`` checks that nobody else opens them).
+ONE_TIME = {"/shop/card/paid/{key}", "/shop/card/paid/{key}/slip"}
 
 
 @pytest.fixture
@@ -66,7 +86,9 @@ def scene(db: Database, settings: Settings) -> Scene:
 
 
 def _get_pages() -> list[str]:
-    return [path for method, path in page_routes() if method == "GET" and path not in ANYONE]
+    return [
+        path for method, path in page_routes() if method == "GET" and path not in ANYONE | ONE_TIME
+    ]
 
 
 LANDINGS = {"bakker": "/till", "coord": "/projects", "admin": "/admin", "auditor": "/admin"}

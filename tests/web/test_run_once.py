@@ -23,7 +23,8 @@ from torekes.db import models as m
 from torekes.db.engine import Database
 from torekes.domain.access import Principal, Role
 from torekes.domain.accounts import AccountKind
-from torekes.earning import claim_codes
+from torekes.domain.earning import RewardKind
+from torekes.earning import activities, claim_codes
 from torekes.identity.users import UserCommand, add_user
 from torekes.kit.unit_of_work import WriteContext, write
 from torekes.ledger import accounts
@@ -42,6 +43,10 @@ EXEMPT = {
     "/language/{code}": "the language switch on a form's page writes nothing, only a cookie",
     "/shop/card": "the card payment's first step only draws the PIN page; the PIN page's form "
     "(/shop/card/pay) pays, once",
+    "/counter/member": "the statement's first step only draws the PIN page; the PIN page's form "
+    "(/counter/member/show) shows it, once",
+    "/activities/{activity_id}/claim-for": "the first step of a claim for a member only draws "
+    "the PIN page; the PIN page's form (/activities/{activity_id}/claim-for/record) records it",
 }
 
 
@@ -64,6 +69,28 @@ def _pin_page(browser: TestClient, scene: Scene) -> str:
     assert shop is not None, card_form
     sent = {**fields, "shop": shop.group(1), "card": scene.params["card_number"], "amount": "1"}
     answer = browser.post("/shop/card", data=sent)
+    assert answer.status_code == 200, answer.text
+    return answer.text
+
+
+def _member_pin_page(browser: TestClient, scene: Scene) -> str:
+    """The PIN page the member statement's card form leads to."""
+    card_form = browser.get("/counter/member").text
+    sent = {**_fields(card_form, "/counter/member"), "card": scene.params["card_number"]}
+    answer = browser.post("/counter/member", data=sent)
+    assert answer.status_code == 200, answer.text
+    return answer.text
+
+
+def _claim_for_pin_page(browser: TestClient, scene: Scene) -> str:
+    """The PIN page of a claim for the card holder at an open activity."""
+    form = f"/activities/{scene.params['open_activity_id']}/claim-for"
+    sent = {
+        **_fields(browser.get(form).text, form),
+        "card": scene.params["card_number"],
+        "hours": "1",
+    }
+    answer = browser.post(form, data=sent)
     assert answer.status_code == 200, answer.text
     return answer.text
 
@@ -114,6 +141,13 @@ WALKS: dict[str, Walk] = {
     "/admin/audit/checkpoint": Walk("auditor", "/admin/audit"),
     "/admin/cards/{card_id}/unlock": Walk("admin", "/admin/cards"),
     "/shop/card/pay": Walk("bakker", _pin_page, {"pin": demo.DEMO_CARD_PIN}),
+    "/counter/member/show": Walk("bakker", _member_pin_page, {"pin": demo.DEMO_CARD_PIN}),
+    "/activities/{activity_id}/claim-for/record": Walk(
+        "coord", _claim_for_pin_page, {"pin": demo.DEMO_CARD_PIN}
+    ),
+    "/activities/{activity_id}/attendance": Walk(
+        "coord", "/activities/{open_activity_id}/attendance", {"cards": "{card_number}"}
+    ),
     "/admin/cards/{card_id}/block": Walk("admin", "/admin/cards", {"reason": "lost"}),
     "/admin/cards": Walk("admin", "/admin/cards", {"member_id": "{card_holder_id}", "pin": "4821"}),
     "/admin/users": Walk(
@@ -202,8 +236,22 @@ def scene(db: Database, settings: Settings) -> Scene:
         "card_number": cards.number_of(found.settings, card),
         "card_holder_id": str(people[demo.CARD_HOLDER].id),
         "jonas_id": str(people["jonas"].id),
+        "open_activity_id": str(_open_activity(db, people["coord"].id)),
     }
     return Scene(found.settings, found.db, params)
+
+
+def _open_activity(db: Database, coordinator_id: int) -> int:
+    """An activity of the demo's project without limits, to record claims for a member at."""
+    with db.read_session() as session:
+        project_id = session.scalars(select(m.Project.id)).first()
+    assert project_id is not None
+    command = activities.ActivityCommand(
+        title="Watering", description="", reward_kind=RewardKind.FIXED, reward_amount=5
+    )
+    coordinator = Principal(coordinator_id, "coord", Role.COORDINATOR)
+    made = write(db, coordinator, lambda ctx: activities.create_activity(ctx, project_id, command))
+    return made.id
 
 
 def _file_two_issuances(db: Database) -> None:

@@ -30,6 +30,7 @@ from torekes.spending import cards
 from torekes.spending.read_models import CardView
 
 PIN = "2468"
+UNKNOWN = "000 000 0000"  # a number whose check digit fits, never drawn
 IBAN = "NL91 ABNA 0417 1643 00"
 
 
@@ -103,7 +104,8 @@ def _pay(till: TestClient, pin_page: str, pin: str = PIN, **changed: str) -> htt
 
 def _charged(till: TestClient, counter: Counter, amount: str = "30") -> httpx2.Response:
     paid = _pay(till, _pin_page(till, counter, amount).text)
-    assert paid.status_code == 201, paid.text
+    assert paid.status_code == 200, paid.text
+    assert 'id="handover"' in paid.text
     return paid
 
 
@@ -125,13 +127,43 @@ def test_a_card_is_charged_with_its_number_and_the_members_pin(
     assert 'autocomplete="off"' in pin_page.text
     assert "Fatima" not in pin_page.text  # the card is named only with its PIN
     paid = _pay(till, pin_page.text)
-    assert paid.status_code == 201, paid.text
-    assert 'id="card-receipt"' in paid.text
+    # The hand-over view, turned towards the member: their new balance, nothing of the shop's.
+    assert paid.status_code == 200, paid.text
+    assert paid.url.path.startswith("/shop/card/paid/")
+    assert 'id="handover"' in paid.text
     assert "Fatima" in paid.text
+    assert re.search(r'id="new-balance">\s*<p class="balance"><span class="amount">70', paid.text)
     assert f"••• ••• {counter.card.number[-4:]}" in paid.text
     assert counter.card.number not in paid.text  # a receipt shows only the last four digits
+    assert 'aria-label="Menu"' not in paid.text
+    assert "/logout" not in paid.text
+    assert counter.shop.name in paid.text  # whom the member paid, but not the shop's balance
+    assert "Betaald 30 TRK aan" in paid.text
+    assert "Saldo van de winkel" not in paid.text  # nothing of the shop's own
+    slip = till.get(f"{paid.url.path}/slip")
+    assert slip.status_code == 200
+    assert "@media print" in till.get("/static/slip.css").text
+    for shown in (counter.shop.name, "Fatima", 'id="slip-balance">70'):
+        assert shown in slip.text
     assert _balance(ledger, counter.wallet.id) == 70
     assert _balance(ledger, counter.shop.id) == 30
+
+
+def test_the_hand_over_view_is_only_for_the_shopkeeper_who_took_the_payment(
+    till: TestClient, ledger: Ledger, counter: Counter, settings: Settings
+) -> None:
+    paid = _charged(till, counter)
+    other_keeper = ledger.user(Role.SHOPKEEPER, "slager")
+    ledger.account(AccountKind.SHOP, other_keeper, "TRK")
+    for username in ("slager", "fatima"):
+        with signed_in(settings, username) as other:
+            for path in (paid.url.path, f"{paid.url.path}/slip"):
+                refused = other.get(path)
+                assert refused.status_code in (403, 404), (username, path)
+                assert "Fatima" not in refused.text
+    unknown = till.get("/shop/card/paid/" + "x" * 32)
+    assert unknown.status_code == 404
+    assert till.get(paid.url.path).status_code == 200  # the keeper may look again
 
 
 def test_the_scanned_qr_url_names_the_card_too(
@@ -139,7 +171,7 @@ def test_the_scanned_qr_url_names_the_card_too(
 ) -> None:
     pin_page = _pin_page(till, counter, "12", card=counter.card.url)
     paid = _pay(till, pin_page.text)
-    assert paid.status_code == 201, paid.text
+    assert paid.status_code == 200, paid.text
     assert _balance(ledger, counter.shop.id) == 12
 
 
@@ -154,7 +186,7 @@ def test_a_wrong_pin_shows_the_tries_left_and_the_member_tries_again(
     assert _field(wrong.text, "key") != _field(pin_page.text, "key")  # the next PIN, a new try
     assert _balance(ledger, counter.wallet.id) == 100
     paid = _pay(till, wrong.text)
-    assert paid.status_code == 201, paid.text
+    assert paid.status_code == 200, paid.text
     assert _balance(ledger, counter.wallet.id) == 70
 
 
@@ -171,7 +203,7 @@ def test_a_double_tap_on_a_wrong_pin_counts_it_once(
         card = session.get(m.MemberCard, counter.card.id)
         assert card is not None
         assert card.pin_failures == 1
-    assert _pay(till, again.text).status_code == 201
+    assert _pay(till, again.text).status_code == 200
 
 
 def test_the_same_form_with_another_pin_is_never_told_the_first_pins_refusal(
@@ -197,9 +229,9 @@ def test_a_double_tap_charges_once_and_shows_the_same_receipt(
     pin_page = _pin_page(till, counter).text
     first = _pay(till, pin_page)
     second = _pay(till, pin_page)
-    assert first.status_code == second.status_code == 201
-    number = re.compile(r"Bonnummer</dt><dd>(\d+)</dd>")
-    assert number.findall(first.text) == number.findall(second.text) != []
+    assert first.status_code == second.status_code == 200
+    assert first.url == second.url  # the same payment's hand-over view
+    assert first.text == second.text
     assert _balance(ledger, counter.wallet.id) == 70
     with ledger.db.read_session() as session:
         assert session.query(m.Payment).count() == 1
@@ -226,9 +258,8 @@ def test_two_taps_at_the_same_moment_charge_once(
             thread.start()
         for thread in taps:
             thread.join()
-    assert [answer.status_code for answer in answers.values()] == [201, 201]
-    number = re.compile(r"Bonnummer</dt><dd>(\d+)</dd>")
-    assert number.findall(answers["first"].text) == number.findall(answers["second"].text)
+    assert [answer.status_code for answer in answers.values()] == [200, 200]
+    assert answers["first"].url == answers["second"].url
     assert _balance(ledger, counter.wallet.id) == 70
     with ledger.db.read_session() as session:
         assert session.query(m.Payment).count() == 1
@@ -270,6 +301,8 @@ def test_a_blocked_card_is_refused_in_plain_words(
         ("abc", None, 422, "Typ alleen cijfers, zoals 1.250."),
         ("-5", None, 422, "Typ het getal zonder + of -."),
         ("30", "", 404, "niet gekend"),
+        ("30", "1234567890", 422, "verkeerd getypt"),
+        ("30", "123 456 789", 422, "verkeerd getypt"),
     ],
 )
 def test_bad_input_on_the_card_form_is_a_page_and_changes_nothing(
@@ -290,7 +323,7 @@ def test_bad_input_on_the_card_form_is_a_page_and_changes_nothing(
 def test_an_unknown_card_and_too_little_money_are_plain_pages(
     till: TestClient, ledger: Ledger, counter: Counter
 ) -> None:
-    unknown = _pay(till, _pin_page(till, counter, card="0000 0000 0").text)
+    unknown = _pay(till, _pin_page(till, counter, card=UNKNOWN).text)
     assert unknown.status_code == 404
     assert "Deze kaart is niet gekend" in unknown.text
     poor = _pay(till, _pin_page(till, counter, "500").text)
@@ -305,7 +338,7 @@ def test_too_many_wrong_pins_at_one_shop_wait(
     tight = settings.model_copy(update={"pin_shop_max_failures": 2})
     with signed_in(tight, "bakker") as till:
         for _ in range(2):
-            assert _pay(till, _pin_page(till, counter, card="0000 0000 0").text).status_code == 404
+            assert _pay(till, _pin_page(till, counter, card=UNKNOWN).text).status_code == 404
         waiting = _pay(till, _pin_page(till, counter).text)
     assert waiting.status_code == 429
     assert "Te veel" in waiting.text
@@ -668,7 +701,7 @@ def test_the_pages_in_english(till: TestClient, ledger: Ledger, counter: Counter
             "pin": PIN,
         },
     )
-    assert paid.status_code == 201, paid.text
-    assert "Paid by" in paid.text
+    assert paid.status_code == 200, paid.text
+    assert "Your new balance" in paid.text
     assert "Payments today" in till.get("/shop", headers=english).text
     assert "Redeem tokens for euros" in till.get("/shop/redeem", headers=english).text

@@ -33,6 +33,7 @@ def locked(statement: Select[ModelT]) -> Select[ModelT]:
 PIN_ATTEMPTS_AT_SHOP = -1
 ADMINISTRATORS = -2
 USERNAMES = -3
+PIN_ATTEMPTS_BY_ACTOR = -4
 
 
 def lock_number(session: Session, namespace: int, number: int) -> None:

@@ -371,8 +371,10 @@ class Claim(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"))
-    code_id: Mapped[int] = mapped_column(ForeignKey("claim_codes.id"), index=True)
+    # None for a claim recorded for the member by a coordinator (``recorded_by_id``).
+    code_id: Mapped[int | None] = mapped_column(ForeignKey("claim_codes.id"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     hours: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
     amount: Mapped[int] = mapped_column(BigInteger)
@@ -469,11 +471,14 @@ class PinAttempt(Base):
     __table_args__ = (
         CheckConstraint("outcome IN ('pending', 'wrong', 'right')", name="outcome_known"),
         Index("ix_pin_attempts_shop_at", "shop_account_id", "attempted_at"),
+        Index("ix_pin_attempts_actor_at", "actor_id", "attempted_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     card_id: Mapped[int | None] = mapped_column(ForeignKey("member_cards.id"), index=True)
-    shop_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    # None for a try by someone acting for the card's member away from a till, counted against
+    # ``actor_id`` instead.
+    shop_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     outcome: Mapped[str] = mapped_column(String(8), default="pending")
     attempted_at: Mapped[datetime] = mapped_column(default=utcnow)

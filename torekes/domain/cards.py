@@ -66,6 +66,15 @@ def normalise_card_number(typed: str) -> str | None:
     return cleaned
 
 
+def check_typed_card(typed: str) -> None:
+    """Refuse (``card_number_mistyped``) what was typed as a card number, digits alone, when it is
+    not ten digits with their check digit; a card's QR code or its URL passes to be looked up.
+    The check needs no database, so it tells nothing about which cards exist."""
+    cleaned = _SEPARATORS.sub("", typed)
+    if cleaned.isascii() and cleaned.isdigit() and normalise_card_number(cleaned) is None:
+        raise errors.CardNumberMistyped()
+
+
 def format_card_number(number: str) -> str:
     """1234567890 as "123 456 7890", easy to read aloud and to type."""
     return f"{number[:3]} {number[3:6]} {number[6:]}"

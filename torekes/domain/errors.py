@@ -200,6 +200,11 @@ class InvalidPin(InvalidInput):
     title = "A PIN is 4 to 6 digits"
 
 
+class CardNumberMistyped(InvalidInput):
+    code = "card_number_mistyped"
+    title = "The card number is mistyped: check its ten digits"
+
+
 class AmountRequired(InvalidInput):
     code = "amount_required"
     title = "This QR code has no amount: say how much to pay"

@@ -41,7 +41,7 @@ from torekes.earning.activities import rules_of
 from torekes.earning.claim_codes import find_code
 from torekes.earning.projects import require_project_coordinator
 from torekes.earning.read_models import ClaimView, ResolutionOutcome
-from torekes.kit import clock, pagination
+from torekes.kit import audit_trail, clock, pagination
 from torekes.kit.pagination import Listing
 from torekes.kit.unit_of_work import WriteContext
 from torekes.ledger import holds
@@ -120,6 +120,16 @@ def own_claim_with_code(db: Database, actor: Principal, code: str) -> ClaimView 
         return None if row is None else claim_view(row)
 
 
+@dataclass(frozen=True, slots=True)
+class ClaimFor:
+    """A claim recorded for a member by a coordinator of the activity's project (or an
+    administrator): hours worked at the activity, without a code."""
+
+    activity_id: int
+    member_id: int
+    hours: Decimal | None = None
+
+
 def claim(ctx: WriteContext, settings: Settings, command: ClaimCommand) -> ClaimView:
     access.require_role(ctx.actor, Role.MEMBER)
     session = ctx.session
@@ -128,23 +138,73 @@ def claim(ctx: WriteContext, settings: Settings, command: ClaimCommand) -> Claim
     code = lock(session, m.ClaimCode, found.id)
     assert activity is not None
     assert code is not None
+    check_code_usable(_code_state(code), clock.now())
+    member_id = ctx.actor.user_id
+    row = _record(ctx, settings, activity, member_id, command.account_id, command.hours, code)
+    return claim_view(row)
+
+
+def claim_for(ctx: WriteContext, settings: Settings, order: ClaimFor) -> ClaimView:
+    """Record a claim for a member, as the member's own claim with a code is recorded (the
+    activity's window, capacity, per-member limits, budget and approval rule alike), stored as
+    recorded by the actor for the member: on the claim, in its reward's metadata and in the audit
+    trail (``claim.recorded_for_member``)."""
+    access.require_role(ctx.actor, Role.ADMIN, Role.COORDINATOR)
+    session = ctx.session
+    activity = lock(session, m.Activity, order.activity_id)
+    if activity is None:
+        raise errors.ActivityNotFound(activity_id=order.activity_id)
+    require_project_coordinator(session, ctx.actor, activity.project_id)
+    member = session.get(m.User, order.member_id)
+    if member is None:
+        raise errors.UserNotFound(user_id=order.member_id)
+    if member.role != Role.MEMBER:
+        raise errors.NotAMember(user_id=member.id)
+    if not member.is_active:
+        raise errors.UserInactive(user_id=member.id)
+    row = _record(ctx, settings, activity, member.id, None, order.hours, recorded=True)
+    after = {
+        "by": ctx.actor.user_id,
+        "for": member.id,
+        "activity_id": activity.id,
+        "amount": row.amount,
+        "status": row.status,
+    }
+    audit_trail.record(ctx, "claim.recorded_for_member", "claim", row.id, None, after)
+    return claim_view(row)
+
+
+def _record(
+    ctx: WriteContext,
+    settings: Settings,
+    activity: m.Activity,
+    member_id: int,
+    requested_account: int | None,
+    hours: Decimal | None,
+    code: m.ClaimCode | None = None,
+    recorded: bool = False,
+) -> m.Claim:
+    """The claim's row, counted and paid (or held) under the activity's lock, by the rules every
+    claim keeps: with the member's ``code`` (locked and found usable), or ``recorded`` by the
+    actor for the member."""
+    session = ctx.session
     now = clock.now()
-    check_code_usable(_code_state(code), now)
     rules = rules_of(activity)
     check_activity_open(rules, now)
-    check_limits(rules, _counts(session, settings, activity, ctx.actor.user_id, now))
-    amount = reward_for(rules, command.hours)
-
+    check_limits(rules, _counts(session, settings, activity, member_id, now))
+    amount = reward_for(rules, hours)
     project = referenced(session, m.Project, activity.project_id)
-    account_id = _member_account(session, ctx.actor, project.currency_id, command.account_id)
-    code.uses += 1
+    account_id = _member_account(session, member_id, project.currency_id, requested_account)
+    if code is not None:
+        code.uses += 1
     activity.claims_count += 1
     row = m.Claim(
         activity_id=activity.id,
-        code_id=code.id,
-        member_id=ctx.actor.user_id,
+        code_id=None if code is None else code.id,
+        member_id=member_id,
         account_id=account_id,
-        hours=None if command.hours is None else command.hours.quantize(HOURS_QUANTUM),
+        recorded_by_id=ctx.actor.user_id if recorded else None,
+        hours=None if hours is None else hours.quantize(HOURS_QUANTUM),
         amount=amount,
         status=ClaimStatus.PENDING.value,
         created_at=now,
@@ -153,7 +213,7 @@ def claim(ctx: WriteContext, settings: Settings, command: ClaimCommand) -> Claim
         if activity.requires_approval:
             row.hold_id = holds.place(ctx, project.budget_account_id, amount).id
         else:
-            row.transaction_id = _pay(ctx, project, activity, account_id, amount)
+            row.transaction_id = _pay(ctx, project, activity, row)
             row.status = ClaimStatus.PAID.value
             row.resolved_at = now
     except errors.InsufficientFunds as refusal:
@@ -162,15 +222,13 @@ def claim(ctx: WriteContext, settings: Settings, command: ClaimCommand) -> Claim
         raise
     session.add(row)
     session.flush()
-    return claim_view(row)
+    return row
 
 
 def approve(ctx: WriteContext, claim_id: int) -> ClaimView:
     row, activity, project = _pending_claim(ctx, claim_id)
     hold = _hold_of(ctx, row)
-    row.transaction_id = holds.post(
-        ctx, hold, lambda: _pay(ctx, project, activity, row.account_id, row.amount)
-    )
+    row.transaction_id = holds.post(ctx, hold, lambda: _pay(ctx, project, activity, row))
     return _resolve(ctx, row, ClaimStatus.PAID, reason=None)
 
 
@@ -249,6 +307,7 @@ def claim_view(row: m.Claim) -> ClaimView:
         activity_id=row.activity_id,
         code_id=row.code_id,
         member_id=row.member_id,
+        recorded_by_id=row.recorded_by_id,
         account_id=row.account_id,
         hours=row.hours,
         amount=row.amount,
@@ -261,13 +320,15 @@ def claim_view(row: m.Claim) -> ClaimView:
     )
 
 
-def _pay(
-    ctx: WriteContext, project: m.Project, activity: m.Activity, account_id: int, amount: int
-) -> int:
-    postings = transfer_postings(project.budget_account_id, account_id, amount)
+def _pay(ctx: WriteContext, project: m.Project, activity: m.Activity, row: m.Claim) -> int:
+    postings = transfer_postings(project.budget_account_id, row.account_id, row.amount)
     # No sentence is stored: the pages write "Reward: <activity>" in the reader's language from
     # the kind and the activity in the metadata.
-    metadata = {"activity_id": activity.id, "project_id": project.id}
+    metadata: dict[str, object] = {"activity_id": activity.id, "project_id": project.id}
+    if row.recorded_by_id is not None:
+        # Who recorded the claim for whom, by user id: ids stay true when a name changes, and
+        # the append-only journal keeps no one's name.
+        metadata |= {"by": row.recorded_by_id, "for": row.member_id}
     return post_entry(ctx, postings, TransactionKind.REWARD, "", metadata).id
 
 
@@ -335,9 +396,9 @@ def _counts(
 
 
 def _member_account(
-    session: Session, actor: Principal, currency_id: int, requested: int | None
+    session: Session, member_id: int, currency_id: int, requested: int | None
 ) -> int:
-    accounts = member_accounts(session, actor.user_id, currency_id)
+    accounts = member_accounts(session, member_id, currency_id)
     if requested is None:
         if not accounts:
             raise errors.NoMemberAccount()

@@ -82,10 +82,14 @@ class BatchView:
 
 @dataclass(frozen=True, slots=True)
 class ClaimView:
+    """A claim; ``code_id`` is None and ``recorded_by_id`` names who recorded it for a claim
+    recorded for the member (``torekes.earning.claims.claim_for``)."""
+
     id: int
     activity_id: int
-    code_id: int
+    code_id: int | None
     member_id: int
+    recorded_by_id: int | None
     account_id: int
     hours: Decimal | None
     amount: int

@@ -211,6 +211,20 @@ def stored_response(db: Database, actor: Principal, request: KeyedRequest) -> St
         return None if stored is None else _replay(stored, request)
 
 
+def kept_outcome(
+    db: Database, actor: Principal, key: str, secret_key: str
+) -> StoredResponse | None:
+    """The outcome the actor's write with this key stored, whatever was asked, to show it again
+    to the same actor (a page that follows a form's write); ``None`` if the actor has none under
+    the key, or the write was refused. Keys are kept per principal, so nobody else reads it."""
+    check_idempotency_key(key)
+    with db.read_session() as session:
+        stored = idempotency.find_record(session, actor.user_id, key)
+        if stored is None or stored.status_code >= FIRST_REFUSAL_STATUS:
+            return None
+        return _revealed(stored, secret_key)
+
+
 def replayed_problem(refusal: errors.TorekesError) -> StoredResponse | None:
     """The stored status and body of a refusal raised again by a replay, else ``None``."""
     stored = getattr(refusal, "stored_problem", None)
@@ -227,12 +241,16 @@ def _keyed(request: KeyedRequest) -> str:
 def _replay(stored: IdempotencyRecord, request: KeyedRequest) -> StoredResponse:
     if not hmac.compare_digest(stored.request_hash, _keyed(request)):
         raise errors.IdempotencyKeyReused()
-    concealed = [(held, (p, n, i)) for held, (p, n, i) in json.loads(stored.derived_codes)]
-    text = shown_codes.reveal(stored.response_body, concealed, request.secret_key)
-    replayed = StoredResponse(stored.status_code, json.loads(text), replayed=True)
+    replayed = _revealed(stored, request.secret_key)
     if stored.status_code >= FIRST_REFUSAL_STATUS:
         raise _refusal_again(replayed)
     return replayed
+
+
+def _revealed(stored: IdempotencyRecord, secret_key: str) -> StoredResponse:
+    concealed = [(held, (p, n, i)) for held, (p, n, i) in json.loads(stored.derived_codes)]
+    text = shown_codes.reveal(stored.response_body, concealed, secret_key)
+    return StoredResponse(stored.status_code, json.loads(text), replayed=True)
 
 
 def _refusal_again(stored: StoredResponse) -> errors.TorekesError:

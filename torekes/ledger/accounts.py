@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -153,6 +154,8 @@ def statement(
                 created_at=transaction.created_at,
                 amount=posting.amount,
                 balance_after=posting.balance_after,
+                by_name=_name(session, transaction.meta, "by"),
+                for_name=_name(session, transaction.meta, "for"),
             )
             for posting, transaction in rows
         ]
@@ -204,3 +207,13 @@ def _currency_codes(session: Session) -> dict[int, str]:
 
 def _view(session: Session, account: m.Account) -> AccountView:
     return AccountView.of(account, _currency_codes(session)[account.currency_id])
+
+
+def _name(session: Session, metadata: dict[str, Any], role: str) -> str | None:
+    """The name of the user an entry's metadata names as ``by`` or ``for`` (an act done by
+    someone for a member), if it names one."""
+    user_id = metadata.get(role) if "by" in metadata and "for" in metadata else None
+    if not isinstance(user_id, int) or isinstance(user_id, bool):
+        return None
+    user = session.get(m.User, user_id)
+    return None if user is None else user.display_name

@@ -96,6 +96,9 @@ class StatementLine:
     created_at: datetime
     amount: int
     balance_after: int
+    # For an entry made by someone acting for the member (metadata "by" and "for"): their names.
+    by_name: str | None = None
+    for_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import NoReturn, TypeVar
 
@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from torekes.db import models as m
 from torekes.db.engine import Database
-from torekes.db.locking import PIN_ATTEMPTS_AT_SHOP, lock, lock_number
+from torekes.db.locking import PIN_ATTEMPTS_AT_SHOP, PIN_ATTEMPTS_BY_ACTOR, lock, lock_number
 from torekes.db.rows import referenced
 from torekes.domain import access, errors
 from torekes.domain.access import Principal, Role
@@ -40,6 +40,7 @@ from torekes.domain.cards import (
     CardStatus,
     card_number,
     check_pin_format,
+    check_typed_card,
     is_locked,
     normalise_card_number,
     pin_is_plausible,
@@ -56,6 +57,7 @@ from torekes.spending.read_models import CardView, ReceiptView
 from torekes.spending.shops import shop_for_writing
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 CARD_PATH = "/k/"
 CARD_NUMBER = "card number"  # the purpose card numbers are sealed for
@@ -186,15 +188,50 @@ def charge(
     through ``commit`` too, so its refusal is kept under the key like any other: a repeat of the
     form or a retry answers it again without trying (and counting) the PIN again. A right PIN's
     outcome is written on its own first, so a payment refused afterwards keeps it."""
-    attempt = write(db, actor, lambda ctx: _begin_attempt(ctx, settings, command))
+    consent = CardConsent(command.card, command.pin, command.shop_account_id)
+    return with_consent(
+        db,
+        settings,
+        actor,
+        consent,
+        commit,
+        lambda ctx, card_id: pay_with_card(ctx, settings, command, card_id),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CardConsent:
+    """A member's card and the PIN they typed: their consent to what is done with it. Tried at a
+    shop (``shop_account_id``, whose keeper acts), or, with none, by someone acting for the member
+    away from a till, whose own tries are counted in the shop's stead."""
+
+    card: str
+    pin: str
+    shop_account_id: int | None = None
+
+
+def with_consent(
+    db: Database,
+    settings: Settings,
+    actor: Principal,
+    consent: CardConsent,
+    commit: Callable[[Callable[[WriteContext], R]], T],
+    then: Callable[[WriteContext, int], R],
+) -> T:
+    """Check the card's PIN by the rules above, then run ``then`` (given the card's id) through
+    ``commit``, which also keeps a wrong PIN's refusal: a card payment, or an act done for the
+    card's member with their card and PIN as consent (``torekes.counter``). A card number
+    mistyped is refused first, before any PIN is tried or counted."""
+    check_typed_card(consent.card.strip())
+    attempt = write(db, actor, lambda ctx: _begin_attempt(ctx, settings, consent))
     pepper = settings.pin_pepper_key
-    right = security.verify_pin(pepper, attempt.pin_hash, command.pin)
+    right = security.verify_pin(pepper, attempt.pin_hash, consent.pin)
     upgrade = right and security.pin_needs_rehash(attempt.pin_hash)
-    rehashed = security.hash_pin(pepper, command.pin) if upgrade else None
+    rehashed = security.hash_pin(pepper, consent.pin) if upgrade else None
     if not right:
         return commit(lambda ctx: _refuse_wrong_pin(ctx, attempt))
     write(db, actor, lambda ctx: _finish_attempt(ctx, attempt, right, rehashed))
-    return commit(lambda ctx: pay_with_card(ctx, settings, command, attempt.card_id))
+    return commit(lambda ctx: then(ctx, attempt.card_id))
 
 
 def _refuse_wrong_pin(ctx: WriteContext, attempt: _Attempt) -> NoReturn:
@@ -250,22 +287,27 @@ def find_card(session: Session, settings: Settings, sent: str) -> m.MemberCard:
     return found
 
 
-def _begin_attempt(ctx: WriteContext, settings: Settings, command: ChargeCommand) -> _Attempt:
+def _begin_attempt(ctx: WriteContext, settings: Settings, consent: CardConsent) -> _Attempt:
     session = ctx.session
-    shop = shop_for_writing(session, ctx.actor, command.shop_account_id)
-    # Attempts on different cards lock different rows; this lock makes the shop's count and the
-    # attempt it admits one step. Only this function takes it, so it cannot join a lock cycle.
-    lock_number(session, PIN_ATTEMPTS_AT_SHOP, shop.id)
-    _check_shop_window(session, settings, shop.id)
+    shop_id = None
+    if consent.shop_account_id is not None:
+        shop_id = shop_for_writing(session, ctx.actor, consent.shop_account_id).id
+        # Attempts on different cards lock different rows; this lock makes the shop's count and
+        # the attempt it admits one step. Only this function takes it, so it cannot join a lock
+        # cycle.
+        lock_number(session, PIN_ATTEMPTS_AT_SHOP, shop_id)
+    else:
+        lock_number(session, PIN_ATTEMPTS_BY_ACTOR, ctx.actor.user_id)
+    _check_window(session, settings, shop_id, ctx.actor.user_id)
     try:
-        found = find_card(session, settings, command.card)
+        found = find_card(session, settings, consent.card)
     except errors.CardNotFound as unknown:
-        # Naming cards that do not exist counts against the shop, so card numbers cannot be
-        # swept.
+        # Naming cards that do not exist counts against the shop (or the actor), so card numbers
+        # cannot be swept.
         session.add(
             m.PinAttempt(
                 card_id=None,
-                shop_account_id=shop.id,
+                shop_account_id=shop_id,
                 actor_id=ctx.actor.user_id,
                 outcome="wrong",
                 attempted_at=clock.now(),
@@ -284,7 +326,7 @@ def _begin_attempt(ctx: WriteContext, settings: Settings, command: ChargeCommand
     card.pin_failures += 1
     attempt = m.PinAttempt(
         card_id=card.id,
-        shop_account_id=shop.id,
+        shop_account_id=shop_id,
         actor_id=ctx.actor.user_id,
         outcome="pending",
         attempted_at=clock.now(),
@@ -292,7 +334,7 @@ def _begin_attempt(ctx: WriteContext, settings: Settings, command: ChargeCommand
     session.add(attempt)
     session.flush()
     # A PIN that cannot be right is checked against a hash all the same, so timing tells nothing.
-    pin_hash = card.pin_hash if pin_is_plausible(command.pin) else security.dummy_hash()
+    pin_hash = card.pin_hash if pin_is_plausible(consent.pin) else security.dummy_hash()
     return _Attempt(attempt.id, card.id, pin_hash)
 
 
@@ -338,7 +380,7 @@ def pay_with_card(
     if not referenced(session, m.User, card.member_id).is_active:
         raise errors.UserInactive(user_id=card.member_id)
     payer = default_member_account(session, card.member_id, shop.currency_id)
-    return record_payment(
+    receipt = record_payment(
         ctx,
         settings,
         PaymentOrder(
@@ -350,15 +392,22 @@ def pay_with_card(
             card_id=card.id,
         ),
     )
+    # The member stands at the till and has just typed their PIN: their new balance, as this very
+    # write moved it (``post_entry`` moved this account object), is shown to them on the hand-over
+    # view. A receipt read later shows it only to the member.
+    return replace(receipt, payer=replace(receipt.payer, balance_after=payer.balance))
 
 
-def _check_shop_window(session: Session, settings: Settings, shop_account_id: int) -> None:
+def _check_window(
+    session: Session, settings: Settings, shop_account_id: int | None, actor_id: int
+) -> None:
+    """Refuse (429) a shop, or someone acting for members away from a till, with too many
+    failures in the window."""
     now = clock.now()
     since = now - timedelta(seconds=settings.pin_window_seconds)
-    failures = queries.shop_failures_since(session, shop_account_id, since)
+    failures, oldest = queries.pin_failures_since(session, since, shop_account_id, actor_id)
     if failures >= settings.pin_shop_max_failures:
-        oldest = queries.oldest_shop_failure_since(session, shop_account_id, since) or now
-        free_at = oldest + timedelta(seconds=settings.pin_window_seconds)
+        free_at = (oldest or now) + timedelta(seconds=settings.pin_window_seconds)
         retry_after = max(1, int((free_at - now).total_seconds()) + 1)
         raise errors.RateLimited(
             "Too many wrong PINs at this shop; try again later", retry_after=retry_after

@@ -104,25 +104,20 @@ def list_cards(
     return list(session.scalars(statement))
 
 
-def shop_failures_since(session: Session, shop_account_id: int, since: datetime) -> int:
-    """PIN attempts at this shop since ``since`` that were not proven right."""
-    statement = select(func.count()).where(
-        PinAttempt.shop_account_id == shop_account_id,
-        PinAttempt.attempted_at >= since,
-        PinAttempt.outcome != "right",
+def pin_failures_since(
+    session: Session, since: datetime, shop_account_id: int | None, actor_id: int
+) -> tuple[int, datetime | None]:
+    """PIN attempts since ``since`` that were not proven right, and the oldest of them: at this
+    shop, or (no shop) those of this actor made away from a till."""
+    if shop_account_id is not None:
+        whose = PinAttempt.shop_account_id == shop_account_id
+    else:
+        whose = (PinAttempt.actor_id == actor_id) & PinAttempt.shop_account_id.is_(None)
+    statement = select(func.count(), func.min(PinAttempt.attempted_at)).where(
+        whose, PinAttempt.attempted_at >= since, PinAttempt.outcome != "right"
     )
-    return session.scalar(statement) or 0
-
-
-def oldest_shop_failure_since(
-    session: Session, shop_account_id: int, since: datetime
-) -> datetime | None:
-    statement = select(func.min(PinAttempt.attempted_at)).where(
-        PinAttempt.shop_account_id == shop_account_id,
-        PinAttempt.attempted_at >= since,
-        PinAttempt.outcome != "right",
-    )
-    return session.scalar(statement)
+    count, oldest = session.execute(statement).one()
+    return int(count or 0), oldest
 
 
 def payment_by_transaction(session: Session, transaction_id: int) -> Payment | None:

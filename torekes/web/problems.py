@@ -70,6 +70,10 @@ PLAIN_WORDS: dict[str, str] = {
     "role_not_allowed": N_("Your account may not do this."),
     "not_account_owner": N_("That is not your account."),
     "card_not_found": N_("This card is not known. Check the number, or scan the card again."),
+    "card_number_mistyped": N_(
+        "This card number is mistyped: a card number has ten digits and the last one does not "
+        "fit. Check the digits and type it again."
+    ),
     "wrong_pin": N_("The PIN is not right."),
     "card_locked": N_(
         "This card is locked after too many wrong PINs. An administrator can unlock it."

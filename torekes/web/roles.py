@@ -40,3 +40,8 @@ LANDINGS = {
 def landing(role: Role) -> str:
     """The page a person of this role lands on."""
     return LANDINGS[role]
+
+
+# Who shows a member's balance and history with the member's card and PIN: a shopkeeper at the
+# counter, an administrator at the desk (``torekes.counter.acts``).
+MEMBER_SERVERS = (Role.SHOPKEEPER, Role.ADMIN)

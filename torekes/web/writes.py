@@ -40,6 +40,7 @@ from torekes.kit.unit_of_work import (
     KeyedRequest,
     StoredResponse,
     WriteContext,
+    kept_outcome,
     request_fingerprint,
     stored_response,
     write_idempotently,
@@ -192,6 +193,21 @@ def first_outcome(
     """The outcome of the form sent earlier with this key, for a use case that must answer a
     repeat before it does anything else (a card payment must not try the PIN again)."""
     return stored_response(page.db, actor, keyed(page, key, fingerprint))
+
+
+def outcome_of(page: PageContext, actor: Principal, key: str) -> Outcome:
+    """The stored outcome of the actor's own form sent with ``key``, for the page that shows it
+    after the write (a card payment's hand-over view); another person's key, or a key whose
+    write was refused, is ``not_found``."""
+    if not key:
+        raise errors.NotFound()
+    try:
+        found = kept_outcome(page.db, actor, _stored_key(key), page.settings.secret_key)
+    except errors.InvalidIdempotencyKey:
+        found = None
+    if found is None:
+        raise errors.NotFound()
+    return found
 
 
 def committing_once(

@@ -177,8 +177,11 @@ def charge_card(
     settings: SettingsDep,
 ) -> JSONResponse:
     """Charge a member's card at your shop: the card (its QR code or number), the PIN the member
-    types, the amount. A wrong PIN is 403 `wrong_pin` with `tries_left`; five in a row lock the
-    card (409 `card_locked`) until an admin unlocks it; too many wrong PINs at one shop are 429."""
+    types, the amount. A card number whose check digit does not fit is 422
+    `card_number_mistyped`, before any PIN is tried. A wrong PIN is 403 `wrong_pin` with
+    `tries_left`; five in a row lock the card (409 `card_locked`) until an admin unlocks it; too
+    many wrong PINs at one shop are 429. The receipt carries the member's new balance
+    (`payer.balance_after`), to show the member at the till."""
     replayed = writer.replay()
     if replayed is not None:  # a retry is answered before the PIN is tried again
         return replayed

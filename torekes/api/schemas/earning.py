@@ -149,8 +149,12 @@ class ClaimIn(Request):
 class ClaimOut(Response):
     id: int
     activity_id: int
-    code_id: int
+    code_id: int | None = Field(description="None for a claim recorded for the member.")
     member_id: int
+    recorded_by_id: int | None = Field(
+        description="Who recorded the claim for the member (a coordinator or an administrator);"
+        " None for the member's own claim with a code."
+    )
     account_id: int
     hours: Decimal | None
     amount: int

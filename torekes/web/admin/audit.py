@@ -26,6 +26,8 @@ from torekes.web.writes import committing_once, first_outcome, form_fingerprint
 
 router = APIRouter(include_in_schema=False)
 
+ACTS_SHOWN = 20
+
 
 @router.get("/admin/audit")
 def audit_status(page: CurrentPage) -> Response:
@@ -34,6 +36,7 @@ def audit_status(page: CurrentPage) -> Response:
     latest = trail.list_events(page.db, who, AuditQuery(action="checkpoint.signed", limit=1)).items
     return page.render(
         "admin/audit.html",
+        acts=trail.acts_for_members(page.db, who, ACTS_SHOWN),
         report=report,
         checkpoint=latest[0] if latest else None,
         key=checkpoints.public_key_of(page.settings, who),

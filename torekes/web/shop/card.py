@@ -1,8 +1,14 @@
 """Charging a member card at the counter: the shopkeeper picks the shop, types the amount and the
-card's number (or scans its QR with the camera), then hands the device to the member, who types
+card's number (or scans its QR with the camera); a number whose check digit does not fit is
+refused as mistyped there, before any PIN is asked. Then the device goes to the member, who types
 the PIN. The payment is ``POST /card-payments``'s, with the form's one-time key: a second tap
-shows the first receipt, or the first wrong PIN's page, without trying the PIN again; the page
+shows the first outcome, or the first wrong PIN's page, without trying the PIN again; the page
 that asks for the PIN again after a wrong one carries a new key, since the next PIN is a new try.
+
+A payment made leads to the hand-over view (``/shop/card/paid/{key}``), turned towards the member:
+their new balance as the payment's write left it (kept with the form's outcome, never read
+again), and nothing of the shop's (no menu, no shop balance, no other customer), with a printable
+slip. Only the shopkeeper who sent the form finds its outcome under its key.
 """
 
 from __future__ import annotations
@@ -12,10 +18,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form
 from fastapi.responses import Response
+from pydantic import ValidationError
 
 from torekes.api.schemas import ReceiptOut
 from torekes.domain import errors
 from torekes.domain.access import Principal
+from torekes.domain.cards import check_typed_card
+from torekes.domain.entries import TransactionKind
+from torekes.domain.spending import PaymentChannel
 from torekes.ledger.read_models import AccountView
 from torekes.spending import cards
 from torekes.spending.cards import ChargeCommand
@@ -37,11 +47,14 @@ from torekes.web.writes import (
     first_outcome,
     form_fingerprint,
     new_key,
+    outcome_of,
 )
 
 router = APIRouter(include_in_schema=False)
 
 CARD_FORM = "/shop/card"
+PAID = "/shop/card/paid"
+MAX_KEY = 64
 CardText = Annotated[str, Form(max_length=cards.MAX_CARD_INPUT_LENGTH)]
 Pin = Annotated[str, Form(max_length=20)]
 
@@ -143,7 +156,7 @@ def charge(page: CurrentPage, sent: SentChargeForm, pin: Pin = "", key: Key = ""
     with at_the_counter(page, CARD_FORM, CARD_WORDS) as actor:
         form = _asked(page, actor, sent)
         try:
-            stored = _charge_once(page, actor, form, pin, key)
+            _charge_once(page, actor, form, pin, key)
         except Unconfirmed as unconfirmed:  # a PIN page drawn without the confirmed amount
             return _ask_to_confirm(page, unconfirmed, form, sent)
         except errors.WrongPin as error:
@@ -151,8 +164,38 @@ def charge(page: CurrentPage, sent: SentChargeForm, pin: Pin = "", key: Key = ""
             if left:
                 return _pin_page(page, form, new_key(), tries_left=left)
             return page.refuse(CARD_NOW_LOCKED, 409, COUNTER_PROBLEM, back=CARD_FORM)
-    receipt = ReceiptOut.model_validate(stored.body)
-    return page.render("shop/receipt.html", 201, receipt=receipt, decimals=form.decimals)
+    return page.redirect(f"{PAID}/{key}")
+
+
+@router.get(PAID + "/{key}")
+def handed_over(page: CurrentPage, key: str) -> Response:
+    """The hand-over view: what the member paid and their new balance, for the member to read."""
+    receipt = _paid(page, key)
+    return page.render(
+        "shop/handover.html", receipt=receipt, decimals=page.decimals_of(receipt.currency), key=key
+    )
+
+
+@router.get(PAID + "/{key}/slip")
+def slip(page: CurrentPage, key: str) -> Response:
+    """The payment's slip for the member to take away, laid out for a receipt printer or A4."""
+    receipt = _paid(page, key)
+    decimals = page.decimals_of(receipt.currency)
+    return page.render("shop/slip.html", receipt=receipt, decimals=decimals)
+
+
+def _paid(page: PageContext, key: str) -> ReceiptOut:
+    """The card payment the signed-in shopkeeper made with the form sent under ``key``."""
+    with at_the_counter(page, CARD_FORM) as actor:
+        body = outcome_of(page, actor, key[:MAX_KEY]).body
+        try:
+            receipt = ReceiptOut.model_validate(body)
+        except ValidationError:  # the outcome of another of the keeper's forms
+            raise errors.NotFound() from None
+        paid = receipt.kind == TransactionKind.PAYMENT and receipt.channel == PaymentChannel.CARD
+        if not paid or receipt.payer.balance_after is None:
+            raise errors.NotFound()
+        return receipt
 
 
 def _asked(page: PageContext, actor: Principal, sent: SentCharge) -> ChargeForm:
@@ -163,6 +206,7 @@ def _asked(page: PageContext, actor: Principal, sent: SentCharge) -> ChargeForm:
     card = sent.card.strip()
     if not card:
         raise errors.CardNotFound()
+    check_typed_card(card)
     confirmation = Confirmation(minor, currency.confirm_above, sent.confirm)
     amount, memo = sent.amount.strip(), sent.memo.strip()
     return ChargeForm(shop, card, amount, minor, memo, currency.decimals, confirmation)

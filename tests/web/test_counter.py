@@ -1,0 +1,252 @@
+"""Acting for a member at the counter, as pages: a shopkeeper shows a member's balance and
+history with the member's card and PIN (a mistyped number refused before the PIN is asked), a
+coordinator records a claim for a member the same way, and an attendance list records each
+listed member's claim with every line's outcome. Each act shows who did it for whom; a double tap
+acts once; other roles are refused."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx2
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import new_activity, new_project
+from tests.support import Actor, Ledger
+from tests.web.conftest import hidden_fields, new_form, signed_in
+from torekes.db import models as m
+from torekes.domain.access import Role
+from torekes.domain.accounts import AccountKind
+from torekes.earning.read_models import ActivityView
+from torekes.kit.unit_of_work import write
+from torekes.ledger.read_models import AccountView
+from torekes.settings import Settings
+from torekes.spending import cards
+from torekes.spending.read_models import CardView
+
+PIN = "2468"
+ENGLISH = {"Accept-Language": "en"}
+
+
+@dataclass(frozen=True)
+class Scene:
+    fatima: Actor
+    wallet: AccountView
+    card: CardView
+    omar: Actor
+    omar_card: CardView
+    weeding: ActivityView
+
+
+def _issue(ledger: Ledger, settings: Settings, member: Actor) -> CardView:
+    return write(
+        ledger.db,
+        ledger.admin.principal,
+        lambda ctx: cards.issue_card(ctx, settings, member.id, PIN),
+    )
+
+
+@pytest.fixture
+def scene(ledger: Ledger, settings: Settings) -> Scene:
+    ledger.currency("TRK")
+    keeper = ledger.user(Role.SHOPKEEPER, "bakker")
+    ledger.account(AccountKind.SHOP, keeper, "TRK")
+    chris = ledger.user(Role.COORDINATOR, "chris")
+    ledger.user(Role.COORDINATOR, "olga")
+    garden = new_project(ledger, 1000, chris, name="Garden")
+    weeding = new_activity(
+        ledger,
+        garden.id,
+        title="Weeding",
+        reward_amount=25,
+        per_member_limit=1,
+        requires_approval=False,
+    )
+    fatima = ledger.user(Role.MEMBER, "fatima")
+    wallet = ledger.funded_member(fatima, 100, "TRK")
+    omar = ledger.user(Role.MEMBER, "omar")
+    ledger.account(AccountKind.MEMBER, omar, "TRK")
+    return Scene(
+        fatima,
+        wallet,
+        _issue(ledger, settings, fatima),
+        omar,
+        _issue(ledger, settings, omar),
+        weeding,
+    )
+
+
+@pytest.fixture
+def keeper(settings: Settings, scene: Scene) -> Iterator[TestClient]:
+    with signed_in(settings, "bakker") as client:
+        yield client
+
+
+@pytest.fixture
+def coordinator(settings: Settings, scene: Scene) -> Iterator[TestClient]:
+    with signed_in(settings, "chris") as client:
+        yield client
+
+
+def _balance(ledger: Ledger, account_id: int) -> int:
+    with ledger.db.read_session() as session:
+        account = session.get(m.Account, account_id)
+        assert account is not None
+        return account.balance
+
+
+def _pin_page(client: TestClient, form: str, card: str, **more: str) -> str:
+    page = client.get(form)
+    asked = client.post(form, data={**new_form(page.text), "card": card, **more})
+    return asked.text
+
+
+def _agree(client: TestClient, pin_page: str, pin: str = PIN) -> httpx2.Response:
+    action = re.search(r'<form method="post" action="([^"]+)"[^>]*id="pin-form"', pin_page)
+    assert action is not None, pin_page
+    return client.post(action.group(1), data={**hidden_fields(pin_page), "pin": pin})
+
+
+def _claims(ledger: Ledger) -> list[m.Claim]:
+    with ledger.db.read_session() as session:
+        return list(session.query(m.Claim).order_by(m.Claim.id))
+
+
+# --- a member's statement ----------------------------------------------------------------------
+
+
+def test_a_shopkeeper_shows_a_members_balance_and_history_with_their_pin(
+    keeper: TestClient, scene: Scene
+) -> None:
+    pin_page = _pin_page(keeper, "/counter/member", scene.card.number)
+    assert "Geef het toestel aan het lid" in pin_page
+    assert "Fatima" not in pin_page  # the card is named only with its PIN
+    shown = _agree(keeper, pin_page)
+    assert shown.status_code == 200, shown.text
+    text = shown.text
+    assert 'id="statement"' in text
+    assert re.search(r'class="member-balance">\s*<p class="balance"><span class="amount">100', text)
+    assert "Getoond door Bakker voor Fatima" in text
+    assert 'aria-label="Menu"' not in text  # turned towards the member: no menu
+    again = _agree(keeper, pin_page)  # a double tap: the same page, the PIN not tried again
+    assert again.status_code == 200
+    assert "Getoond door Bakker voor Fatima" in again.text
+
+
+def test_a_mistyped_card_number_is_refused_before_the_pin_is_asked(
+    keeper: TestClient, ledger: Ledger, scene: Scene
+) -> None:
+    digits = scene.card.number.replace(" ", "")
+    typo = digits[:-1] + str((int(digits[-1]) + 1) % 10)
+    page = keeper.get("/counter/member")
+    refused = keeper.post("/counter/member", data={**new_form(page.text), "card": typo})
+    assert refused.status_code == 422
+    assert "verkeerd getypt" in refused.text
+    assert 'id="pin-form"' not in refused.text
+    with ledger.db.read_session() as session:
+        assert session.query(m.PinAttempt).count() == 0
+
+
+def test_a_wrong_pin_asks_again_and_counts_against_the_card(
+    keeper: TestClient, ledger: Ledger, scene: Scene
+) -> None:
+    wrong = _agree(keeper, _pin_page(keeper, "/counter/member", scene.card.number), pin="1111")
+    assert wrong.status_code == 403
+    assert "Je mag nog 4 keer proberen" in wrong.text
+    with ledger.db.read_session() as session:
+        card = session.get(m.MemberCard, scene.card.id)
+        assert card is not None
+        assert card.pin_failures == 1
+
+
+@pytest.mark.parametrize("username", ["chris", "fatima"])
+def test_other_roles_cannot_show_a_members_statement(
+    settings: Settings, scene: Scene, username: str
+) -> None:
+    with signed_in(settings, username) as other:
+        assert other.get("/counter/member").status_code == 403
+
+
+# --- a claim for a member ----------------------------------------------------------------------
+
+
+def test_a_coordinator_records_a_claim_for_a_member_with_their_pin(
+    coordinator: TestClient, ledger: Ledger, scene: Scene, settings: Settings
+) -> None:
+    activity_page = coordinator.get(f"/activities/{scene.weeding.id}")
+    assert f'href="/activities/{scene.weeding.id}/claim-for"' in activity_page.text
+    form = f"/activities/{scene.weeding.id}/claim-for"
+    pin_page = _pin_page(coordinator, form, scene.card.number, hours="3")
+    recorded = _agree(coordinator, pin_page)
+    assert recorded.status_code == 201, recorded.text
+    assert "Geregistreerd door Chris voor Fatima" in recorded.text
+    again = _agree(coordinator, pin_page)
+    assert again.status_code == 201
+    [claim] = _claims(ledger)
+    assert claim.member_id == scene.fatima.id
+    assert claim.recorded_by_id is not None
+    assert claim.hours is not None
+    assert _balance(ledger, scene.wallet.id) == 125
+    with signed_in(settings, "fatima") as member:
+        assert "door Chris voor Fatima" in member.get("/").text  # her wallet says who
+    with signed_in(settings, "root-admin") as admin:
+        audit = admin.get("/admin/audit").text
+        assert "Claim geregistreerd" in audit
+        assert "door Chris voor Fatima" in audit
+
+
+def test_a_claim_for_a_member_is_refused_in_plain_words_past_the_limit(
+    coordinator: TestClient, scene: Scene
+) -> None:
+    form = f"/activities/{scene.weeding.id}/claim-for"
+    _agree(coordinator, _pin_page(coordinator, form, scene.card.number))
+    refused = _agree(coordinator, _pin_page(coordinator, form, scene.card.number))
+    assert refused.status_code == 409
+    assert 'id="counter-problem"' in refused.text
+
+
+def test_a_coordinator_of_another_project_cannot_record_a_claim_there(
+    settings: Settings, ledger: Ledger, scene: Scene
+) -> None:
+    with signed_in(settings, "olga") as olga:
+        form = f"/activities/{scene.weeding.id}/claim-for"
+        assert olga.get(form).status_code == 403
+    assert _claims(ledger) == []
+
+
+# --- an attendance list ------------------------------------------------------------------------
+
+
+def test_an_attendance_list_shows_each_lines_outcome(
+    coordinator: TestClient, ledger: Ledger, scene: Scene
+) -> None:
+    form = coordinator.get(f"/activities/{scene.weeding.id}/attendance")
+    assert form.status_code == 200
+    listed = "\n".join([scene.card.number, scene.omar_card.number, scene.card.number, "123"])
+    done = coordinator.post(
+        f"/activities/{scene.weeding.id}/attendance",
+        data={**hidden_fields(form.text), "cards": listed, "hours": ""},
+    )
+    assert done.status_code == 200, done.text
+    assert "2 van 4 geregistreerd" in done.text
+    assert re.search(r'id="line-3" class="state-rejected">[^<]*<span', done.text)
+    assert "al zo vaak" in done.text  # line 3: Fatima's second claim, past the limit
+    assert "Verkeerd getypt" in done.text  # line 4
+    again = coordinator.post(
+        f"/activities/{scene.weeding.id}/attendance",
+        data={**hidden_fields(form.text), "cards": listed, "hours": ""},
+    )
+    assert again.text == done.text  # a double tap: recorded once, the same outcome
+    assert len(_claims(ledger)) == 2
+    assert _balance(ledger, scene.wallet.id) == 125
+
+
+def test_the_counter_pages_in_english(
+    coordinator: TestClient, keeper: TestClient, scene: Scene
+) -> None:
+    form = coordinator.get(f"/activities/{scene.weeding.id}/attendance", headers=ENGLISH)
+    assert "Attendance list" in form.text
+    assert "A member\u2019s balance" in keeper.get("/counter/member", headers=ENGLISH).text

@@ -1,0 +1,75 @@
+"""A member's statement at the counter: a shopkeeper (or an administrator at the desk) types the
+member's card number, the member types the PIN, and the page turned towards the member shows
+their balance and latest entries, ready to print, as shown by the actor for the member."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from torekes.api.schemas import MemberStatementOut
+from torekes.counter import acts
+from torekes.domain import errors
+from torekes.web.counter.consent import (
+    CARD_NOW_LOCKED,
+    PROBLEM,
+    CardText,
+    Pin,
+    consented_once,
+    explaining,
+    pin_page,
+    typed_card,
+)
+from torekes.web.fields import Key
+from torekes.web.roles import MEMBER_SERVERS
+from torekes.web.session import CurrentPage
+from torekes.web.writes import as_api
+
+router = APIRouter(include_in_schema=False)
+
+FORM = "/counter/member"
+SHOW = "/counter/member/show"
+
+
+@router.get(FORM)
+def card_form(page: CurrentPage) -> Response:
+    """The member's card number, typed by the person at the counter."""
+    page.require(*MEMBER_SERVERS, back=FORM)
+    return page.render("counter/member.html")
+
+
+@router.post(FORM)
+def asks_pin(page: CurrentPage, card: CardText = "") -> Response:
+    """The number checked for its form and check digit; then the device goes to the member."""
+    page.require(*MEMBER_SERVERS, back=FORM)
+    with explaining(page, FORM):
+        typed = typed_card(card)
+    return pin_page(page, SHOW, {"card": typed})
+
+
+@router.post(SHOW)
+def show(page: CurrentPage, card: CardText = "", pin: Pin = "", key: Key = "") -> Response:
+    """The statement, with the PIN as the member's consent; a repeat of the form shows it again
+    without trying the PIN again."""
+    actor = page.require(*MEMBER_SERVERS, back=FORM)
+    with explaining(page, FORM):
+        typed = typed_card(card)
+        try:
+            stored = consented_once(
+                page,
+                actor,
+                key,
+                {"card": typed, "pin": pin},
+                as_api(MemberStatementOut),
+                lambda commit: acts.show_statement(
+                    page.db, page.settings, actor, typed, pin, commit
+                ),
+            )
+        except errors.WrongPin as error:
+            left = int(error.extra.get("tries_left", 0))
+            if left:
+                return pin_page(page, SHOW, {"card": typed}, tries_left=left)
+            return page.refuse(CARD_NOW_LOCKED, 409, PROBLEM, back=FORM)
+    shown = MemberStatementOut.model_validate(stored.body)
+    decimals = {wallet.currency: page.decimals_of(wallet.currency) for wallet in shown.wallets}
+    return page.render("counter/statement.html", shown=shown, decimals=decimals)
