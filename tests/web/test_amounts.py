@@ -163,7 +163,8 @@ def test_a_card_payment_above_the_limit_is_confirmed_before_the_pin(
     unconfirmed = till.post("/shop/card/pay", data={**paying, "confirm": "", "pin": "0000"})
     assert "Weet je het zeker: 1.200 TRK?" in unconfirmed.text
     paid = till.post("/shop/card/pay", data={**paying, "pin": PIN})
-    assert paid.status_code == 201, paid.text
+    assert paid.status_code == 200, paid.text
+    assert "Je nieuwe saldo" in paid.text  # the hand-over view, turned to the member
     with ledger.db.read_session() as session:
         account = session.get(m.Account, wallet.id)
         assert account is not None

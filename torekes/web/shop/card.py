@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form
+from fastapi import APIRouter, Depends, Form, Path
 from fastapi.responses import Response
 from pydantic import ValidationError
 
@@ -55,6 +55,9 @@ router = APIRouter(include_in_schema=False)
 CARD_FORM = "/shop/card"
 PAID = "/shop/card/paid"
 MAX_KEY = 64
+# The one-time key of the card form whose payment the hand-over view shows; a longer one names
+# no page.
+PaidKey = Annotated[str, Path(min_length=1, max_length=MAX_KEY)]
 CardText = Annotated[str, Form(max_length=cards.MAX_CARD_INPUT_LENGTH)]
 Pin = Annotated[str, Form(max_length=20)]
 
@@ -168,7 +171,7 @@ def charge(page: CurrentPage, sent: SentChargeForm, pin: Pin = "", key: Key = ""
 
 
 @router.get(PAID + "/{key}")
-def handed_over(page: CurrentPage, key: str) -> Response:
+def handed_over(page: CurrentPage, key: PaidKey) -> Response:
     """The hand-over view: what the member paid and their new balance, for the member to read."""
     receipt = _paid(page, key)
     return page.render(
@@ -177,7 +180,7 @@ def handed_over(page: CurrentPage, key: str) -> Response:
 
 
 @router.get(PAID + "/{key}/slip")
-def slip(page: CurrentPage, key: str) -> Response:
+def slip(page: CurrentPage, key: PaidKey) -> Response:
     """The payment's slip for the member to take away, laid out for a receipt printer or A4."""
     receipt = _paid(page, key)
     decimals = page.decimals_of(receipt.currency)
@@ -187,7 +190,7 @@ def slip(page: CurrentPage, key: str) -> Response:
 def _paid(page: PageContext, key: str) -> ReceiptOut:
     """The card payment the signed-in shopkeeper made with the form sent under ``key``."""
     with at_the_counter(page, CARD_FORM) as actor:
-        body = outcome_of(page, actor, key[:MAX_KEY]).body
+        body = outcome_of(page, actor, key).body
         try:
             receipt = ReceiptOut.model_validate(body)
         except ValidationError:  # the outcome of another of the keeper's forms
