@@ -205,7 +205,9 @@ def test_a_claim_for_a_member_is_refused_in_plain_words_past_the_limit(
     _agree(coordinator, _pin_page(coordinator, form, scene.card.number))
     refused = _agree(coordinator, _pin_page(coordinator, form, scene.card.number))
     assert refused.status_code == 409
-    assert 'id="counter-problem"' in refused.text
+    # The claim's form again, the card kept, saying it of the member, not of the coordinator.
+    assert f'value="{scene.card.number}"' in refused.text
+    assert "Dit lid heeft dit al zo vaak geclaimd als mag." in refused.text
 
 
 def test_a_coordinator_of_another_project_cannot_record_a_claim_there(

@@ -16,7 +16,8 @@ from torekes.counter.attendance import MAX_LINES, AttendanceList, record_attenda
 from torekes.domain import errors
 from torekes.web.coordinator.activities import activity_and_project
 from torekes.web.counter.consent import explaining
-from torekes.web.fields import Key, PathId
+from torekes.web.fields import MAX_TYPED_HOURS, Key, PathId
+from torekes.web.form_pages import drawn_on
 from torekes.web.forms import hours as parse_hours
 from torekes.web.problems import N_, PLAIN_WORDS, SOMETHING_WRONG
 from torekes.web.roles import PROJECT_ACTORS
@@ -40,7 +41,7 @@ LINE_WORDS = {
     "no_member_account": N_("This member has no wallet in this currency."),
     "user_inactive": N_("This member is deactivated."),
 }
-Hours = Annotated[str, Form(max_length=10)]
+Hours = Annotated[str, Form(max_length=MAX_TYPED_HOURS)]
 Cards = Annotated[str, Form(max_length=MAX_LINES * 40)]
 
 
@@ -60,6 +61,7 @@ def attendance_form(page: CurrentPage, activity_id: PathId) -> Response:
 
 
 @router.post("/activities/{activity_id}/attendance")
+@drawn_on(lambda page, path: attendance_form(page, int(path["activity_id"])))
 def record(
     page: CurrentPage, activity_id: PathId, cards: Cards = "", hours: Hours = "", key: Key = ""
 ) -> Response:

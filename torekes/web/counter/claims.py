@@ -24,7 +24,8 @@ from torekes.web.counter.consent import (
     pin_page,
     typed_card,
 )
-from torekes.web.fields import Key, PathId
+from torekes.web.fields import MAX_TYPED_HOURS, Key, PathId
+from torekes.web.form_pages import drawn_on
 from torekes.web.forms import hours as parse_hours
 from torekes.web.roles import PROJECT_ACTORS
 from torekes.web.session import CurrentPage
@@ -32,7 +33,7 @@ from torekes.web.writes import as_api
 
 router = APIRouter(include_in_schema=False)
 
-Hours = Annotated[str, Form(max_length=10)]
+Hours = Annotated[str, Form(max_length=MAX_TYPED_HOURS)]
 
 
 def _form(activity_id: int) -> str:
@@ -49,6 +50,7 @@ def claim_form(page: CurrentPage, activity_id: PathId) -> Response:
 
 
 @router.post("/activities/{activity_id}/claim-for")
+@drawn_on(lambda page, path: claim_form(page, int(path["activity_id"])))
 def asks_pin(
     page: CurrentPage, activity_id: PathId, card: CardText = "", hours: Hours = ""
 ) -> Response:
@@ -63,6 +65,7 @@ def asks_pin(
 
 
 @router.post("/activities/{activity_id}/claim-for/record")
+@drawn_on(lambda page, path: claim_form(page, int(path["activity_id"])))
 def record(
     page: CurrentPage,
     activity_id: PathId,

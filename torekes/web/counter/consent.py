@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from torekes.domain import errors
 from torekes.domain.access import Principal
 from torekes.domain.cards import check_typed_card
+from torekes.spending.cards import MAX_CARD_INPUT_LENGTH
 from torekes.web.problems import N_
 from torekes.web.session import PageContext
 from torekes.web.writes import (
@@ -28,16 +29,27 @@ from torekes.web.writes import (
 
 # The page that says no on these forms, with the way back to the form (``back``).
 PROBLEM = "counter/problem.html"
-CardText = Annotated[str, Form(max_length=300)]
+CardText = Annotated[str, Form(max_length=MAX_CARD_INPUT_LENGTH)]
 Pin = Annotated[str, Form(max_length=20)]
 CARD_NOW_LOCKED = N_(
     "The PIN was wrong too often: the card is now locked. An administrator can unlock it."
 )
 
 
+# The refusals said of the member rather than of the reader, who acts for them.
+MEMBER_WORDS = {
+    "member_limit_reached": N_("This member has already claimed this as often as they may."),
+    "member_daily_limit_reached": N_("This member has already claimed this today."),
+    "member_weekly_limit_reached": N_("This member has already claimed this this week."),
+    "no_member_account": N_("This member has no wallet in this currency yet."),
+    "account_frozen": N_("This member's wallet is frozen. Ask an administrator."),
+}
+
+
 def explaining(page: PageContext, back: str) -> AbstractContextManager[None]:
-    """Inside, a refusal is this area's page in plain words, with the way back to ``back``."""
-    return page.explaining(None, PROBLEM, back=back)
+    """Inside, a refusal draws the form again (or this area's page in plain words, with the way
+    back to ``back``), said of the member where it is about them."""
+    return page.explaining(MEMBER_WORDS, PROBLEM, back=back)
 
 
 def typed_card(card: str) -> str:

@@ -21,6 +21,7 @@ from torekes.web.counter.consent import (
     typed_card,
 )
 from torekes.web.fields import Key
+from torekes.web.form_pages import drawn_on
 from torekes.web.roles import MEMBER_SERVERS
 from torekes.web.session import CurrentPage
 from torekes.web.writes import as_api
@@ -39,6 +40,7 @@ def card_form(page: CurrentPage) -> Response:
 
 
 @router.post(FORM)
+@drawn_on(lambda page, _path: card_form(page))
 def asks_pin(page: CurrentPage, card: CardText = "") -> Response:
     """The number checked for its form and check digit; then the device goes to the member."""
     page.require(*MEMBER_SERVERS, back=FORM)
@@ -48,6 +50,7 @@ def asks_pin(page: CurrentPage, card: CardText = "") -> Response:
 
 
 @router.post(SHOW)
+@drawn_on(lambda page, _path: card_form(page))
 def show(page: CurrentPage, card: CardText = "", pin: Pin = "", key: Key = "") -> Response:
     """The statement, with the PIN as the member's consent; a repeat of the form shows it again
     without trying the PIN again."""
