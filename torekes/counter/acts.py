@@ -31,6 +31,7 @@ from torekes.earning.read_models import ClaimView
 from torekes.kit import audit_trail, clock
 from torekes.kit.unit_of_work import WriteContext
 from torekes.ledger import queries as ledger
+from torekes.ledger.accounts import statement_lines
 from torekes.ledger.read_models import StatementLine
 from torekes.settings import Settings
 from torekes.spending.cards import CardConsent, with_consent
@@ -139,19 +140,9 @@ def _statement(ctx: WriteContext, card_id: int) -> MemberStatement:
 
 
 def _recent(session: Session, account_id: int) -> list[StatementLine]:
-    rows = ledger.statement_lines(session, account_id, None, RECENT_ENTRIES)
-    return [
-        StatementLine(
-            transaction_id=transaction.id,
-            seq=posting.seq,
-            kind=transaction.kind,
-            memo=transaction.memo,
-            created_at=transaction.created_at,
-            amount=posting.amount,
-            balance_after=posting.balance_after,
-        )
-        for posting, transaction in rows
-    ]
+    return statement_lines(
+        session, ledger.statement_lines(session, account_id, None, RECENT_ENTRIES)
+    )
 
 
 def _name_of(session: Session, actor: Principal) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -145,21 +146,28 @@ def statement(
     with db.read_session() as session:
         _readable_account(session, actor, account_id)
         rows = queries.statement_lines(session, account_id, pagination.parse_cursor(cursor), limit)
-        lines = [
-            StatementLine(
-                transaction_id=transaction.id,
-                seq=posting.seq,
-                kind=transaction.kind,
-                memo=transaction.memo,
-                created_at=transaction.created_at,
-                amount=posting.amount,
-                balance_after=posting.balance_after,
-                by_name=_name(session, transaction.meta, "by"),
-                for_name=_name(session, transaction.meta, "for"),
-            )
-            for posting, transaction in rows
-        ]
+        lines = statement_lines(session, rows)
         return Listing(lines, pagination.next_cursor([line.seq for line in lines], limit))
+
+
+def statement_lines(
+    session: Session, rows: Sequence[tuple[m.Posting, m.Transaction]]
+) -> list[StatementLine]:
+    """An account's postings as statement lines, each naming who acted for whom, if anyone."""
+    return [
+        StatementLine(
+            transaction_id=transaction.id,
+            seq=posting.seq,
+            kind=transaction.kind,
+            memo=transaction.memo,
+            created_at=transaction.created_at,
+            amount=posting.amount,
+            balance_after=posting.balance_after,
+            by_name=_name(session, transaction.meta, "by"),
+            for_name=_name(session, transaction.meta, "for"),
+        )
+        for posting, transaction in rows
+    ]
 
 
 def balance_as_of(db: Database, actor: Principal, account_id: int, as_of: str | None) -> BalanceAt:
