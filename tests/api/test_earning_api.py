@@ -645,7 +645,8 @@ def test_a_revoked_code_pays_nothing(client: TestClient, world: World) -> None:
     assert again == revoked
     reprint = get(client, f"/code-batches/{batch.id}", coordinator)
     assert [item["revoked"] for item in reprint["codes"]] == [True, False]
-    assert "revoked" in client.get(f"{API}/code-batches/{batch.id}/sheet", headers=coordinator).text
+    english = {**coordinator, "Accept-Language": "en"}
+    assert "revoked" in client.get(f"{API}/code-batches/{batch.id}/sheet", headers=english).text
     paid = ok(claim_as(client, member, batch.codes[1].code), 201)
     assert paid["status"] == "paid"
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from annotated_types import MaxLen
@@ -182,3 +183,18 @@ def test_a_form_too_large_to_send_is_a_413_page(scene: Scene, lang: str) -> None
     )
     said = {"nl": "Wat dit formulier verstuurde is te groot.", "en": "What this form sent is too"}
     _is_page(answer, lang, 413, said[lang])
+
+
+def test_every_template_says_a_refusal_with_the_values_it_names() -> None:
+    """A refusal's words name values ("between 0,02 and 4 hours"): a template that translated
+    them without their values would fail to draw, so every template says them through the one
+    macro that passes them (``macros.said``)."""
+    templates = Path(__file__).resolve().parents[2] / "torekes" / "web" / "templates"
+    saying = re.compile(r"_\(\s*(message|refusal\.message)\b")
+    unsaid = [
+        str(path.relative_to(templates))
+        for path in templates.rglob("*.html")
+        if path != templates / "macros.html" and saying.search(path.read_text(encoding="utf-8"))
+    ]
+    assert unsaid == []
+    assert len(saying.findall((templates / "macros.html").read_text(encoding="utf-8"))) == 1

@@ -142,23 +142,8 @@ def create_activity(
                 Confirmation(reward, currency.confirm_above, confirm),
             )
         except Unconfirmed as unconfirmed:
-            typed = {
-                "key": key,
-                "title": title,
-                "description": description,
-                "reward_kind": reward_kind,
-                "reward_amount": reward_amount,
-                "max_hours": max_hours,
-                "requires_approval": requires_approval,
-                "capacity": capacity,
-                "per_member_limit": per_member_limit,
-                "period_limit": period_limit,
-                "period": period,
-                "valid_from": valid_from,
-                "valid_until": valid_until,
-            }
-            action, back = f"/projects/{project_id}/activities", f"/projects/{project_id}"
-            return ask_to_confirm(page, unconfirmed, currency.code, action, typed, back)
+            action = f"/projects/{project_id}/activities"
+            return ask_to_confirm(page, unconfirmed, currency.code, action, "reward_amount")
     return page.redirect(f"/activities/{made}")
 
 

@@ -84,10 +84,6 @@ class SentCharge:
     memo: str
     confirm: str = ""
 
-    def typed(self) -> dict[str, str]:
-        """The card form's fields as typed, for the page that asks to confirm the amount."""
-        return {"shop": str(self.shop), "card": self.card, "amount": self.amount, "memo": self.memo}
-
 
 def sent_charge(
     shop: FormId,
@@ -147,7 +143,7 @@ def pin_form(page: CurrentPage, sent: SentChargeForm) -> Response:
         try:
             check_confirmed(form.confirmation, None)
         except Unconfirmed as unconfirmed:
-            return _ask_to_confirm(page, unconfirmed, form, sent)
+            return _ask_to_confirm(page, unconfirmed, form)
     return _pin_page(page, form, new_key())
 
 
@@ -161,7 +157,7 @@ def charge(page: CurrentPage, sent: SentChargeForm, pin: Pin = "", key: Key = ""
         try:
             _charge_once(page, actor, form, pin, key)
         except Unconfirmed as unconfirmed:  # a PIN page drawn without the confirmed amount
-            return _ask_to_confirm(page, unconfirmed, form, sent)
+            return _ask_to_confirm(page, unconfirmed, form)
         except errors.WrongPin as error:
             left = int(error.extra.get("tries_left", 0))
             if left:
@@ -215,11 +211,9 @@ def _asked(page: PageContext, actor: Principal, sent: SentCharge) -> ChargeForm:
     return ChargeForm(shop, card, amount, minor, memo, currency.decimals, confirmation)
 
 
-def _ask_to_confirm(
-    page: PageContext, unconfirmed: Unconfirmed, form: ChargeForm, sent: SentCharge
-) -> Response:
+def _ask_to_confirm(page: PageContext, unconfirmed: Unconfirmed, form: ChargeForm) -> Response:
     """The card form's amount, asked to be confirmed before the device goes to the member."""
-    return ask_to_confirm(page, unconfirmed, form.shop.currency, CARD_FORM, sent.typed(), CARD_FORM)
+    return ask_to_confirm(page, unconfirmed, form.shop.currency, CARD_FORM)
 
 
 def _charge_once(

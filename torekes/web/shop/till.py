@@ -70,8 +70,7 @@ def ask(
                 Confirmation(minor, currency.confirm_above, confirm),
             )
         except Unconfirmed as unconfirmed:
-            typed = {"shop": str(shop), "amount": amount, "memo": memo, "key": key}
-            return ask_to_confirm(page, unconfirmed, currency.code, "/till", typed, "/till")
+            return ask_to_confirm(page, unconfirmed, currency.code, "/till")
         request = payment_requests.get_request_by_id(
             page.db, page.settings, actor, int(made.body["id"])
         )
