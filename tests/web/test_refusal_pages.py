@@ -43,7 +43,7 @@ def _who(path: str) -> str | None:
     """Whom the page is for, so that the refusal is about the request, not the person."""
     if path.startswith(("/login", "/language")):
         return None
-    if path.startswith(("/till", "/shop")):
+    if path.startswith(("/till", "/shop", "/counter")):
         return "bakker"
     if path.startswith(("/projects", "/activities", "/sheets")):
         return "coord"
