@@ -201,3 +201,29 @@ def test_claiming_without_the_pages_csrf_token_is_refused(
     refused = phone.post(f"/c/{code}", data={"csrf_token": "f" * 64})
     assert refused.status_code == 403
     assert _balance(ledger, volunteer[1].id) == 0
+
+
+def test_switching_the_language_on_the_claim_page_keeps_the_typed_hours(
+    phone: TestClient, ledger: Ledger, project: ProjectView, volunteer: tuple[Actor, AccountView]
+) -> None:
+    code = _code(
+        ledger,
+        project,
+        requires_approval=False,
+        reward_kind=RewardKind.PER_HOUR,
+        reward_amount=10,
+        max_hours=Decimal(4),
+    )
+    path = f"/c/{code}"
+    page = phone.get(path).text
+    assert 'form="claim" formaction="/language/en" formmethod="post"' in page
+    switched = phone.post(
+        "/language/en",
+        data={**hidden_fields(page), "hours": "2,5", "next": path},
+        follow_redirects=False,
+    )
+    assert switched.status_code == 303
+    english = phone.get(switched.headers["location"]).text
+    assert '<html lang="en"' in english
+    assert re.search(r'name="hours"[^>]* value="2,5"', english)
+    assert _balance(ledger, volunteer[1].id) == 0  # switching the language claims nothing

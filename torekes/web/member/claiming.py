@@ -39,6 +39,8 @@ router = APIRouter(include_in_schema=False)
 TYPED_CODE_PAGE = "/c"
 # Twelve characters with dashes and spaces fit, and a full code pasted from a link too.
 MAX_TYPED_LENGTH = 40
+# What was typed before switching the language, sent back in the address to fill in again.
+TypedHoursInAddress = Annotated[str, Query(max_length=MAX_TYPED_HOURS)]
 NO_SUCH_CODE = N_("No code has these characters. Check them against the sheet and try again.")
 
 
@@ -61,7 +63,9 @@ def typed_code(
 
 
 @router.get("/c/{code}")
-def claim_page(page: CurrentPage, code: Code) -> Response:
+def claim_page(page: CurrentPage, code: Code, hours: TypedHoursInAddress = "") -> Response:
+    """What the code pays and one button; ``hours`` is what was typed before switching the
+    language, filled in again."""
     actor = page.require(back=f"/c/{code}")
     with page.explaining():
         guard_of(page.request, page.db).claim_code(code)
@@ -75,6 +79,7 @@ def claim_page(page: CurrentPage, code: Code) -> Response:
         activity=activity,
         per_hour=activity.reward_kind == RewardKind.PER_HOUR.value,
         most_hours=_most_hours(page, activity),
+        typed_hours=hours,
         key=new_key(),
     )
 
