@@ -43,12 +43,12 @@ def test_an_administrator_sees_the_dashboard(
     expect(panel).to_contain_text(say("Issued = in circulation + redeemed: holds."))
     # Every figure reads on one line beside its label, however long the label: none is squeezed
     # into a column narrower than its number.
-    for figure in panel.locator(".admin-circulation dd").all():
-        lines = figure.evaluate(
+    for shown in panel.locator(".admin-circulation dd").all():
+        lines = shown.evaluate(
             "e => { const r = document.createRange(); r.selectNodeContents(e);"
             " return r.getClientRects().length; }"
         )
-        assert lines == 1, figure.inner_text()
+        assert lines == 1, shown.inner_text()
     shoot(phone, "circulation")
 
     for title in CHARTS:
