@@ -120,7 +120,8 @@ def test_more_decimals_than_the_currency_has_are_refused(
 
 
 # (typed, Dutch reading, English reading) of a currency without decimals; a reading is the
-# amount in minor units or the code of the refusal.
+# amount in minor units or the code of the refusal. Decimals typed with either sign are "only
+# whole" for it: advice to use the language's decimal sign would only lead there next.
 TYPICAL = [
     ("1.000", 1000, "amount_not_whole"),
     ("1,000", "amount_not_whole", 1000),
@@ -129,10 +130,10 @@ TYPICAL = [
     ("1\u202f000", 1000, 1000),
     ("19.162", 19162, "amount_not_whole"),
     ("1.000.000", 1_000_000, "number_decimal_sign"),
-    ("12,50", "amount_not_whole", "number_decimal_sign"),
-    ("12.50", "number_decimal_sign", "amount_not_whole"),
-    ("1,5", "amount_not_whole", "number_decimal_sign"),
-    ("1.00", "number_decimal_sign", "amount_not_whole"),
+    ("12,50", "amount_not_whole", "amount_not_whole"),
+    ("12.50", "amount_not_whole", "amount_not_whole"),
+    ("1,5", "amount_not_whole", "amount_not_whole"),
+    ("1.00", "amount_not_whole", "amount_not_whole"),
     ("1.00.000", "number_grouping", "number_decimal_sign"),
     ("1000.000", "number_grouping", "amount_not_whole"),
     ("1,00,000", "number_decimal_sign", "number_grouping"),

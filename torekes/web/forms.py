@@ -119,6 +119,9 @@ def _read(
         # meant as the decimal sign (Dutch "12.50"); a space never is.
         meant_as_decimal = not fraction and decimal_sign not in text and len(groups[-1]) != 3
         if meant_as_decimal and text[len(whole) - len(groups[-1]) - 1] not in SPACES:
+            if currency is not None and currency.decimals == 0:
+                # Advice to use this language's decimal sign would only lead to "only whole".
+                raise errors.AmountNotWhole(field=field, currency=currency.name)
             raise errors.NumberDecimalSign(field=field, example=example)
         raise errors.NumberGrouping(field=field, example=example)
     return "".join(groups), fraction
