@@ -159,6 +159,7 @@ PLAIN_WORDS: dict[str, str] = {
     "last_active_admin": N_("This is the last active administrator: they cannot be deactivated."),
     "user_inactive": N_("This card's member is deactivated. Ask at the neighbourhood counter."),
     "wrong_password": N_("Your password now is not right."),
+    "not_found": N_("This is not known here. Check the address, or start again from the menu."),
 }
 # The form field a refusal is about, where a code always means the same one on every page (other
 # refusals name their field themselves, ``InvalidInput(field=...)``).
