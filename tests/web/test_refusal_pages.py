@@ -24,7 +24,11 @@ from torekes.settings import Settings
 
 NOT_A_PAGE = {"nl": "Deze pagina bestaat niet.", "en": "This page does not exist."}
 # A page's own 404 (a code that names nothing) says so in its words, and leads to the wallet.
-TO_THE_WALLET = {"nl": "Naar mijn portemonnee", "en": "To my wallet"}
+# Where a refusal page leads back to: a member's wallet, another role's start page.
+BACK = {
+    "nl": ("Naar mijn portemonnee", "Naar de startpagina"),
+    "en": ("To my wallet", "To the start page"),
+}
 WRONG_WAY = {"nl": "Deze pagina open je niet zo", "en": "This page cannot be opened this way"}
 TOO_LONG = {"nl": "Hoogstens {} tekens.", "en": "At most {} characters."}
 # The till's script asks its status as JSON; it answers JSON whatever happens.
@@ -101,7 +105,7 @@ def test_unknown_addresses_and_ids_are_a_404_page(scene: Scene, lang: str) -> No
             )
             if answer.status_code == 405:  # the id is checked on the method the path takes
                 continue
-            _is_page(answer, lang, 404, NOT_A_PAGE[lang], TO_THE_WALLET[lang])
+            _is_page(answer, lang, 404, NOT_A_PAGE[lang], *BACK[lang])
     for address in ("/nothing-here", "/k/no-such-card", "/projects/abc", "/till/" + "x" * 101):
         answer = browsers["bakker"].get(address, headers=headers)
         _is_page(answer, lang, 404, NOT_A_PAGE[lang])
