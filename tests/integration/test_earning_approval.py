@@ -3,6 +3,7 @@ rejection releasing it once, and the audit checking that held amounts match pend
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -68,8 +69,8 @@ def test_held_rewards_reduce_available_then_approve_posts_and_reject_releases_on
     assert scene.budget() == (70, 60)
     assert scene.balance(alice.account_id) == 30
     with scene.db.read_engine.connect() as connection:
-        kind, memo = connection.execute(
-            text("SELECT kind, memo FROM transactions WHERE id = :t"),
+        kind, memo, metadata = connection.execute(
+            text("SELECT kind, memo, metadata FROM transactions WHERE id = :t"),
             {"t": approved.transaction_id},
         ).one()
         postings: dict[int, int] = dict(
@@ -79,7 +80,10 @@ def test_held_rewards_reduce_available_then_approve_posts_and_reject_releases_on
             ).all()
         )
     assert kind == "reward"
-    assert "Weeding" in memo
+    # No sentence is stored: pages say "Reward: Weeding" from the kind and the activity.
+    assert memo == ""
+    stored = json.loads(metadata) if isinstance(metadata, str) else metadata
+    assert stored["activity_id"] == second.activity_id
     assert postings == {scene.budget_id: -30, alice.account_id: 30}
 
     rejected = scene.reject(second.id)

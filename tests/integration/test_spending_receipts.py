@@ -110,7 +110,10 @@ def test_a_card_payments_receipt_shows_the_card_number(
         f"••• ••• {card.number[-4:]}",
         None,
     )
-    assert balances(charged) == (None, 15)  # the shopkeeper's receipt
+    # The charge's own answer carries the member's new balance, for the hand-over view the
+    # member reads at the counter; a receipt the shop reads later does not.
+    assert balances(charged) == (85, 15)
+    assert balances(receipt(scene, shop.keeper, charged.transaction_id)) == (None, 15)
     assert balances(receipt(scene, payer.principal, charged.transaction_id)) == (85, None)
 
 
