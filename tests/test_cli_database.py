@@ -78,7 +78,7 @@ def test_migrate_creates_the_database_and_names_it(elsewhere: Path) -> None:
     assert database.is_file()
     verified = invoke(["verify"], _plain_env())
     assert verified.exit_code == 0, (verified.output, verified.exception)
-    assert verified.stderr.strip() == f"Database: sqlite:///{database}"
+    assert verified.stderr.splitlines()[0] == f"Database: sqlite:///{database}"
     assert "Ledger intact." in verified.stdout
 
 
