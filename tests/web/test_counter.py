@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from tests.api.conftest import new_activity, new_project
 from tests.support import Actor, Ledger
-from tests.web.conftest import hidden_fields, new_form, signed_in
+from tests.web.conftest import form_fields, hidden_fields, new_form, post_forms, signed_in
 from torekes.db import models as m
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
@@ -134,6 +134,71 @@ def test_a_shopkeeper_shows_a_members_balance_and_history_with_their_pin(
     again = _agree(keeper, pin_page)  # a double tap: the same page, the PIN not tried again
     assert again.status_code == 200
     assert "Getoond door Bakker voor Fatima" in again.text
+
+
+@pytest.mark.parametrize("act", ["statement", "claim"])
+def test_the_back_button_after_an_act_shows_the_same_outcome_and_acts_once(
+    keeper: TestClient, coordinator: TestClient, ledger: Ledger, scene: Scene, act: str
+) -> None:
+    """The first step sent again (the back button) draws the PIN page with the first step's own
+    key: the PIN typed again finds the first outcome, and nothing is done twice."""
+    client, form, more = (
+        (keeper, "/counter/member", {})
+        if act == "statement"
+        else (coordinator, f"/activities/{scene.weeding.id}/claim-for", {"hours": "3"})
+    )
+    first_step = {**form_fields(client.get(form).text, form), "card": scene.card.number, **more}
+    assert first_step["key"]
+    pin_page = client.post(form, data=first_step).text
+    assert hidden_fields(pin_page)["key"] == first_step["key"]
+    done = _agree(client, pin_page)
+    assert done.status_code < 400, done.text
+    again = _agree(client, client.post(form, data=first_step).text)
+    assert again.status_code == done.status_code
+    assert again.text == done.text
+    assert len(_claims(ledger)) == (0 if act == "statement" else 1)
+    assert _balance(ledger, scene.wallet.id) == (100 if act == "statement" else 125)
+    with ledger.db.read_session() as session:
+        shown = session.query(m.AuditEvent).filter_by(action="member.statement_shown").count()
+    assert shown == (1 if act == "statement" else 0)
+
+
+@pytest.mark.parametrize("act", ["statement", "claim"])
+def test_a_first_step_without_its_key_is_refused(
+    keeper: TestClient, coordinator: TestClient, scene: Scene, act: str
+) -> None:
+    client, form, more = (
+        (keeper, "/counter/member", {})
+        if act == "statement"
+        else (coordinator, f"/activities/{scene.weeding.id}/claim-for", {"hours": "3"})
+    )
+    fields = form_fields(client.get(form).text, form)
+    sent = {"csrf_token": fields["csrf_token"], "card": scene.card.number, **more}
+    refused = client.post(form, data=sent)
+    assert refused.status_code == 422, refused.text
+    assert 'id="pin-form"' not in refused.text
+
+
+@pytest.mark.parametrize("act", ["statement", "claim"])
+def test_the_pin_page_handed_to_the_member_has_no_menu_nor_sign_out(
+    keeper: TestClient, coordinator: TestClient, scene: Scene, act: str
+) -> None:
+    client, form, more = (
+        (keeper, "/counter/member", {})
+        if act == "statement"
+        else (coordinator, f"/activities/{scene.weeding.id}/claim-for", {"hours": "3"})
+    )
+    first = _pin_page(client, form, scene.card.number, **more)
+    wrong = _agree(client, first, pin="1111")
+    assert wrong.status_code == 403
+    for page in (first, wrong.text):
+        assert 'id="pin-form"' in page
+        hrefs = re.findall(r'href="([^"]*)"', page)
+        assert hrefs == [*[h for h in hrefs if h.startswith("/static/")], form]  # only cancel
+        assert [action for action, _ in post_forms(page)] == [
+            f"{form}/" + ("show" if act == "statement" else "record")
+        ]
+        assert 'aria-label="Menu"' not in page
 
 
 def test_a_mistyped_card_number_is_refused_before_the_pin_is_asked(
