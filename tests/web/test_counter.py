@@ -300,7 +300,7 @@ def test_an_attendance_list_shows_each_lines_outcome(
     assert done.status_code == 200, done.text
     assert "2 van 4 geregistreerd" in done.text
     assert re.search(r'id="line-3" class="state-rejected">[^<]*<span', done.text)
-    assert "al zo vaak" in done.text  # line 3: Fatima's second claim, past the limit
+    assert "Twee keer op de lijst" in done.text  # line 3: Fatima's card again, not claimed
     assert "Verkeerd getypt" in done.text  # line 4
     again = coordinator.post(
         f"/activities/{scene.weeding.id}/attendance",

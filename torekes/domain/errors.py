@@ -205,6 +205,11 @@ class CardNumberMistyped(InvalidInput):
     title = "The card number is mistyped: check its ten digits"
 
 
+class CardListedTwice(InvalidInput):
+    code = "card_listed_twice"
+    title = "This card is listed on an earlier line already"
+
+
 class AmountRequired(InvalidInput):
     code = "amount_required"
     title = "This QR code has no amount: say how much to pay"
