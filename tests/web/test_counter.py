@@ -18,13 +18,13 @@ from tests.api.conftest import new_activity, new_project
 from tests.support import Actor, Ledger
 from tests.web.conftest import form_fields, hidden_fields, new_form, post_forms, signed_in
 from torekes.db import models as m
-from torekes.domain.access import Role
+from torekes.domain.access import Principal, Role
 from torekes.domain.accounts import AccountKind
 from torekes.earning.read_models import ActivityView
 from torekes.kit.unit_of_work import write
 from torekes.ledger.read_models import AccountView
 from torekes.settings import Settings
-from torekes.spending import cards
+from torekes.spending import cards, payments
 from torekes.spending.read_models import CardView
 
 PIN = "2468"
@@ -199,6 +199,38 @@ def test_the_pin_page_handed_to_the_member_has_no_menu_nor_sign_out(
             f"{form}/" + ("show" if act == "statement" else "record")
         ]
         assert 'aria-label="Menu"' not in page
+
+
+def test_the_statement_says_each_line_as_the_members_wallet_does(
+    keeper: TestClient, coordinator: TestClient, ledger: Ledger, scene: Scene
+) -> None:
+    """A reward names its activity, a payment its shop and a refund says it is one, though none
+    of them has a memo; a memo typed is shown with the line."""
+    claim_form = f"/activities/{scene.weeding.id}/claim-for"
+    assert _agree(coordinator, _pin_page(coordinator, claim_form, scene.card.number)).is_success
+    card_form = keeper.get("/shop/card").text
+    shop = re.search(r'name="shop" value="(\d+)"', card_form)
+    assert shop is not None
+    for memo in ("", "Brood"):
+        sent = {"shop": shop.group(1), "amount": "10", "card": scene.card.number, "memo": memo}
+        paid = _agree(keeper, keeper.post("/shop/card", data={**new_form(card_form), **sent}).text)
+        assert paid.status_code == 200, paid.text
+    with ledger.db.read_session() as session:
+        shop_name = session.get(m.Account, int(shop.group(1))).name  # type: ignore[union-attr]
+        first = session.query(m.Payment).order_by(m.Payment.id).first()
+        bakker = session.query(m.User).filter_by(username="bakker").one()
+    assert first is not None
+    who = Principal(bakker.id, "bakker", Role.SHOPKEEPER)
+    write(ledger.db, who, lambda ctx: payments.refund(ctx, first.transaction_id, 4, ""))
+
+    shown = _agree(keeper, _pin_page(keeper, "/counter/member", scene.card.number)).text
+    rows = re.findall(r'<td class="what">(.*?)</td>', shown, re.S)
+    assert len(rows) == 5, shown  # the funding, the reward, two payments and the refund
+    assert "Beloning: Weeding" in rows
+    assert rows.count(f"Betaling aan {shop_name}") == 1
+    assert f'Betaling aan {shop_name}<span class="note-typed">Brood</span>' in rows
+    assert [row for row in rows if row.startswith("Terugbetaling van betaling")]
+    assert "" not in rows
 
 
 def test_a_mistyped_card_number_is_refused_before_the_pin_is_asked(

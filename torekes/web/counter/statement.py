@@ -1,6 +1,8 @@
 """A member's statement at the counter: a shopkeeper (or an administrator at the desk) types the
 member's card number, the member types the PIN, and the page turned towards the member shows
-their balance and latest entries, ready to print, as shown by the actor for the member."""
+their balance and latest entries, each said as the member's own wallet says it (a reward names its
+activity, a payment its shop, a refund says so), ready to print, as shown by the actor for the
+member."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from fastapi.responses import Response
 from torekes.api.schemas import MemberStatementOut
 from torekes.counter import acts
 from torekes.domain import errors
+from torekes.reporting import descriptions
 from torekes.web.counter.consent import (
     CARD_NOW_LOCKED,
     PROBLEM,
@@ -77,4 +80,7 @@ def show(page: CurrentPage, card: CardText = "", pin: Pin = "", key: Key = "") -
             return page.refuse(CARD_NOW_LOCKED, 409, PROBLEM, back=FORM)
     shown = MemberStatementOut.model_validate(stored.body)
     decimals = {wallet.currency: page.decimals_of(wallet.currency) for wallet in shown.wallets}
-    return page.render("counter/statement.html", shown=shown, decimals=decimals)
+    # Each line said as the member's own wallet says it, from its kind and parameters.
+    listed = [line.transaction_id for wallet in shown.wallets for line in wallet.lines]
+    about = descriptions.descriptions(page.db, listed)
+    return page.render("counter/statement.html", shown=shown, decimals=decimals, about=about)
