@@ -536,6 +536,11 @@ class CardLocked(Conflict):
     title = "This card is locked after too many wrong PINs; an administrator can unlock it"
 
 
+class CardBusy(Conflict):
+    code = "card_busy"
+    title = "Other PINs typed for this card are still being checked; try again in a moment"
+
+
 class CardNotLocked(Conflict):
     code = "card_not_locked"
     title = "This card is not locked"
