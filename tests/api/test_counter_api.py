@@ -154,6 +154,24 @@ def test_a_shopkeeper_reads_a_members_statement_with_their_pin(
     assert ok(admin)["by_id"] == world.admin.id
 
 
+def test_an_attendance_list_records_a_card_listed_twice_once(
+    client: TestClient, world: World
+) -> None:
+    member = the_member(world)
+    card = issue(client, world, member)
+    activity_id = _activity(world)
+    digits = card["number"].replace(" ", "")
+    body = {
+        "activity_id": activity_id,
+        "cards": [digits, f"{digits[:3]} {digits[3:6]} {digits[6:]}"],
+    }
+    headers = {**world.headers(Role.COORDINATOR), "Idempotency-Key": "attendance-twice"}
+    rows = ok(client.post(f"{API}/claims/attendance", json=body, headers=headers))
+    assert [row["refusal"] for row in rows] == [None, "card_listed_twice"]
+    assert rows[0]["claim"] is not None
+    assert rows[1]["claim"] is None
+
+
 def test_an_attendance_list_answers_each_rows_outcome(client: TestClient, world: World) -> None:
     member = the_member(world)
     card = issue(client, world, member)
@@ -166,7 +184,7 @@ def test_an_attendance_list_answers_each_rows_outcome(client: TestClient, world:
     rows = ok(client.post(f"{API}/claims/attendance", json=body, headers=headers))
     assert [row["refusal"] for row in rows] == [
         None,
-        "member_limit_reached",
+        "card_listed_twice",
         "card_number_mistyped",
         "card_not_found",
     ]

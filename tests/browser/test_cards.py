@@ -106,6 +106,10 @@ def test_a_shop_charges_a_card_after_a_wrong_then_the_right_pin(
 
     expect(till.get_by_role("heading", level=1)).to_have_text(say("Hand the device to the member"))
     expect(till.locator(".balance .amount")).to_have_text(str(AMOUNT))
+    # Handed to the member: nothing of the shop's but the amount and its name, no way to sign out.
+    expect(till.get_by_role("navigation", name=say("Menu"))).to_have_count(0)
+    expect(till.get_by_role("button", name=say("Sign out"))).to_have_count(0)
+    expect(till.get_by_role("link", name=say("Cancel"))).to_be_visible()
     till.get_by_label(say("PIN"), exact=True).fill(WRONG_PIN)
     till.get_by_role("button", name=say("Pay"), exact=True).click()
     expect(till.get_by_role("alert")).to_have_text(after_a_wrong_pin(locale))

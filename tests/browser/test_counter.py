@@ -60,6 +60,11 @@ def test_a_shopkeeper_shows_a_member_her_balance_and_history_with_her_pin(
     expect(counter.get_by_role("heading", level=1)).to_have_text(
         say("Hand the device to the member")
     )
+    # Turned towards the member: nothing of the shop's, no menu, no way to sign out.
+    expect(counter.get_by_role("navigation", name=say("Menu"))).to_have_count(0)
+    expect(counter.get_by_role("button", name=say("Sign out"))).to_have_count(0)
+    expect(counter.get_by_role("link", name=say("Cancel"))).to_be_visible()
+    shoot(counter, "pin")
     counter.get_by_label(say("PIN"), exact=True).fill(DEMO_CARD_PIN)
     counter.get_by_role("button", name=say("OK"), exact=True).click()
 
@@ -68,6 +73,17 @@ def test_a_shopkeeper_shows_a_member_her_balance_and_history_with_her_pin(
     expect(counter.locator("#by-for")).to_contain_text(CARD_HOLDER_NAME)
     expect(counter.get_by_role("navigation", name=say("Menu"))).to_have_count(0)
     expect(counter.locator("#statement tbody tr").first).to_be_visible()
+    # Every line says what it was, as the member's wallet says it, and fits the dashed frame.
+    for what in counter.locator("#statement td.what").all_inner_texts():
+        assert what.strip(), what
+    overflow = counter.evaluate(
+        """() => {
+            const frame = document.querySelector("#statement").getBoundingClientRect();
+            const tables = [...document.querySelectorAll("#statement table")];
+            return Math.max(0, ...tables.map((t) => t.getBoundingClientRect().right - frame.right));
+        }"""
+    )
+    assert overflow <= 0, f"the statement's table sticks out of its frame by {overflow}px"
     shoot(counter)
 
 

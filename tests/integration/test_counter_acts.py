@@ -318,7 +318,7 @@ def test_an_attendance_list_records_each_members_claim_and_says_each_rows_outcom
         None,
         None,
         None,
-        "member_limit_reached",
+        "card_listed_twice",
         "card_number_mistyped",
         "card_not_found",
     ]
@@ -330,6 +330,41 @@ def test_an_attendance_list_records_each_members_claim_and_says_each_rows_outcom
     assert len(_audit(scene.db, "claim.recorded_for_member")) == 3
     assert _attempts(scene.db, actor_id=scene.coordinator.user_id) == Counter(wrong=1)
     assert_earning_consistent(scene.db)
+
+
+def test_a_card_listed_twice_however_typed_is_recorded_once(scene: Scene) -> None:
+    """An activity without a per-member limit: the same card on a second line, its digits spaced
+    otherwise or by its QR code's URL, is refused as listed twice, never claimed again; a number
+    that names no card, listed twice, counts once against the coordinator."""
+    [fatima, omar] = scene.members(2)
+    card = _card(scene, fatima)
+    other = _card(scene, omar).number
+    digits = card.number.replace(" ", "")
+    spaced = f"{digits[:3]} {digits[3:6]} {digits[6:]}"
+    activity = scene.activity(reward_amount=10)
+    listed = [digits, spaced, other, card.url, f"{digits[:5]}-{digits[5:]}", UNKNOWN, UNKNOWN]
+
+    rows = _attend(scene, scene.coordinator, activity.id, listed)
+
+    assert [row.refusal for row in rows] == [
+        None,
+        "card_listed_twice",
+        None,
+        "card_listed_twice",
+        "card_listed_twice",
+        "card_not_found",
+        "card_listed_twice",
+    ]
+    assert scene.balance(fatima.account_id) == 10
+    assert scene.balance(omar.account_id) == 10
+    assert [claim.member_id for claim in _claims_of(scene.db)] == [fatima.id, omar.id]
+    assert _attempts(scene.db, actor_id=scene.coordinator.user_id) == Counter(wrong=1)
+    assert_earning_consistent(scene.db)
+
+
+def _claims_of(db: Database) -> list[m.Claim]:
+    with db.read_session() as session:
+        return list(session.query(m.Claim).order_by(m.Claim.id))
 
 
 def test_one_members_refusal_does_not_undo_the_others(scene: Scene) -> None:

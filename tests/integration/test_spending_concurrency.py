@@ -10,6 +10,9 @@ processes), where no lock inside one ``Database`` object can be what keeps the w
 
 from __future__ import annotations
 
+import itertools
+import threading
+
 import pytest
 
 from tests.integration.conftest import Engines
@@ -19,9 +22,18 @@ from tests.integration.spending_support import (
     SpendingScene,
     scalar,
 )
-from tests.integration.threads import Outcome, failures, run_concurrently, successes, unexpected
+from tests.integration.threads import (
+    JOIN_LIMIT_SECONDS,
+    Outcome,
+    failures,
+    run_concurrently,
+    successes,
+    unexpected,
+)
 from torekes.domain import errors
 from torekes.domain.access import Role
+from torekes.domain.cards import MAX_PIN_FAILURES
+from torekes.kit import security
 from torekes.kit.unit_of_work import write
 from torekes.spending import cards, payment_requests
 from torekes.spending.read_models import CardView, ReceiptView
@@ -185,12 +197,15 @@ def test_twelve_wrong_pins_at_once_lock_the_card_after_at_most_five_tries(
         12, lambda i: scene.charge(shop, card.code, guesses[i], 10, db=databases[i])
     )
 
-    assert unexpected(outcomes, errors.WrongPin, errors.CardLocked) == []
+    # A try refused while five others were still being checked is told the card is busy; once
+    # they are found wrong, the card is locked.
+    assert unexpected(outcomes, errors.WrongPin, errors.CardLocked, errors.CardBusy) == []
     wrong = errors_of(outcomes, errors.WrongPin)
     evaluated = scene.attempts(card_id=card.id)
     assert sum(evaluated.values()) <= 5
     assert evaluated == {"wrong": len(wrong)}
-    assert len(wrong) + len(errors_of(outcomes, errors.CardLocked)) == 12
+    refused = errors_of(outcomes, errors.CardLocked) + errors_of(outcomes, errors.CardBusy)
+    assert len(wrong) + len(refused) == 12
     status, failures_count, locked = scene.card_state(card.id)
     assert (status, failures_count, locked) == ("active", 5, True)
     # The right PIN is now refused too, and nothing was ever charged.
@@ -198,6 +213,51 @@ def test_twelve_wrong_pins_at_once_lock_the_card_after_at_most_five_tries(
         scene.charge(shop, card.number, PIN, 10)
     assert scene.balance(holder.account_id) == 100
     assert scene.count("payments") == 0
+
+
+@separate_param
+def test_eight_right_pins_at_once_are_never_told_the_card_is_locked(
+    scene: SpendingScene, engines: Engines, separate: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each try is counted in advance, so eight at once fill the card's five tries in flight; a
+    try beyond them is told the card is busy (try again), never that it is locked, and every
+    right PIN leaves the card as it was. The first five PIN checks wait until the other three
+    tries have been answered, so those surely come while five are in flight."""
+    shop = scene.shop()
+    holder = scene.member(1_000)
+    card = scene.card(holder.id)
+    databases = engines(separate, 8)
+    checked = itertools.count()
+    others = itertools.count(1)
+    others_answered = threading.Event()
+    checking = threading.local()
+    verify = security.verify_pin
+
+    def slow_check(pepper: bytes, pin_hash: str, pin: str) -> bool:
+        if next(checked) < MAX_PIN_FAILURES:
+            checking.first = True
+            assert others_answered.wait(JOIN_LIMIT_SECONDS)
+        return verify(pepper, pin_hash, pin)
+
+    def pay(index: int) -> ReceiptView:
+        try:
+            return scene.charge(shop, card.number, PIN, 10, db=databases[index])
+        finally:
+            if not getattr(checking, "first", False) and next(others) == 8 - MAX_PIN_FAILURES:
+                others_answered.set()
+
+    monkeypatch.setattr(security, "verify_pin", slow_check)
+    outcomes = run_concurrently(8, pay)
+
+    assert errors_of(outcomes, errors.CardLocked) == []
+    assert unexpected(outcomes, errors.CardBusy) == []
+    paid = len(successes(outcomes))
+    assert (paid, len(errors_of(outcomes, errors.CardBusy))) == (5, 3)
+    assert scene.balance(holder.account_id) == 1_000 - 10 * paid
+    assert scene.count("payments") == paid
+    assert scene.card_state(card.id) == ("active", 0, False)
+    assert scene.attempts(card_id=card.id) == {"right": paid}
+    scene.charge(shop, card.number, PIN, 10)  # and the card pays on
 
 
 @separate_param

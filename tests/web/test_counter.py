@@ -16,15 +16,15 @@ from fastapi.testclient import TestClient
 
 from tests.api.conftest import new_activity, new_project
 from tests.support import Actor, Ledger
-from tests.web.conftest import hidden_fields, new_form, signed_in
+from tests.web.conftest import form_fields, hidden_fields, new_form, post_forms, signed_in
 from torekes.db import models as m
-from torekes.domain.access import Role
+from torekes.domain.access import Principal, Role
 from torekes.domain.accounts import AccountKind
 from torekes.earning.read_models import ActivityView
 from torekes.kit.unit_of_work import write
 from torekes.ledger.read_models import AccountView
 from torekes.settings import Settings
-from torekes.spending import cards
+from torekes.spending import cards, payments
 from torekes.spending.read_models import CardView
 
 PIN = "2468"
@@ -136,6 +136,103 @@ def test_a_shopkeeper_shows_a_members_balance_and_history_with_their_pin(
     assert "Getoond door Bakker voor Fatima" in again.text
 
 
+@pytest.mark.parametrize("act", ["statement", "claim"])
+def test_the_back_button_after_an_act_shows_the_same_outcome_and_acts_once(
+    keeper: TestClient, coordinator: TestClient, ledger: Ledger, scene: Scene, act: str
+) -> None:
+    """The first step sent again (the back button) draws the PIN page with the first step's own
+    key: the PIN typed again finds the first outcome, and nothing is done twice."""
+    client, form, more = (
+        (keeper, "/counter/member", {})
+        if act == "statement"
+        else (coordinator, f"/activities/{scene.weeding.id}/claim-for", {"hours": "3"})
+    )
+    first_step = {**form_fields(client.get(form).text, form), "card": scene.card.number, **more}
+    assert first_step["key"]
+    pin_page = client.post(form, data=first_step).text
+    assert hidden_fields(pin_page)["key"] == first_step["key"]
+    done = _agree(client, pin_page)
+    assert done.status_code < 400, done.text
+    again = _agree(client, client.post(form, data=first_step).text)
+    assert again.status_code == done.status_code
+    assert again.text == done.text
+    assert len(_claims(ledger)) == (0 if act == "statement" else 1)
+    assert _balance(ledger, scene.wallet.id) == (100 if act == "statement" else 125)
+    with ledger.db.read_session() as session:
+        shown = session.query(m.AuditEvent).filter_by(action="member.statement_shown").count()
+    assert shown == (1 if act == "statement" else 0)
+
+
+@pytest.mark.parametrize("act", ["statement", "claim"])
+def test_a_first_step_without_its_key_is_refused(
+    keeper: TestClient, coordinator: TestClient, scene: Scene, act: str
+) -> None:
+    client, form, more = (
+        (keeper, "/counter/member", {})
+        if act == "statement"
+        else (coordinator, f"/activities/{scene.weeding.id}/claim-for", {"hours": "3"})
+    )
+    fields = form_fields(client.get(form).text, form)
+    sent = {"csrf_token": fields["csrf_token"], "card": scene.card.number, **more}
+    refused = client.post(form, data=sent)
+    assert refused.status_code == 422, refused.text
+    assert 'id="pin-form"' not in refused.text
+
+
+@pytest.mark.parametrize("act", ["statement", "claim"])
+def test_the_pin_page_handed_to_the_member_has_no_menu_nor_sign_out(
+    keeper: TestClient, coordinator: TestClient, scene: Scene, act: str
+) -> None:
+    client, form, more = (
+        (keeper, "/counter/member", {})
+        if act == "statement"
+        else (coordinator, f"/activities/{scene.weeding.id}/claim-for", {"hours": "3"})
+    )
+    first = _pin_page(client, form, scene.card.number, **more)
+    wrong = _agree(client, first, pin="1111")
+    assert wrong.status_code == 403
+    for page in (first, wrong.text):
+        assert 'id="pin-form"' in page
+        hrefs = re.findall(r'href="([^"]*)"', page)
+        assert hrefs == [*[h for h in hrefs if h.startswith("/static/")], form]  # only cancel
+        assert [action for action, _ in post_forms(page)] == [
+            f"{form}/" + ("show" if act == "statement" else "record")
+        ]
+        assert 'aria-label="Menu"' not in page
+
+
+def test_the_statement_says_each_line_as_the_members_wallet_does(
+    keeper: TestClient, coordinator: TestClient, ledger: Ledger, scene: Scene
+) -> None:
+    """A reward names its activity, a payment its shop and a refund says it is one, though none
+    of them has a memo; a memo typed is shown with the line."""
+    claim_form = f"/activities/{scene.weeding.id}/claim-for"
+    assert _agree(coordinator, _pin_page(coordinator, claim_form, scene.card.number)).is_success
+    card_form = keeper.get("/shop/card").text
+    shop = re.search(r'name="shop" value="(\d+)"', card_form)
+    assert shop is not None
+    for memo in ("", "Brood"):
+        sent = {"shop": shop.group(1), "amount": "10", "card": scene.card.number, "memo": memo}
+        paid = _agree(keeper, keeper.post("/shop/card", data={**new_form(card_form), **sent}).text)
+        assert paid.status_code == 200, paid.text
+    with ledger.db.read_session() as session:
+        shop_name = session.get(m.Account, int(shop.group(1))).name  # type: ignore[union-attr]
+        first = session.query(m.Payment).order_by(m.Payment.id).first()
+        bakker = session.query(m.User).filter_by(username="bakker").one()
+    assert first is not None
+    who = Principal(bakker.id, "bakker", Role.SHOPKEEPER)
+    write(ledger.db, who, lambda ctx: payments.refund(ctx, first.transaction_id, 4, ""))
+
+    shown = _agree(keeper, _pin_page(keeper, "/counter/member", scene.card.number)).text
+    rows = re.findall(r'<td class="what">(.*?)</td>', shown, re.S)
+    assert len(rows) == 5, shown  # the funding, the reward, two payments and the refund
+    assert "Beloning: Weeding" in rows
+    assert rows.count(f"Betaling aan {shop_name}") == 1
+    assert f'Betaling aan {shop_name}<span class="note-typed">Brood</span>' in rows
+    assert [row for row in rows if row.startswith("Terugbetaling van betaling")]
+    assert "" not in rows
+
+
 def test_a_mistyped_card_number_is_refused_before_the_pin_is_asked(
     keeper: TestClient, ledger: Ledger, scene: Scene
 ) -> None:
@@ -235,7 +332,7 @@ def test_an_attendance_list_shows_each_lines_outcome(
     assert done.status_code == 200, done.text
     assert "2 van 4 geregistreerd" in done.text
     assert re.search(r'id="line-3" class="state-rejected">[^<]*<span', done.text)
-    assert "al zo vaak" in done.text  # line 3: Fatima's second claim, past the limit
+    assert "Twee keer op de lijst" in done.text  # line 3: Fatima's card again, not claimed
     assert "Verkeerd getypt" in done.text  # line 4
     again = coordinator.post(
         f"/activities/{scene.weeding.id}/attendance",

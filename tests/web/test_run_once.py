@@ -41,12 +41,21 @@ EXEMPT = {
     "/login/card": "signing in with a card writes only a session and the attempts it counts",
     "/logout": "signing out revokes the session, which a repeat finds revoked already",
     "/language/{code}": "the language switch on a form's page writes nothing, only a cookie",
-    "/shop/card": "the card payment's first step only draws the PIN page; the PIN page's form "
-    "(/shop/card/pay) pays, once",
-    "/counter/member": "the statement's first step only draws the PIN page; the PIN page's form "
-    "(/counter/member/show) shows it, once",
+    "/shop/card": "the card payment's first step only draws the PIN page, its key carried on; "
+    "the PIN page's form (/shop/card/pay) pays, once",
+    "/counter/member": "the statement's first step only draws the PIN page, its key carried on; "
+    "the PIN page's form (/counter/member/show) shows it, once",
     "/activities/{activity_id}/claim-for": "the first step of a claim for a member only draws "
-    "the PIN page; the PIN page's form (/activities/{activity_id}/claim-for/record) records it",
+    "the PIN page, its key carried on; the PIN page's form "
+    "(/activities/{activity_id}/claim-for/record) records it",
+}
+# The first steps among them, with who sends each and where its PIN page posts: the PIN page
+# writes under the first step's key (so the first step sent again by the back button leads to the
+# same write), and a first step without its key is refused as any form that writes.
+FIRST_STEPS = {
+    "/shop/card": ("bakker", "/shop/card/pay"),
+    "/counter/member": ("bakker", "/counter/member/show"),
+    "/activities/{activity_id}/claim-for": ("coord", "/activities/{activity_id}/claim-for/record"),
 }
 
 
@@ -200,6 +209,7 @@ def test_every_page_route_that_accepts_a_post_is_walked_or_exempt() -> None:
     posts = {path for method, path in page_routes() if method == "POST"}
     assert posts == set(WALKS) | set(EXEMPT)
     assert not set(WALKS) & set(EXEMPT)
+    assert set(FIRST_STEPS) <= set(EXEMPT)
 
 
 @pytest.fixture
@@ -349,3 +359,27 @@ def test_every_page_that_writes_runs_once_per_form(scene: Scene) -> None:
             again = browser.post(action, data=sent, follow_redirects=False)
             assert again.status_code < 400, (route, again.status_code, again.text)
             assert _state(scene.db) == written, f"{route}: the same form wrote twice"
+
+
+def test_a_first_step_carries_its_key_to_the_pin_page_and_needs_it(scene: Scene) -> None:
+    for route, (who, pays) in FIRST_STEPS.items():
+        with scene.browser(who) as browser:
+            action = route.format(activity_id=scene.params["open_activity_id"])
+            form = browser.get(action).text
+            fields = _fields(form, route)
+            assert fields.get("key"), f"{route}: its form carries no one-time key"
+            sent = {**fields, "card": scene.params["card_number"], "amount": "1", "hours": "1"}
+            shop = re.search(r'name="shop" value="(\d+)"', form) or re.search(
+                r'<option value="(\d+)"', form
+            )
+            if shop is not None:
+                sent["shop"] = shop.group(1)
+            drawn = browser.post(action, data=sent)
+            assert drawn.status_code == 200, (route, drawn.text)
+            assert _fields(drawn.text, pays)["key"] == fields["key"], route
+            before = _state(scene.db)
+            keyless = browser.post(action, data={k: v for k, v in sent.items() if k != "key"})
+            assert keyless.status_code == 422, (route, keyless.status_code)
+            assert "text/html" in keyless.headers["content-type"], route
+            assert 'id="pin-form"' not in keyless.text, route
+            assert _state(scene.db) == before, route

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from tests.apps import app_for
 from tests.support import Actor, Ledger
-from tests.web.conftest import BASE, csrf_of, new_form, signed_in
+from tests.web.conftest import BASE, csrf_of, form_fields, new_form, post_forms, signed_in
 from torekes.db import models as m
 from torekes.domain.access import Role
 from torekes.domain.accounts import AccountKind
@@ -149,6 +149,24 @@ def test_a_card_is_charged_with_its_number_and_the_members_pin(
     assert _balance(ledger, counter.shop.id) == 30
 
 
+def test_the_pin_page_handed_to_the_member_shows_nothing_of_the_shops_but_amount_and_name(
+    till: TestClient, counter: Counter
+) -> None:
+    """Like the hand-over view: no menu (no list of today's customers), no sign-out."""
+    first = _pin_page(till, counter).text
+    wrong = _pay(till, first, pin="1111").text
+    for page in (first, wrong):
+        assert 'id="pin-form"' in page
+        assert counter.shop.name in page
+        assert re.search(r'<span class="amount">30', page)
+        hrefs = re.findall(r'href="([^"]*)"', page)
+        assert not [href for href in hrefs if href in ("/", "/shop", "/wallet", "/logout")]
+        assert not [href for href in hrefs if href.startswith(("/till", "/account", "/language"))]
+        assert [href for href in hrefs if href == "/shop/card"]  # cancel
+        assert [action for action, _ in post_forms(page)] == ["/shop/card/pay"]
+        assert 'aria-label="Menu"' not in page
+
+
 def test_the_hand_over_view_is_only_for_the_shopkeeper_who_took_the_payment(
     till: TestClient, ledger: Ledger, counter: Counter, settings: Settings
 ) -> None:
@@ -235,6 +253,51 @@ def test_a_double_tap_charges_once_and_shows_the_same_receipt(
     assert _balance(ledger, counter.wallet.id) == 70
     with ledger.db.read_session() as session:
         assert session.query(m.Payment).count() == 1
+
+
+def test_the_back_button_after_paying_shows_the_same_payment_and_charges_once(
+    till: TestClient, ledger: Ledger, counter: Counter
+) -> None:
+    """The card form sent again (the back button after paying) draws the PIN page with the card
+    form's own key: the PIN typed again finds the payment made and shows its hand-over view."""
+    form = till.get("/shop/card").text
+    card_form = {
+        **form_fields(form, "/shop/card"),
+        "shop": str(counter.shop.id),
+        "amount": "30",
+        "memo": "Brood",
+        "card": counter.card.number,
+    }
+    assert card_form["key"]
+    pin_page = till.post("/shop/card", data=card_form)
+    assert _field(pin_page.text, "key") == card_form["key"]
+    paid = _pay(till, pin_page.text)
+    assert paid.status_code == 200, paid.text
+    again = till.post("/shop/card", data=card_form)  # the back button resends the card form
+    assert again.status_code == 200, again.text
+    repaid = _pay(till, again.text)
+    assert repaid.status_code == 200, repaid.text
+    assert repaid.url == paid.url
+    assert repaid.text == paid.text
+    assert _balance(ledger, counter.wallet.id) == 70
+    with ledger.db.read_session() as session:
+        assert session.query(m.Payment).count() == 1
+
+
+def test_a_card_form_without_its_key_is_refused(
+    till: TestClient, ledger: Ledger, counter: Counter
+) -> None:
+    form = till.get("/shop/card").text
+    sent = {
+        "csrf_token": csrf_of(form),
+        "shop": str(counter.shop.id),
+        "amount": "30",
+        "card": counter.card.number,
+    }
+    refused = till.post("/shop/card", data=sent)
+    assert refused.status_code == 422, refused.text
+    assert "text/html" in refused.headers["content-type"]
+    assert 'id="pin-form"' not in refused.text
 
 
 def test_two_taps_at_the_same_moment_charge_once(
@@ -606,7 +669,10 @@ def test_a_keeper_never_acts_on_another_keepers_shop(
         token = csrf_of(own)
         shop = str(counter.shop.id)
         attempts = [
-            ("/shop/card", {"shop": shop, "card": counter.card.number, "amount": "5"}),
+            (
+                "/shop/card",
+                {"shop": shop, "card": counter.card.number, "amount": "5", "key": "k" * 19},
+            ),
             (
                 "/shop/card/pay",
                 {

@@ -11,6 +11,10 @@ undoes only that line; every line gets its outcome.
 
 A number that names no card counts as a failure against the coordinator, in the same window that
 bounds their wrong PINs, so a list cannot be used to find out which card numbers exist.
+
+A card listed twice (its digits the same however they are spaced, or the same card by its number
+and by its QR code) is recorded once, on its first line; every later line naming it is refused as
+``card_listed_twice``, before it is looked up, so it neither claims again nor counts as a failure.
 """
 
 from __future__ import annotations
@@ -67,8 +71,9 @@ def record_attendance(
     since = clock.now() - timedelta(seconds=settings.pin_window_seconds)
     failures, _oldest = spending.pin_failures_since(session, since, None, ctx.actor.user_id)
     rows = []
+    listed: set[str] = set()
     for line, typed in enumerate(attendance.cards, start=1):
-        row, failed = _attend(ctx, settings, attendance, line, typed.strip(), failures)
+        row, failed = _attend(ctx, settings, attendance, line, typed.strip(), failures, listed)
         failures += failed
         rows.append(row)
     return rows
@@ -81,14 +86,18 @@ def _attend(
     line: int,
     typed: str,
     failures: int,
+    listed: set[str],
 ) -> tuple[AttendanceRow, int]:
-    """One line's outcome, and whether it counted as a failure."""
+    """One line's outcome, and whether it counted as a failure; ``listed`` holds the numbers and
+    cards of the lines before it."""
     number = normalise_card_number(typed)
     shown = typed if number is None else masked_card_number(number[-4:])
     try:
         check_typed_card(typed)
     except errors.CardNumberMistyped as mistyped:
         return AttendanceRow(line, shown, None, None, mistyped.code), 0
+    if number is not None and _seen(listed, f"number:{number}"):
+        return AttendanceRow(line, shown, None, None, errors.CardListedTwice.code), 0
     if failures >= settings.pin_shop_max_failures:
         return AttendanceRow(line, shown, None, None, errors.RateLimited.code), 0
     session = ctx.session
@@ -107,6 +116,8 @@ def _attend(
         return AttendanceRow(line, shown, None, None, unknown.code), 1
     member = session.get(m.User, card.member_id)
     name = None if member is None else member.display_name
+    if _seen(listed, f"card:{card.id}"):
+        return AttendanceRow(line, shown, name, None, errors.CardListedTwice.code), 0
     if card.status == CardStatus.BLOCKED:
         return AttendanceRow(line, shown, name, None, errors.CardBlocked.code), 0
     order = ClaimFor(attendance.activity_id, card.member_id, attendance.hours)
@@ -116,3 +127,10 @@ def _attend(
     except errors.TorekesError as refusal:
         return AttendanceRow(line, shown, name, None, refusal.code), 0
     return AttendanceRow(line, shown, name, claim, None), 0
+
+
+def _seen(listed: set[str], what: str) -> bool:
+    """Whether an earlier line named ``what`` already; from now on this line has."""
+    seen = what in listed
+    listed.add(what)
+    return seen

@@ -205,6 +205,11 @@ class CardNumberMistyped(InvalidInput):
     title = "The card number is mistyped: check its ten digits"
 
 
+class CardListedTwice(InvalidInput):
+    code = "card_listed_twice"
+    title = "This card is listed on an earlier line already"
+
+
 class AmountRequired(InvalidInput):
     code = "amount_required"
     title = "This QR code has no amount: say how much to pay"
@@ -529,6 +534,11 @@ class CardBlocked(Conflict):
 class CardLocked(Conflict):
     code = "card_locked"
     title = "This card is locked after too many wrong PINs; an administrator can unlock it"
+
+
+class CardBusy(Conflict):
+    code = "card_busy"
+    title = "Other PINs typed for this card are still being checked; try again in a moment"
 
 
 class CardNotLocked(Conflict):

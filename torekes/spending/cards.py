@@ -6,7 +6,11 @@ many requests at once, and the slow argon2 check never holds a write lock:
 
 1. Under the card's row lock: refuse a blocked or locked card, and a shop with too many recent
    failures; then count this attempt as a failure in advance (``pin_failures`` + 1 and a
-   ``pending`` attempt). Five failures lock the card, so at most five guesses are ever in flight.
+   ``pending`` attempt), so at most five guesses are ever in flight. A card is locked only when
+   its fifth failure was found wrong (``locked_at``), or when its failures are five with none of
+   them still being checked (a crash's leftovers, see below); while five counted in advance are
+   still being checked, another try is refused as ``card_busy`` (try again in a moment), never
+   as ``card_locked``: right PINs typed at once must not be told the card is locked.
 2. Check the PIN against its argon2 hash, outside any transaction.
 3. Under the lock again: a wrong PIN stays counted (the fifth locks the card); a right one resets
    the count (and replaces an unpeppered or outdated PIN hash). Only then is the payment made, in
@@ -17,7 +21,8 @@ Wrong PINs at a shop do lock the card, unlike those at the anonymous counter sig
 is recorded with who made it, and the member stands at its till; the per-shop limit below bounds
 how many cards any one shop can try, so no shop can sweep card numbers or lock cards at will.
 
-An attempt whose third step never ran (a crash) stays counted as a failure.
+An attempt whose third step never ran (a crash) stays counted as a failure; a ``pending`` attempt
+older than ``IN_FLIGHT`` is taken for such a leftover, no longer in flight.
 """
 
 from __future__ import annotations
@@ -62,6 +67,9 @@ R = TypeVar("R")
 CARD_PATH = "/k/"
 CARD_NUMBER = "card number"  # the purpose card numbers are sealed for
 MAX_CARD_INPUT_LENGTH = 300
+# How long a PIN attempt may be checked: one still pending after that was cut short (a crash)
+# and stays counted as a failure, no longer in flight.
+IN_FLIGHT = timedelta(minutes=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,8 +325,7 @@ def _begin_attempt(ctx: WriteContext, settings: Settings, consent: CardConsent) 
     card = _locked_card(session, found.id)
     if card.status == CardStatus.BLOCKED:
         raise errors.CardBlocked(card_id=card.id)
-    if is_locked(card.pin_failures):
-        raise errors.CardLocked(card_id=card.id)
+    _check_not_locked(session, card)
     if not referenced(session, m.User, card.member_id).is_active:
         # Refused before the PIN is tried: a deactivated member's card pays nothing, and no
         # try is counted against it.
@@ -336,6 +343,19 @@ def _begin_attempt(ctx: WriteContext, settings: Settings, consent: CardConsent) 
     # A PIN that cannot be right is checked against a hash all the same, so timing tells nothing.
     pin_hash = card.pin_hash if pin_is_plausible(consent.pin) else security.dummy_hash()
     return _Attempt(attempt.id, card.id, pin_hash)
+
+
+def _check_not_locked(session: Session, card: m.MemberCard) -> None:
+    """Refuse a locked card (``card_locked``), and a try while the tries counted in advance that
+    fill its limit are still being checked (``card_busy``): each of those may still be right."""
+    if card.locked_at is not None:
+        raise errors.CardLocked(card_id=card.id)
+    if not is_locked(card.pin_failures):
+        return
+    since = clock.now() - IN_FLIGHT
+    if queries.pin_attempts_in_flight(session, card.id, since):
+        raise errors.CardBusy(card_id=card.id)
+    raise errors.CardLocked(card_id=card.id)
 
 
 def _finish_attempt(
@@ -375,7 +395,9 @@ def pay_with_card(
     card = _locked_card(session, card_id)
     if card.status == CardStatus.BLOCKED:
         raise errors.CardBlocked(card_id=card.id)
-    if is_locked(card.pin_failures):
+    # Its PIN was found right: only a lock set since then refuses it, not the tries of others
+    # counted in advance and still being checked.
+    if card.locked_at is not None:
         raise errors.CardLocked(card_id=card.id)
     if not referenced(session, m.User, card.member_id).is_active:
         raise errors.UserInactive(user_id=card.member_id)

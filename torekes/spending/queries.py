@@ -120,6 +120,16 @@ def pin_failures_since(
     return int(count or 0), oldest
 
 
+def pin_attempts_in_flight(session: Session, card_id: int, since: datetime) -> int:
+    """The card's PIN attempts begun since ``since`` whose PIN is still being checked."""
+    statement = select(func.count()).where(
+        PinAttempt.card_id == card_id,
+        PinAttempt.outcome == "pending",
+        PinAttempt.attempted_at >= since,
+    )
+    return int(session.scalar(statement) or 0)
+
+
 def payment_by_transaction(session: Session, transaction_id: int) -> Payment | None:
     return session.scalars(
         select(Payment).where(Payment.transaction_id == transaction_id)

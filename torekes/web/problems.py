@@ -78,6 +78,9 @@ PLAIN_WORDS: dict[str, str] = {
     "card_locked": N_(
         "This card is locked after too many wrong PINs. An administrator can unlock it."
     ),
+    "card_busy": N_(
+        "Other PINs typed for this card are still being checked. Try again in a moment."
+    ),
     "card_blocked": N_("This card is blocked. Its member can ask for a new one."),
     "too_many_attempts": N_("Too many wrong tries. Wait a while and try again."),
     "refund_exceeds_payment": N_("That is more than what is left to refund of this payment."),

@@ -71,6 +71,14 @@ def new_key() -> str:
     return secrets.token_urlsafe(24)
 
 
+def carried_key(key: str | None) -> str:
+    """The one-time key a form's first step carries on to the page of its second (the PIN
+    page), so sending the first step again leads to the same write; refused when missing."""
+    if not key:
+        raise errors.InvalidIdempotencyKey()
+    return key
+
+
 def form_fingerprint(path: str, asked: dict[str, Any]) -> str:
     """What a form asked of the page at ``path``, to tell a repeat from another use of its key."""
     return request_fingerprint("POST", path, json.dumps(asked).encode())

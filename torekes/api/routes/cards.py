@@ -180,7 +180,10 @@ def charge_card(
     types, the amount. A card number whose check digit does not fit is 422
     `card_number_mistyped`, before any PIN is tried. A wrong PIN is 403 `wrong_pin` with
     `tries_left`; five in a row lock the card (409 `card_locked`) until an admin unlocks it; too
-    many wrong PINs at one shop are 429. The receipt carries the member's new balance
+    many wrong PINs at one shop are 429. Every try is counted in advance until its PIN is
+    checked, so at most five are in flight: a try while five others are still being checked is
+    409 `card_busy` (try again in a moment), never `card_locked`, which only a card really
+    locked answers. The receipt carries the member's new balance
     (`payer.balance_after`), to show the member at the till."""
     replayed = writer.replay()
     if replayed is not None:  # a retry is answered before the PIN is tried again

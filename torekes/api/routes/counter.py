@@ -83,7 +83,9 @@ def attendance(body: AttendanceIn, writer: WriterDep, settings: SettingsDep) -> 
     Each claim keeps every rule a claim for one member keeps, and is paid or held for approval as
     the activity says; one member's refusal undoes only their line. Each row says its claim or its
     refusal's code (`card_number_mistyped`, `card_not_found`, `activity_full`,
-    `member_limit_reached`, ...). Numbers that name no card count against you as wrong PINs do;
-    past the limit, rows are refused with `too_many_attempts`."""
+    `member_limit_reached`, ...). A card listed more than once (the same digits however spaced, or
+    the same card by number and by QR code) is recorded on its first line only; each later line
+    naming it is `card_listed_twice`. Numbers that name no card count against you as wrong PINs
+    do; past the limit, rows are refused with `too_many_attempts`."""
     listed = AttendanceList(body.activity_id, list(body.cards), body.hours)
     return writer.run(lambda ctx: record_attendance(ctx, settings, listed), AttendanceRows)

@@ -32,6 +32,7 @@ LINE_WORDS = {
     "card_number_mistyped": N_("Mistyped: check the ten digits."),
     "card_not_found": N_("No card has this number."),
     "card_blocked": N_("This card is blocked."),
+    "card_listed_twice": N_("Listed twice: this card is on an earlier line, recorded there."),
     "too_many_attempts": N_("Not tried: too many numbers that name no card. Wait a while."),
     "activity_full": N_("The activity is full."),
     "member_limit_reached": N_("This member has claimed this as often as they may."),

@@ -29,7 +29,7 @@ from torekes.web.form_pages import drawn_on
 from torekes.web.forms import hours as parse_hours
 from torekes.web.roles import PROJECT_ACTORS
 from torekes.web.session import CurrentPage
-from torekes.web.writes import as_api
+from torekes.web.writes import as_api, carried_key, new_key
 
 router = APIRouter(include_in_schema=False)
 
@@ -52,16 +52,23 @@ def claim_form(page: CurrentPage, activity_id: PathId) -> Response:
 @router.post("/activities/{activity_id}/claim-for")
 @drawn_on(lambda page, path: claim_form(page, int(path["activity_id"])))
 def asks_pin(
-    page: CurrentPage, activity_id: PathId, card: CardText = "", hours: Hours = ""
+    page: CurrentPage,
+    activity_id: PathId,
+    card: CardText = "",
+    hours: Hours = "",
+    key: Key = "",
 ) -> Response:
-    """The number checked for its form and check digit; then the device goes to the member."""
+    """The number checked for its form and check digit; then the device goes to the member,
+    with the form's key."""
     actor = page.require(*PROJECT_ACTORS, back=_form(activity_id))
     with explaining(page, _form(activity_id)):
+        key = carried_key(key)
         activity, _project = activity_and_project(page, actor, activity_id)
         typed = typed_card(card)
         parse_hours(hours, page.lang)
     fields = {"card": typed, "hours": hours.strip()}
-    return pin_page(page, f"{_form(activity_id)}/record", fields, activity=activity)
+    back = _form(activity_id)
+    return pin_page(page, f"{back}/record", fields, key, back, activity=activity)
 
 
 @router.post("/activities/{activity_id}/claim-for/record")
@@ -94,7 +101,15 @@ def record(
             left = int(error.extra.get("tries_left", 0))
             if left:
                 fields = {"card": typed, "hours": hours.strip()}
-                return pin_page(page, f"{back}/record", fields, tries_left=left, activity=activity)
+                return pin_page(
+                    page,
+                    f"{back}/record",
+                    fields,
+                    new_key(),
+                    back,
+                    tries_left=left,
+                    activity=activity,
+                )
             return page.refuse(CARD_NOW_LOCKED, 409, PROBLEM, back=back)
     recorded = ClaimRecordedOut.model_validate(stored.body)
     return page.render(

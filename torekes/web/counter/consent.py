@@ -1,7 +1,9 @@
 """The two steps of an act done with a member's card and PIN: the card number, checked for its
 form and check digit before any PIN is asked (no database, so nothing is learnt of which cards
-exist); then the PIN page, handed to the member, whose form carries a new one-time key. A wrong
-PIN asks again with a new key (the next PIN is a new try); the fifth locks the card."""
+exist); then the PIN page, handed to the member, whose form carries the first step's one-time key
+(drawn into the first step's form), so the first step sent again (the back button) and the PIN
+typed again find the first outcome. A wrong PIN asks again with a new key (the next PIN is a new
+try); the fifth locks the card."""
 
 from __future__ import annotations
 
@@ -24,7 +26,6 @@ from torekes.web.writes import (
     committing_once,
     first_outcome,
     form_fingerprint,
-    new_key,
 )
 
 # The page that says no on these forms, with the way back to the form (``back``).
@@ -65,16 +66,21 @@ def pin_page(
     page: PageContext,
     action: str,
     fields: dict[str, str],
+    key: str,
+    cancel: str,
     tries_left: int | None = None,
     **values: Any,
 ) -> Response:
-    """The page handed to the member: the PIN, with the first step's ``fields`` carried along."""
+    """The page handed to the member: the PIN, with the first step's ``fields`` carried along
+    under ``key`` (the first step's, or a new one after a wrong PIN), and a way back to the
+    first step's form (``cancel``); nothing else of the reader's (no menu, no sign-out)."""
     return page.render(
         "counter/pin.html",
         403 if tries_left else 200,
         action=action,
+        cancel=cancel,
         fields=fields,
-        key=new_key(),
+        key=key,
         tries_left=tries_left,
         **values,
     )

@@ -1,6 +1,8 @@
 """A member's statement at the counter: a shopkeeper (or an administrator at the desk) types the
 member's card number, the member types the PIN, and the page turned towards the member shows
-their balance and latest entries, ready to print, as shown by the actor for the member."""
+their balance and latest entries, each said as the member's own wallet says it (a reward names its
+activity, a payment its shop, a refund says so), ready to print, as shown by the actor for the
+member."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from fastapi.responses import Response
 from torekes.api.schemas import MemberStatementOut
 from torekes.counter import acts
 from torekes.domain import errors
+from torekes.reporting import descriptions
 from torekes.web.counter.consent import (
     CARD_NOW_LOCKED,
     PROBLEM,
@@ -24,7 +27,7 @@ from torekes.web.fields import Key
 from torekes.web.form_pages import drawn_on
 from torekes.web.roles import MEMBER_SERVERS
 from torekes.web.session import CurrentPage
-from torekes.web.writes import as_api
+from torekes.web.writes import as_api, carried_key, new_key
 
 router = APIRouter(include_in_schema=False)
 
@@ -41,12 +44,14 @@ def card_form(page: CurrentPage) -> Response:
 
 @router.post(FORM)
 @drawn_on(lambda page, _path: card_form(page))
-def asks_pin(page: CurrentPage, card: CardText = "") -> Response:
-    """The number checked for its form and check digit; then the device goes to the member."""
+def asks_pin(page: CurrentPage, card: CardText = "", key: Key = "") -> Response:
+    """The number checked for its form and check digit; then the device goes to the member,
+    with the form's key."""
     page.require(*MEMBER_SERVERS, back=FORM)
     with explaining(page, FORM):
+        key = carried_key(key)
         typed = typed_card(card)
-    return pin_page(page, SHOW, {"card": typed})
+    return pin_page(page, SHOW, {"card": typed}, key, FORM)
 
 
 @router.post(SHOW)
@@ -71,8 +76,11 @@ def show(page: CurrentPage, card: CardText = "", pin: Pin = "", key: Key = "") -
         except errors.WrongPin as error:
             left = int(error.extra.get("tries_left", 0))
             if left:
-                return pin_page(page, SHOW, {"card": typed}, tries_left=left)
+                return pin_page(page, SHOW, {"card": typed}, new_key(), FORM, tries_left=left)
             return page.refuse(CARD_NOW_LOCKED, 409, PROBLEM, back=FORM)
     shown = MemberStatementOut.model_validate(stored.body)
     decimals = {wallet.currency: page.decimals_of(wallet.currency) for wallet in shown.wallets}
-    return page.render("counter/statement.html", shown=shown, decimals=decimals)
+    # Each line said as the member's own wallet says it, from its kind and parameters.
+    listed = [line.transaction_id for wallet in shown.wallets for line in wallet.lines]
+    about = descriptions.descriptions(page.db, listed)
+    return page.render("counter/statement.html", shown=shown, decimals=decimals, about=about)

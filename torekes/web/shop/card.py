@@ -1,9 +1,11 @@
 """Charging a member card at the counter: the shopkeeper picks the shop, types the amount and the
 card's number (or scans its QR with the camera); a number whose check digit does not fit is
 refused as mistyped there, before any PIN is asked. Then the device goes to the member, who types
-the PIN. The payment is ``POST /card-payments``'s, with the form's one-time key: a second tap
-shows the first outcome, or the first wrong PIN's page, without trying the PIN again; the page
-that asks for the PIN again after a wrong one carries a new key, since the next PIN is a new try.
+the PIN. The payment is ``POST /card-payments``'s, with the card form's one-time key, drawn into
+the card form and carried on to the PIN page: a second tap, or the card form sent again by the
+back button and the PIN typed again, shows the first outcome, or the first wrong PIN's page,
+without trying the PIN again; the page that asks for the PIN again after a wrong one carries a
+new key, since the next PIN is a new try.
 
 A payment made leads to the hand-over view (``/shop/card/paid/{key}``), turned towards the member:
 their new balance as the payment's write left it (kept with the form's outcome, never read
@@ -42,6 +44,7 @@ from torekes.web.writes import (
     Outcome,
     Unconfirmed,
     as_api,
+    carried_key,
     check_confirmed,
     committing_once,
     first_outcome,
@@ -135,16 +138,19 @@ def card_form(page: CurrentPage) -> Response:
 
 @router.post(CARD_FORM)
 @drawn_on(lambda page, _path: card_form(page))
-def pin_form(page: CurrentPage, sent: SentChargeForm) -> Response:
+def pin_form(page: CurrentPage, sent: SentChargeForm, key: Key = "") -> Response:
     """The second step: the device goes to the member, who types the PIN. The card itself is
-    looked up only with the PIN, where every unknown card counts against the shop."""
+    looked up only with the PIN, where every unknown card counts against the shop. The PIN page
+    carries the card form's own key: the card form sent again (the back button after paying)
+    leads to the same payment, which a repeat finds made."""
     with at_the_counter(page, CARD_FORM, CARD_WORDS) as actor:
+        key = carried_key(key)
         form = _asked(page, actor, sent)
         try:
             check_confirmed(form.confirmation, None)
         except Unconfirmed as unconfirmed:
             return _ask_to_confirm(page, unconfirmed, form)
-    return _pin_page(page, form, new_key())
+    return _pin_page(page, form, key)
 
 
 @router.post("/shop/card/pay")
