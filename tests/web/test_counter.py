@@ -349,3 +349,33 @@ def test_the_counter_pages_in_english(
     form = coordinator.get(f"/activities/{scene.weeding.id}/attendance", headers=ENGLISH)
     assert "Attendance list" in form.text
     assert "A member\u2019s balance" in keeper.get("/counter/member", headers=ENGLISH).text
+
+
+def test_hours_the_activity_refuses_are_refused_before_any_card_or_pin(
+    coordinator: TestClient, ledger: Ledger, scene: Scene
+) -> None:
+    """Hours out of the activity's range are everyone's problem on the form: the claim for a
+    member refuses them before the device goes to the member, an attendance list as a whole."""
+    claim_for = f"/activities/{scene.weeding.id}/claim-for"
+    asked = coordinator.post(
+        claim_for,
+        data={
+            **new_form(coordinator.get(claim_for).text),
+            "card": scene.card.number,
+            "hours": "30",
+        },
+    )
+    assert asked.status_code == 422
+    assert 'id="pin-form"' not in asked.text  # the member is not handed the device
+    assert re.search(r'id="hours-problem">Typ tussen [0-9,]+ en 24 uur', asked.text)
+    assert f'value="{scene.card.number}"' in asked.text
+    attendance = f"/activities/{scene.weeding.id}/attendance"
+    listed = "\n".join([scene.card.number, scene.omar_card.number])
+    refused = coordinator.post(
+        attendance,
+        data={**hidden_fields(coordinator.get(attendance).text), "cards": listed, "hours": "30"},
+    )
+    assert refused.status_code == 422
+    assert re.search(r'id="hours-problem">Typ tussen [0-9,]+ en 24 uur', refused.text)
+    assert scene.omar_card.number in refused.text  # the list is kept
+    assert _claims(ledger) == []

@@ -83,12 +83,7 @@ def claim_for_card(
 ) -> T:
     """Record a claim for the card's member (``torekes.earning.claims.claim_for``), with their
     card and PIN as consent."""
-    access.require_role(actor, *CLAIM_ACTORS)
-    with db.read_session() as session:
-        activity = session.get(m.Activity, order.activity_id)
-        if activity is None:
-            raise errors.ActivityNotFound(activity_id=order.activity_id)
-        require_project_coordinator(session, actor, activity.project_id)
+    check_claim_for(db, actor, order.activity_id, order.hours)
 
     def record(ctx: WriteContext, card_id: int) -> ClaimRecorded:
         member_id = referenced(ctx.session, m.MemberCard, card_id).member_id
@@ -96,6 +91,20 @@ def claim_for_card(
         return claim_recorded(ctx.session, ctx.actor, claim)
 
     return with_consent(db, settings, actor, CardConsent(order.card, order.pin), commit, record)
+
+
+def check_claim_for(
+    db: Database, actor: Principal, activity_id: int, hours: Decimal | None
+) -> None:
+    """Whether the actor may record a claim of these hours at the activity for a member: asked
+    before the device goes to the member for the PIN, so no PIN is typed for nothing."""
+    access.require_role(actor, *CLAIM_ACTORS)
+    with db.read_session() as session:
+        activity = session.get(m.Activity, activity_id)
+        if activity is None:
+            raise errors.ActivityNotFound(activity_id=activity_id)
+        require_project_coordinator(session, actor, activity.project_id)
+        claims.check_hours(activity, hours)
 
 
 def claim_recorded(session: Session, actor: Principal, claim: ClaimView) -> ClaimRecorded:

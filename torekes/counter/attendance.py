@@ -68,6 +68,8 @@ def record_attendance(
     if activity is None:
         raise errors.ActivityNotFound(activity_id=attendance.activity_id)
     require_project_coordinator(session, ctx.actor, activity.project_id)
+    # The hours are everyone's on the list: hours the activity refuses refuse the whole list.
+    claims.check_hours(activity, attendance.hours)
     since = clock.now() - timedelta(seconds=settings.pin_window_seconds)
     failures, _oldest = spending.pin_failures_since(session, since, None, ctx.actor.user_id)
     rows = []

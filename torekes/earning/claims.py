@@ -111,6 +111,12 @@ def preview(db: Database, actor: Principal, code: str, claimable: bool = True) -
         )
 
 
+def check_hours(activity: m.Activity, hours: Decimal | None) -> None:
+    """Refuse hours the activity refuses whoever claims (out of its range, or missing where it
+    pays per hour): an act for members checks them before any card or PIN is asked."""
+    reward_for(rules_of(activity), hours)
+
+
 def own_claim_with_code(db: Database, actor: Principal, code: str) -> ClaimView | None:
     """The actor's latest claim made with this code (the full code or its short code), if any:
     a member back on a code they used sees their claim, not a refusal."""

@@ -65,7 +65,7 @@ def asks_pin(
         key = carried_key(key)
         activity, _project = activity_and_project(page, actor, activity_id)
         typed = typed_card(card)
-        parse_hours(hours, page.lang)
+        acts.check_claim_for(page.db, actor, activity_id, parse_hours(hours, page.lang))
     fields = {"card": typed, "hours": hours.strip()}
     back = _form(activity_id)
     return pin_page(page, f"{back}/record", fields, key, back, activity=activity)
