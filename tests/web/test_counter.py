@@ -241,7 +241,8 @@ def test_a_mistyped_card_number_is_refused_before_the_pin_is_asked(
     page = keeper.get("/counter/member")
     refused = keeper.post("/counter/member", data={**new_form(page.text), "card": typo})
     assert refused.status_code == 422
-    assert "verkeerd getypt" in refused.text
+    assert re.search(r'id="card-problem">[^<]*verkeerd getypt', refused.text)  # by the field
+    assert f'value="{typo}"' in refused.text
     assert 'id="pin-form"' not in refused.text
     with ledger.db.read_session() as session:
         assert session.query(m.PinAttempt).count() == 0

@@ -172,6 +172,7 @@ CODE_FIELDS: dict[str, str] = {
     "amount_required": "amount",
     "invalid_amount": "amount",
     "invalid_iban": "iban",
+    "card_number_mistyped": "card",
     "invalid_username": "username",
     "wrong_password": "current_password",
     "wrong_pin": "current_pin",
