@@ -214,6 +214,9 @@ def test_serving_several_workers_gives_them_a_fresh_metrics_directory(
         assert not any(Path(str(seen["dir"])).iterdir())
 
     monkeypatch.setattr(uvicorn, "run", fake_run)
+    # The service's logging is for its own process: set here, it would outlive this test and
+    # change what later tests' loggers record.
+    monkeypatch.setattr(cli, "configure_logging", lambda *_args: None)
     env = {"TOREKES_DATABASE_URL": database_url}
     result = CliRunner().invoke(cli.app, ["serve", "--workers", "2"], env=env)
     assert result.exit_code == 0, result.output
