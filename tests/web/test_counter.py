@@ -380,3 +380,13 @@ def test_hours_the_activity_refuses_are_refused_before_any_card_or_pin(
     assert re.search(r'id="hours-problem">Typ tussen [0-9,]+ en 24 uur', refused.text)
     assert scene.omar_card.number in refused.text  # the list is kept
     assert _claims(ledger) == []
+
+
+def test_every_line_refusal_is_said_without_values_it_cannot_carry() -> None:
+    """A line's outcome keeps only its code: every code's words must draw without values."""
+    from torekes.web.counter.attendance import _said
+    from torekes.web.problems import PLAIN_WORDS
+
+    for code in PLAIN_WORDS:
+        said = _said(code)
+        assert said % {} == said, code

@@ -94,4 +94,7 @@ def record(
 
 
 def _said(code: str) -> str:
-    return LINE_WORDS.get(code) or PLAIN_WORDS.get(code, SOMETHING_WRONG)
+    """A line's refusal, known only by its stored code: its words, unless they name values the
+    code does not carry (the page would fail to draw them), then the general words."""
+    words = LINE_WORDS.get(code) or PLAIN_WORDS.get(code, SOMETHING_WRONG)
+    return SOMETHING_WRONG if "%(" in words else words
